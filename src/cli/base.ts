@@ -1,0 +1,64 @@
+/**
+ * What every command shares: `--db`, `--lock-timeout`, mapping library
+ * errors to exit codes and one-line messages, colour only on a TTY.
+ */
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import chalk from 'chalk';
+import { KcloudError } from '../lib/errors.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
+
+if (process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0;
+
+export const dbFlags = {
+  db: Flags.string({
+    description: 'DuckDB file (default: $KCLOUD_LOG_DB, else ./kcloud-log.duckdb)',
+    helpValue: 'FILE',
+  }),
+  'lock-timeout': Flags.integer({
+    description: 'seconds to wait while another process holds the database lock',
+    default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
+    min: 0,
+    helpValue: 'SECONDS',
+  }),
+};
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+export abstract class BaseCommand extends Command {
+  static override baseFlags = { ...dbFlags };
+  static override enableJsonFlag = true;
+
+  /** Open the store read-only (queries) or read-write (ingest, rules). */
+  protected async open(flags: { db?: string; 'lock-timeout': number }, readOnly: boolean, config?: Record<string, string>): Promise<Store> {
+    return openStore(resolveDbPath(flags.db), { readOnly, lockTimeoutMs: flags['lock-timeout'] * 1000, config });
+  }
+
+  protected async withStore<T>(
+    flags: { db?: string; 'lock-timeout': number },
+    readOnly: boolean,
+    fn: (s: Store) => Promise<T>,
+    config?: Record<string, string>,
+  ): Promise<T> {
+    const store = await this.open(flags, readOnly, config);
+    try {
+      return await fn(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Library errors become one-line messages with their exit codes; unexpected ones too, without a stack unless DEBUG. */
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (err instanceof KcloudError) {
+      const e = new Errors.CLIError(err.message, { exit: err.exitCode });
+      (e as unknown as { exitCode: number }).exitCode = err.exitCode;
+      return super.catch(e as never);
+    }
+    if (!err.oclif && !process.env.DEBUG) {
+      const msg = (err.message ?? String(err)).split('\n')[0];
+      const e = new Errors.CLIError(`unexpected error: ${msg} (set DEBUG=* for details)`, { exit: 1 });
+      return super.catch(e as never);
+    }
+    return super.catch(err as never);
+  }
+}

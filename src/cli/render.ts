@@ -1,0 +1,37 @@
+/** Rendering helpers for commands: tables, numbers, a progress bar on stderr. */
+import Table from 'cli-table3';
+import chalk from 'chalk';
+
+export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
+  const t = new Table({
+    head: head.map((h) => chalk.bold(h)),
+    style: { head: [], border: [], compact: true },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const r of rows) t.push(r.map((c) => (c === null || c === undefined ? '' : String(c))));
+  return t.toString();
+}
+
+export const fmtNum = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined || Number.isNaN(v)
+    ? '-'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+
+/** A one-line progress bar redrawn on stderr (only used when stderr is a TTY). */
+export function progressBar() {
+  let last = 0;
+  return {
+    update(done: number, total: number, note: string) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const frac = total > 0 ? Math.min(1, done / total) : 0;
+      const width = 30;
+      const full = Math.round(frac * width);
+      process.stderr.write(`\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${note}   `);
+    },
+    done() {
+      if (last) process.stderr.write('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Line decoders, chosen per line (DESIGN.md "Line formats"):
+ *
+ * 1. plain JSONL: the event object is the line;
+ * 2. Fluent Bit `file` output default format: `TAG: [EPOCH.FRACTION, {record}]`;
+ * 3. Docker json-file / Fluent Bit docker parser: `{"log":"<event JSON>\n","stream":..,"time":..}`;
+ * 4. CRI: `TIME stdout|stderr P|F <text>`, `P` parts joined with the following ones;
+ * 5. Fluent Bit records with `date` and the event at top level, or under `log`/`message`.
+ *
+ * Decoding never throws: it returns what the line is.
+ */
+export type FormatName = 'jsonl' | 'fluentbit' | 'docker' | 'cri' | 'fluentbit-json';
+
+export type Decoded =
+  /** A JSON value to classify, with the event's JSON text. */
+  | { kind: 'value'; value: unknown; raw: string; format: FormatName; fbTag?: string }
+  /** A wrapper (docker, CRI) around plain text: an ordinary log line, not an event. */
+  | { kind: 'text'; format: FormatName }
+  /** A part of a longer line (CRI `P`, docker partial); held until its end arrives. */
+  | { kind: 'partial'; format: FormatName }
+  | { kind: 'blank' }
+  | { kind: 'error'; reason: string };
+
+/** Per-source state: the held parts of a split line. */
+export interface DecodeState {
+  cri?: string;
+  docker?: string;
+}
+
+const CRI_RE = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF])(?: (.*))?$/s;
+const FB_RE = /^([^\s[\]{}":]+): \[(-?\d+(?:\.\d+)?), ?\{/;
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, reason: `invalid JSON: ${(e as Error).message}` };
+  }
+}
+
+/** Decode text that should hold an event object (inside a wrapper). */
+function inner(text: string, format: FormatName, fbTag?: string): Decoded {
+  const t = text.trim();
+  if (t === '') return { kind: 'text', format };
+  if (t[0] !== '{') return { kind: 'text', format };
+  const p = parseJson(t);
+  if (!p.ok) return { kind: 'error', reason: `${format} record: the event inside is ${p.reason}` };
+  return { kind: 'value', value: p.value, raw: t, format, fbTag };
+}
+
+/** A JSON record: the event itself, or a wrapper holding it. */
+function record(obj: unknown, raw: string, format: FormatName, state: DecodeState, fbTag?: string): Decoded {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { kind: 'value', value: obj, raw, format, fbTag };
+  const o = obj as Record<string, unknown>;
+  if ('event_type' in o) return { kind: 'value', value: o, raw, format: 'date' in o ? 'fluentbit-json' : format, fbTag };
+  for (const key of ['log', 'message'] as const) {
+    const v = o[key];
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return { kind: 'value', value: v, raw: JSON.stringify(v), format: 'fluentbit-json', fbTag };
+    }
+    if (typeof v === 'string' && (key === 'log' || v.trimStart().startsWith('{'))) {
+      const wrapper: FormatName = 'stream' in o || 'time' in o || '_p' in o ? 'docker' : 'fluentbit-json';
+      // Docker json-file splits lines over 16 KiB into records without the trailing newline.
+      if (key === 'log' && wrapper === 'docker' && !('_p' in o)) {
+        const held = state.docker;
+        if (!v.endsWith('\n')) {
+          const joined = (held ?? '') + v;
+          if (parseJson(joined.trim()).ok || !joined.trimStart().startsWith('{')) {
+            state.docker = undefined;
+            return inner(joined, wrapper, fbTag);
+          }
+          state.docker = joined;
+          return { kind: 'partial', format: wrapper };
+        }
+        if (held !== undefined) {
+          state.docker = undefined;
+          return inner(held + v, wrapper, fbTag);
+        }
+      }
+      return inner(v, wrapper, fbTag);
+    }
+  }
+  // Some other JSON object without event_type: an ordinary log line.
+  return { kind: 'value', value: o, raw, format, fbTag };
+}
+
+export function decodeLine(line: string, state: DecodeState): Decoded {
+  const first = line.charCodeAt(0);
+  if (first === 123 /* { */) {
+    const p = parseJson(line);
+    if (!p.ok) {
+      if (state.docker !== undefined) state.docker = undefined;
+      return { kind: 'error', reason: p.reason };
+    }
+    return record(p.value, line.trim(), 'jsonl', state);
+  }
+  if (line.trim() === '') return { kind: 'blank' };
+  const fb = FB_RE.exec(line);
+  if (fb) {
+    const t = line.trimEnd();
+    if (!t.endsWith(']')) return { kind: 'error', reason: 'Fluent Bit record is not closed by "]"' };
+    const body = t.slice(fb[0].length - 1, -1);
+    const p = parseJson(body);
+    if (!p.ok) return { kind: 'error', reason: `Fluent Bit record: ${p.reason}` };
+    return record(p.value, body, 'fluentbit', state, fb[1]);
+  }
+  const cri = CRI_RE.exec(line);
+  if (cri) {
+    const text = cri[4] ?? '';
+    if (cri[3] === 'P') {
+      state.cri = (state.cri ?? '') + text;
+      return { kind: 'partial', format: 'cri' };
+    }
+    const full = (state.cri ?? '') + text;
+    state.cri = undefined;
+    return inner(full, 'cri');
+  }
+  const t = line.trimStart();
+  if (t[0] === '{') return decodeLine(t, state);
+  return {
+    kind: 'error',
+    reason: 'not JSON and not a known log format (plain JSONL, Fluent Bit, Docker json-file, CRI)',
+  };
+}

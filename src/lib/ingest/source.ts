@@ -1,0 +1,202 @@
+/**
+ * One input source: identity (device + inode + fingerprint of the first
+ * bytes), the committed offset, and reading lines from it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/open.js';
+
+export const FINGERPRINT_BYTES = 1024;
+
+export interface SourceRow {
+  id: number;
+  path: string;
+  kind: 'file' | 'gzip' | 'stdin';
+  dev: string | null;
+  ino: string | null;
+  fingerprint: string | null;
+  fp_len: number | null;
+  origin: number | null;
+  start_offset: number;
+  start_line: number;
+  offset: number;
+  size: number | null;
+  lines: number;
+  stored: number;
+  rejected: number;
+  duplicates: number;
+  skipped: number;
+  status: string;
+  host: string | null;
+  first_seen: string;
+  last_read: string | null;
+}
+
+export const isGzipName = (p: string): boolean => /\.gz$/i.test(p);
+
+/** The first `n` bytes of a file (decompressed for gzip). */
+export function readPrefix(path: string, n: number, gzip: boolean): Buffer {
+  if (gzip) {
+    const data = zlib.gunzipSync(fs.readFileSync(path), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return data.subarray(0, n);
+  }
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const got = fs.readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export const fingerprintOf = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+export interface FileIdentity {
+  dev: string;
+  ino: string;
+  size: number;
+  fingerprint: string;
+  fpLen: number;
+  gzip: boolean;
+}
+
+export function identify(path: string): FileIdentity {
+  const st = fs.statSync(path);
+  const gzip = isGzipName(path);
+  const prefix = readPrefix(path, FINGERPRINT_BYTES, gzip);
+  return {
+    dev: String(st.dev),
+    ino: String(st.ino),
+    size: st.size,
+    fingerprint: fingerprintOf(prefix),
+    fpLen: prefix.length,
+    gzip,
+  };
+}
+
+/** Does the file at `path` still begin with the bytes fingerprinted in `row`? */
+export function prefixMatches(path: string, row: Pick<SourceRow, 'fingerprint' | 'fp_len'>, gzip: boolean): boolean {
+  if (row.fingerprint === null || row.fp_len === null) return false;
+  try {
+    const prefix = readPrefix(path, row.fp_len, gzip);
+    return prefix.length === row.fp_len && fingerprintOf(prefix) === row.fingerprint;
+  } catch {
+    return false;
+  }
+}
+
+const toRow = (o: Record<string, unknown>): SourceRow =>
+  ({
+    ...o,
+    id: Number(o.id),
+    fp_len: o.fp_len === null ? null : Number(o.fp_len),
+    origin: o.origin === null ? null : Number(o.origin),
+    start_offset: Number(o.start_offset),
+    start_line: Number(o.start_line),
+    offset: Number(o.offset),
+    size: o.size === null ? null : Number(o.size),
+    lines: Number(o.lines),
+    stored: Number(o.stored),
+    rejected: Number(o.rejected),
+    duplicates: Number(o.duplicates),
+    skipped: Number(o.skipped),
+    first_seen: String(o.first_seen),
+    last_read: o.last_read === null ? null : String(o.last_read),
+  }) as SourceRow;
+
+export async function listSources(store: Store): Promise<SourceRow[]> {
+  const r = await store.conn.runAndReadAll('SELECT * FROM sources ORDER BY id');
+  return r.getRowObjectsJS().map((o) => toRow(o as Record<string, unknown>));
+}
+
+export interface Resolution {
+  row: SourceRow;
+  /** Why this row: `new`, `resume`, `truncated` (the old content was replaced), `copy` (rotated/compressed copy of a known file). */
+  how: 'new' | 'resume' | 'truncated' | 'copy';
+}
+
+/**
+ * Find or create the source row for a file. Same device+inode and same
+ * first bytes: the same file, resume. Same inode, other first bytes or
+ * smaller than the committed offset: truncated or reused, start again. No
+ * inode match but the first bytes of a known file that is gone from its
+ * place (rotated, copytruncated) or a `.gz` archive: continue at that file's
+ * offset. Otherwise a new source read from 0.
+ */
+export async function resolveSource(store: Store, path: string, id: FileIdentity): Promise<Resolution> {
+  const sources = await listSources(store);
+  const kind = id.gzip ? 'gzip' : 'file';
+  const byInode = sources
+    .filter((s) => s.dev === id.dev && s.ino === id.ino && s.kind === kind && s.status !== 'truncated')
+    .sort((a, b) => b.id - a.id)[0];
+  if (byInode) {
+    const same = prefixMatches(path, byInode, id.gzip) && id.size >= (id.gzip ? 0 : byInode.offset);
+    if (same) {
+      if (byInode.path !== path || (byInode.fp_len ?? 0) < FINGERPRINT_BYTES) {
+        await store.conn.run('UPDATE sources SET path = $2, fingerprint = $3, fp_len = $4 WHERE id = $1', [
+          byInode.id,
+          path,
+          id.fingerprint,
+          id.fpLen,
+        ]);
+      }
+      return { row: { ...byInode, path }, how: 'resume' };
+    }
+    await store.conn.run("UPDATE sources SET status = 'truncated' WHERE id = $1", [byInode.id]);
+    return { row: await createSource(store, path, kind, id, null, 0), how: 'truncated' };
+  }
+  const candidates = sources
+    .filter((s) => s.kind !== 'stdin' && s.fingerprint !== null && (s.fp_len ?? 0) > 0)
+    .sort((a, b) => b.offset - a.offset);
+  for (const s of candidates) {
+    if (!prefixMatches(path, s, id.gzip)) continue;
+    // A plain copy of a file that is still in place is a different file.
+    if (!id.gzip && s.kind === 'file' && stillInPlace(s)) continue;
+    const continues = !(s.kind === 'gzip' && !id.gzip);
+    const row = await createSource(store, path, kind, id, s.id, continues ? s.offset : 0, continues ? s.start_line + s.lines : 0);
+    return { row, how: 'copy' };
+  }
+  return { row: await createSource(store, path, kind, id, null, 0), how: 'new' };
+}
+
+function stillInPlace(s: SourceRow): boolean {
+  try {
+    const st = fs.statSync(s.path);
+    return String(st.dev) === s.dev && String(st.ino) === s.ino && prefixMatches(s.path, s, false);
+  } catch {
+    return false;
+  }
+}
+
+export async function createSource(
+  store: Store,
+  path: string,
+  kind: SourceRow['kind'],
+  id: FileIdentity | null,
+  origin: number | null,
+  startOffset: number,
+  startLine = 0,
+): Promise<SourceRow> {
+  const r = await store.conn.runAndReadAll(
+    `INSERT INTO sources (id, path, kind, dev, ino, fingerprint, fp_len, origin, start_offset, start_line, "offset", size, status, host, first_seen)
+     SELECT coalesce(max(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $11, $8, $9, 'active', $10, now()::TIMESTAMP FROM sources
+     RETURNING *`,
+    [
+      path,
+      kind,
+      id?.dev ?? null,
+      id?.ino ?? null,
+      id?.fingerprint ?? null,
+      id?.fpLen ?? null,
+      origin,
+      startOffset,
+      id?.size ?? null,
+      os.hostname(),
+      startLine,
+    ],
+  );
+  return toRow(r.getRowObjectsJS()[0] as Record<string, unknown>);
+}

@@ -1,0 +1,63 @@
+/**
+ * The hash chain over stored events (DESIGN.md "Tamper evidence").
+ *
+ *   event_hash = sha256(seq US event_id US ts_us US event_type US source_id US line US tags US raw)
+ *   chain      = sha256(prev_chain || event_hash)        (hex text, genesis = 64 zeros)
+ *
+ * US is the unit separator (0x1f). The same row text is computed by DuckDB in
+ * `ROW_HASH_SQL`, so `verify` can hash rows in SQL and fold the chain here.
+ */
+import { createHash } from 'node:crypto';
+
+export const GENESIS = '0'.repeat(64);
+const US = '\x1f';
+
+export interface ChainRow {
+  seq: number;
+  eventId: string;
+  tsMicros: number;
+  eventType: string;
+  sourceId: number;
+  line: number;
+  tags: string;
+  raw: string;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function eventHash(r: ChainRow): string {
+  return sha256Hex(
+    `${r.seq}${US}${r.eventId}${US}${r.tsMicros}${US}${r.eventType}${US}${r.sourceId}${US}${r.line}${US}${r.tags}${US}${r.raw}`,
+  );
+}
+
+export function nextChain(prev: string, hash: string): string {
+  return sha256Hex(prev + hash);
+}
+
+/** DuckDB expression computing `event_hash` of a row of `events`. */
+export const ROW_HASH_SQL =
+  'sha256(concat_ws(chr(31), seq::VARCHAR, event_id, epoch_us(ts)::VARCHAR, event_type, source_id::VARCHAR, line::VARCHAR, tags, raw))';
+
+/** Canonical JSON: object keys sorted, no whitespace. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (o[k] === undefined) continue;
+    if (s.length > 1) s += ',';
+    s += JSON.stringify(k) + ':' + canonicalJson(o[k]);
+  }
+  return s + '}';
+}
+
+/** The id of an event without one of its own: a hash of its canonical JSON (128 bits, hex). */
+export function contentId(value: unknown): string {
+  return sha256Hex(canonicalJson(value)).slice(0, 32);
+}

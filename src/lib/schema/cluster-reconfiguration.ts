@@ -1,0 +1,28 @@
+/** `cluster_reconfiguration`: the Magnum cluster manager created, deleted or scaled a cluster. */
+import { z } from 'zod';
+import { nonEmpty, nonNegative, percent, type JsonObject } from './common.js';
+
+export const nested = z.looseObject({
+  event_type: z.literal('cluster_reconfiguration'),
+  action: nonEmpty, // cluster_created | cluster_deleted | cluster_scaled | ...
+  cluster: z.looseObject({
+    id: nonEmpty,
+    name: nonEmpty,
+    type: nonEmpty,
+    node_count: z.number().int('must be a whole number').nonnegative('must be >= 0'),
+    estimated_cost_per_hour: nonNegative,
+  }),
+  trigger: z.looseObject({
+    workload_queue_length: z.number().int('must be a whole number').nonnegative('must be >= 0'),
+    existing_cluster_utilization: percent,
+    expected_efficiency_gain: percent,
+  }),
+});
+
+export const flat = nested;
+export const isFlat = (): boolean => false;
+export type Nested = z.infer<typeof nested>;
+
+export function normalise(e: Nested): JsonObject {
+  return { ...(e as unknown as JsonObject) };
+}

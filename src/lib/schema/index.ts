@@ -1,0 +1,130 @@
+/**
+ * The envelope: decide what a decoded JSON value is (a typed event, a generic
+ * event of an unknown type, an ordinary log line to skip, or a reject), and
+ * normalise typed events to one stored form.
+ */
+import type { z } from 'zod';
+import { type JsonObject } from './common.js';
+import { parseEventTime } from '../time.js';
+import * as decision from './scheduling-decision.js';
+import * as relocation from './workload-relocation.js';
+import * as reconfiguration from './cluster-reconfiguration.js';
+import * as inefficiency from './inefficiency-detected.js';
+import * as policy from './policy-change.js';
+
+export type { Json, JsonObject } from './common.js';
+
+export const EVENT_TYPES = [
+  'scheduling_decision',
+  'workload_relocation',
+  'cluster_reconfiguration',
+  'inefficiency_detected',
+  'policy_change',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+interface TypeModule {
+  nested: z.ZodType;
+  flat: z.ZodType;
+  isFlat(o: JsonObject): boolean;
+  normalise(e: never): JsonObject;
+}
+
+const MODULES: Record<EventType, TypeModule> = {
+  scheduling_decision: decision,
+  workload_relocation: relocation,
+  cluster_reconfiguration: reconfiguration,
+  inefficiency_detected: inefficiency,
+  policy_change: policy,
+};
+
+export const isKnownType = (t: string): t is EventType => Object.hasOwn(MODULES, t);
+
+export type Classified =
+  | { kind: 'event'; eventType: string; known: boolean; ts: number; ownId?: string }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'reject'; reason: string };
+
+export interface ClassifyOptions {
+  /** Reject events whose `event_type` is not one of the known types. */
+  strict?: boolean;
+}
+
+/** Render zod issues as one readable sentence. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const parts = issues.slice(0, 5).map((i) => {
+    const path = i.path.length ? i.path.map(String).join('.') : 'event';
+    if (i.message === 'is missing' || /received undefined/.test(i.message)) return `${path} is missing`;
+    const msg = i.message.replace(/^Invalid input: /, '');
+    return `${path} ${msg}`;
+  });
+  if (issues.length > 5) parts.push(`and ${issues.length - 5} more`);
+  return parts.join('; ');
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\x00-\x1f]/;
+
+/** The event's own id (`event_id`, else `id`), when it is a usable string or number. */
+function ownId(o: JsonObject): string | undefined {
+  for (const k of ['event_id', 'id']) {
+    const v = o[k];
+    if (typeof v === 'string' && v.trim() !== '' && !CONTROL_RE.test(v) && v.length <= 256) return v;
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  }
+  return undefined;
+}
+
+/**
+ * Classify one decoded JSON value. Typed events are validated against the
+ * shape they carry (nested or flat); the caller keeps the raw text.
+ */
+export function classify(value: unknown, opts: ClassifyOptions = {}): Classified {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { kind: 'reject', reason: `not a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` };
+  }
+  const o = value as JsonObject;
+  const type = o.event_type;
+  if (type === undefined) return { kind: 'skip', reason: 'no event_type (an ordinary log line)' };
+  if (typeof type !== 'string' || type.trim() === '' || CONTROL_RE.test(type)) {
+    return { kind: 'reject', reason: 'event_type must be a non-empty string without control characters' };
+  }
+  if (o.timestamp === undefined) return { kind: 'reject', reason: `${type}: timestamp is missing` };
+  const ts = parseEventTime(o.timestamp);
+  if (ts === undefined) {
+    return {
+      kind: 'reject',
+      reason: `${type}: timestamp ${JSON.stringify(o.timestamp)} is not an ISO 8601 time or epoch seconds/milliseconds`,
+    };
+  }
+  if (!isKnownType(type)) {
+    if (opts.strict) return { kind: 'reject', reason: `unknown event_type "${type}" (--strict)` };
+    return { kind: 'event', eventType: type, known: false, ts, ownId: ownId(o) };
+  }
+  const mod = MODULES[type];
+  const flat = mod.isFlat(o);
+  const res = (flat ? mod.flat : mod.nested).safeParse(o);
+  if (!res.success) {
+    const form = mod.flat === mod.nested ? '' : flat ? ' (flat form)' : ' (nested form)';
+    return { kind: 'reject', reason: `${type}${form}: ${describeIssues(res.error.issues)}` };
+  }
+  return { kind: 'event', eventType: type, known: true, ts, ownId: ownId(o) };
+}
+
+/**
+ * The stored event in its normalised form: for known types the nested shape
+ * (flat fields mapped, percentages as numbers, severity lower case, decision
+ * outcome defaulted), `timestamp` as ISO UTC, and `event_id`. Unknown types
+ * are returned as logged.
+ */
+export function normaliseEvent(raw: JsonObject, eventId: string, isoTs: string): JsonObject {
+  const type = raw.event_type as string;
+  let body: JsonObject = raw;
+  if (isKnownType(type)) {
+    const mod = MODULES[type];
+    const res = (mod.isFlat(raw) ? mod.flat : mod.nested).safeParse(raw);
+    if (res.success) body = mod.normalise(res.data as never);
+  }
+  const { event_type: _t, timestamp: _ts, event_id: _id, ...rest } = body;
+  return { event_id: eventId, event_type: type, timestamp: isoTs, ...rest };
+}

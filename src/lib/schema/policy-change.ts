@@ -1,0 +1,22 @@
+/** `policy_change`: the policy engine applied, changed or reverted a policy. */
+import { z } from 'zod';
+import { nonEmpty, type JsonObject, m } from './common.js';
+
+const version = z.union([z.string(), z.number()], { error: m('must be a string or a number') });
+
+export const nested = z.looseObject({
+  event_type: z.literal('policy_change'),
+  policy: z.looseObject({ id: nonEmpty, name: nonEmpty, version: version.optional() }),
+  action: z.enum(['applied', 'changed', 'reverted'], { error: m('must be one of applied, changed, reverted') }),
+  previous: z.looseObject({}).nullable().optional(),
+  actor: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const flat = nested;
+export const isFlat = (): boolean => false;
+export type Nested = z.infer<typeof nested>;
+
+export function normalise(e: Nested): JsonObject {
+  return { ...(e as unknown as JsonObject) };
+}

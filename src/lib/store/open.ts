@@ -1,0 +1,158 @@
+/**
+ * Opening the DuckDB store: one writer or many readers, never both.
+ *
+ * DuckDB takes an exclusive file lock for a read-write open and a shared one
+ * for read-only opens. Both sides retry with backoff while the other holds the
+ * lock, up to a bounded wait, then fail naming the process that holds it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { InputError, LockTimeoutError } from '../errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+export const DEFAULT_DB = 'kcloud-log.duckdb';
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+/** `--db`, else `KCLOUD_LOG_DB`, else `./kcloud-log.duckdb`. */
+export function resolveDbPath(flag?: string): string {
+  return path.resolve(flag || process.env.KCLOUD_LOG_DB || DEFAULT_DB);
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** How long to wait for another process's lock, in ms (default 10 s). */
+  lockTimeoutMs?: number;
+  /** Extra DuckDB settings. */
+  config?: Record<string, string>;
+}
+
+export interface Store {
+  path: string;
+  readOnly: boolean;
+  instance: DuckDBInstance;
+  conn: DuckDBConnection;
+  close(): void;
+}
+
+const LOCK_RE = /Could not set lock on file|Conflicting lock is held/i;
+
+/** Text naming the process that holds the lock, from DuckDB's message. */
+function lockHolder(message: string): string | undefined {
+  const m = /held in (.+?) \(PID (\d+)\)/.exec(message);
+  return m ? `PID ${m[2]} (${m[1]})` : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise<Store> {
+  const readOnly = opts.readOnly ?? false;
+  const timeout = opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  if (readOnly && !fs.existsSync(dbPath)) {
+    throw new InputError(`no database at ${dbPath}: run \`kcloud-log ingest\` first, or pass --db`);
+  }
+  if (!readOnly) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+  const config: Record<string, string> = {
+    access_mode: readOnly ? 'READ_ONLY' : 'READ_WRITE',
+    autoinstall_known_extensions: 'false',
+    ...opts.config,
+  };
+  const started = Date.now();
+  let delay = 10;
+  for (;;) {
+    try {
+      const instance = await DuckDBInstance.create(dbPath, config);
+      const conn = await instance.connect();
+      const store: Store = {
+        path: dbPath,
+        readOnly,
+        instance,
+        conn,
+        close() {
+          conn.closeSync();
+          instance.closeSync();
+        },
+      };
+      try {
+        await migrate(store);
+      } catch (e) {
+        store.close();
+        throw e;
+      }
+      return store;
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      if (LOCK_RE.test(msg)) {
+        if (Date.now() - started >= timeout) {
+          const holder = lockHolder(msg);
+          throw new LockTimeoutError(
+            `database ${dbPath} is locked by ${holder ?? 'another process'}; waited ${((Date.now() - started) / 1000).toFixed(1)} s (--lock-timeout)`,
+            holder,
+          );
+        }
+        await sleep(delay);
+        delay = Math.min(delay * 2, 250);
+        continue;
+      }
+      if (e instanceof InputError || e instanceof LockTimeoutError) throw e;
+      if (/not a valid DuckDB database|Unable to open|IO Error|Corrupt|checksum/i.test(msg)) {
+        throw new InputError(`cannot open database ${dbPath}: ${msg.split('\n')[0]}`);
+      }
+      throw e;
+    }
+  }
+}
+
+/** Run pending migrations (read-write), or check the version (read-only). */
+async function migrate(store: Store): Promise<void> {
+  const { conn } = store;
+  const has = await conn.runAndReadAll(
+    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' AND table_schema = 'main'",
+  );
+  let current = 0;
+  if (Number(has.getRows()[0]![0]) > 0) {
+    const r = await conn.runAndReadAll('SELECT max(version) FROM schema_version');
+    current = Number(r.getRows()[0]![0] ?? 0);
+  }
+  if (current > SCHEMA_VERSION) {
+    throw new InputError(
+      `database ${store.path} has schema version ${current}, newer than this kcloud-log understands (${SCHEMA_VERSION}); upgrade kcloud-log`,
+    );
+  }
+  if (current === SCHEMA_VERSION) return;
+  if (store.readOnly) {
+    if (current === 0) throw new InputError(`${store.path} is not a kcloud-log database (no schema_version table)`);
+    throw new InputError(
+      `database ${store.path} has schema version ${current}; run any writing command (e.g. \`kcloud-log ingest\`) to migrate it to ${SCHEMA_VERSION}`,
+    );
+  }
+  if (current === 0) {
+    const tables = await conn.runAndReadAll("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'");
+    if (Number(tables.getRows()[0]![0]) > 0) {
+      throw new InputError(`${store.path} is a DuckDB database but not a kcloud-log one; refusing to modify it`);
+    }
+    await conn.run('CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP NOT NULL)');
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      for (const s of m.statements) await conn.run(s);
+      await conn.run('INSERT INTO schema_version VALUES ($1, $2, now()::TIMESTAMP)', [m.version, m.description]);
+      await conn.run('COMMIT');
+    } catch (e) {
+      await conn.run('ROLLBACK');
+      throw e;
+    }
+  }
+}
+
+/** Open, run `fn`, always close. */
+export async function withStore<T>(dbPath: string, opts: OpenOptions, fn: (s: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(dbPath, opts);
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}

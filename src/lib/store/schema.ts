@@ -1,0 +1,79 @@
+/**
+ * Tables of the store and their forward-only migrations, run on open.
+ * Each migration runs in a transaction and records its version.
+ */
+import { DERIVED_COLUMNS, QUANTITY_MACRO } from './derive.js';
+
+/** Columns of `events` written by the ingester (the rest are derived in SQL). */
+export const BASE_COLUMNS = [
+  ['seq', 'BIGINT NOT NULL'], // ingest order, 1-based, no gaps
+  ['event_id', 'VARCHAR NOT NULL'], // the event's own id, else a hash of its canonical JSON
+  ['ts', 'TIMESTAMP NOT NULL'], // event time, UTC, microseconds
+  ['event_type', 'VARCHAR NOT NULL'],
+  ['known', 'BOOLEAN NOT NULL'], // one of the five typed event types
+  ['source_id', 'INTEGER NOT NULL'], // sources.id
+  ['line', 'BIGINT NOT NULL'], // line number in that source
+  ['tags', 'VARCHAR NOT NULL'], // JSON: file, host, fluentbit_tag, format, ingested_at
+  ['raw', 'VARCHAR NOT NULL'], // the original event JSON
+  ['chain', 'VARCHAR NOT NULL'], // sha256(prev_chain || event_hash), hex
+] as const;
+
+export const EVENT_COLUMNS: readonly string[] = [
+  ...BASE_COLUMNS.map(([n]) => n),
+  ...DERIVED_COLUMNS.map((c) => c.name),
+];
+
+export interface Migration {
+  version: number;
+  description: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'events, sources, rejects, chain',
+    statements: [
+      QUANTITY_MACRO,
+      `CREATE TABLE events (
+        ${[...BASE_COLUMNS.map(([n, t]) => `${n} ${t}`), ...DERIVED_COLUMNS.map((c) => `${c.name} ${c.type}`)].join(',\n        ')}
+      )`,
+      `CREATE TABLE sources (
+        id INTEGER NOT NULL,
+        path VARCHAR NOT NULL,       -- as given (absolute)
+        kind VARCHAR NOT NULL,       -- file | gzip | stdin
+        dev VARCHAR,                 -- device id
+        ino VARCHAR,                 -- inode
+        fingerprint VARCHAR,         -- sha256 of the first fp_len bytes
+        fp_len INTEGER,
+        origin INTEGER,              -- for a rotated or compressed copy of a known file: that source's id
+        start_offset BIGINT NOT NULL DEFAULT 0,
+        start_line BIGINT NOT NULL DEFAULT 0, -- line number before start_offset (copies continue their origin's numbering)
+        "offset" BIGINT NOT NULL DEFAULT 0, -- committed byte offset (decompressed for gzip)
+        size BIGINT,                 -- size last seen
+        lines BIGINT NOT NULL DEFAULT 0,
+        stored BIGINT NOT NULL DEFAULT 0,
+        rejected BIGINT NOT NULL DEFAULT 0,
+        duplicates BIGINT NOT NULL DEFAULT 0,
+        skipped BIGINT NOT NULL DEFAULT 0,
+        status VARCHAR NOT NULL,     -- active | done | rotated | truncated | deleted
+        host VARCHAR,
+        first_seen TIMESTAMP NOT NULL,
+        last_read TIMESTAMP
+      )`,
+      `CREATE TABLE rejects (
+        source_id INTEGER NOT NULL,
+        path VARCHAR NOT NULL,
+        line BIGINT NOT NULL,
+        byte_offset BIGINT NOT NULL,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR NOT NULL,        -- truncated past 4096 bytes
+        raw_length BIGINT NOT NULL,  -- the line's full length in bytes
+        rejected_at TIMESTAMP NOT NULL
+      )`,
+      `CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR)`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

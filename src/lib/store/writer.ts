@@ -1,0 +1,194 @@
+/**
+ * Committing a batch: event rows, rejects and the new offsets of their
+ * sources in one DuckDB transaction, so a crash leaves all of it or none.
+ *
+ * Duplicates (an event_id already stored, or twice in the batch) are found
+ * first, so that sequence numbers and the hash chain cover exactly the rows
+ * that are stored. Rows go in as a handful of packed column strings split by
+ * DuckDB (one value per column per batch, not per row); the typed columns
+ * are then derived from `raw` in SQL (store/derive.ts).
+ */
+import { DuckDBTimestampValue } from '@duckdb/node-api';
+import type { Store } from './open.js';
+import { deriveSelect } from './derive.js';
+import { BASE_COLUMNS, EVENT_COLUMNS } from './schema.js';
+import { GENESIS, eventHash, nextChain } from '../integrity/chain.js';
+
+export interface PendingEvent {
+  eventId: string;
+  tsMicros: number;
+  eventType: string;
+  known: boolean;
+  sourceId: number;
+  line: number;
+  tags: string;
+  raw: string;
+}
+
+export interface PendingReject {
+  sourceId: number;
+  path: string;
+  line: number;
+  byteOffset: number;
+  reason: string;
+  raw: string;
+  rawLength: number;
+}
+
+/** What a batch did to one source: its new offset and the counts to add. */
+export interface SourceProgress {
+  id: number;
+  offset: number;
+  size?: number;
+  status?: string;
+  lines: number;
+  rejected: number;
+  skipped: number;
+}
+
+export interface BatchResult {
+  stored: number;
+  duplicates: number;
+  /** Per source id: stored and duplicates of this batch. */
+  perSource: Map<number, { stored: number; duplicates: number }>;
+}
+
+const RS = '\x1e';
+export const REJECT_RAW_LIMIT = 4096;
+
+/** The chain head and last seq of the store. */
+export async function readHead(store: Store): Promise<{ seq: number; chain: string }> {
+  const r = await store.conn.runAndReadAll('SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1');
+  const row = r.getRows()[0];
+  return row ? { seq: Number(row[0]), chain: String(row[1]) } : { seq: 0, chain: GENESIS };
+}
+
+export class BatchWriter {
+  private head: { seq: number; chain: string } | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  private insertSql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+${deriveSelect(
+  `(SELECT
+      unnest(string_split($1, ','))::BIGINT AS seq,
+      unnest(string_split($2, '${RS}')) AS event_id,
+      make_timestamp(unnest(string_split($3, ','))::BIGINT) AS ts,
+      unnest(string_split($4, '${RS}')) AS event_type,
+      unnest(string_split($5, ','))::BOOLEAN AS known,
+      unnest(string_split($6, ','))::INTEGER AS source_id,
+      unnest(string_split($7, ','))::BIGINT AS line,
+      unnest(string_split($8, '${RS}')) AS tags,
+      unnest(string_split($9, '${RS}')) AS raw,
+      unnest(string_split($10, ',')) AS chain
+    ) AS packed`,
+  BASE_COLUMNS.map(([n]) => n),
+)}`;
+
+  async commit(events: PendingEvent[], rejects: PendingReject[], sources: SourceProgress[]): Promise<BatchResult> {
+    const { conn } = this.store;
+    this.head ??= await readHead(this.store);
+    const perSource = new Map<number, { stored: number; duplicates: number }>();
+    const count = (id: number) => {
+      let c = perSource.get(id);
+      if (!c) perSource.set(id, (c = { stored: 0, duplicates: 0 }));
+      return c;
+    };
+
+    // 1. duplicates: within the batch, then against the store
+    const firstById = new Map<string, PendingEvent>();
+    for (const e of events) {
+      if (firstById.has(e.eventId)) count(e.sourceId).duplicates++;
+      else firstById.set(e.eventId, e);
+    }
+    let unique = [...firstById.values()];
+    if (unique.length && this.head.seq > 0) {
+      const r = await conn.runAndReadAll(
+        `SELECT DISTINCT event_id FROM events WHERE event_id IN (SELECT unnest(string_split($1, '${RS}')))`,
+        [unique.map((e) => e.eventId).join(RS)],
+      );
+      const existing = new Set(r.getRows().map((row) => String(row[0])));
+      if (existing.size) {
+        unique = unique.filter((e) => {
+          if (!existing.has(e.eventId)) return true;
+          count(e.sourceId).duplicates++;
+          return false;
+        });
+      }
+    }
+
+    // 2. sequence numbers and the chain, in input order
+    let { seq, chain } = this.head;
+    const cols: string[][] = Array.from({ length: 10 }, () => []);
+    for (const e of unique) {
+      seq++;
+      chain = nextChain(chain, eventHash({ ...e, seq }));
+      cols[0]!.push(String(seq));
+      cols[1]!.push(e.eventId);
+      cols[2]!.push(String(e.tsMicros));
+      cols[3]!.push(e.eventType);
+      cols[4]!.push(e.known ? 't' : 'f');
+      cols[5]!.push(String(e.sourceId));
+      cols[6]!.push(String(e.line));
+      cols[7]!.push(e.tags);
+      cols[8]!.push(e.raw);
+      cols[9]!.push(chain);
+      count(e.sourceId).stored++;
+    }
+
+    // 3. one transaction: rows, rejects, offsets
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      if (unique.length) {
+        await conn.run(
+          this.insertSql,
+          cols.map((c, i) => c.join(i === 1 || i === 3 || i === 7 || i === 8 ? RS : ',')),
+        );
+      }
+      if (rejects.length) {
+        const app = await conn.createAppender('rejects');
+        const at = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+        for (const r of rejects) {
+          app.appendInteger(r.sourceId);
+          app.appendVarchar(r.path);
+          app.appendBigInt(BigInt(r.line));
+          app.appendBigInt(BigInt(r.byteOffset));
+          app.appendVarchar(r.reason);
+          app.appendVarchar(truncateUtf8(r.raw, REJECT_RAW_LIMIT));
+          app.appendBigInt(BigInt(r.rawLength));
+          app.appendTimestamp(at);
+          app.endRow();
+        }
+        app.flushSync();
+        app.closeSync();
+      }
+      for (const s of sources) {
+        const c = perSource.get(s.id) ?? { stored: 0, duplicates: 0 };
+        await conn.run(
+          `UPDATE sources SET "offset" = $2, size = coalesce($3, size), status = coalesce($4, status),
+             lines = lines + $5, stored = stored + $6, rejected = rejected + $7, duplicates = duplicates + $8,
+             skipped = skipped + $9, last_read = now()::TIMESTAMP
+           WHERE id = $1`,
+          [s.id, s.offset, s.size ?? null, s.status ?? null, s.lines, c.stored, s.rejected, c.duplicates, s.skipped],
+        );
+      }
+      await conn.run('COMMIT');
+    } catch (e) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    this.head = { seq, chain };
+    const stored = unique.length;
+    return { stored, duplicates: events.length - stored, perSource };
+  }
+}
+
+/** The first `limit` bytes of `text` as UTF-8, cut on a character boundary. */
+export function truncateUtf8(text: string, limit: number): string {
+  if (text.length * 3 <= limit) return text;
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= limit) return text;
+  let end = limit;
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
+  return buf.toString('utf8', 0, end);
+}
