@@ -1,0 +1,136 @@
+/**
+ * Event filters shared by `events`, `tail`, `trace` and the analyses, turned
+ * into a parameterised WHERE clause (values are always bound, never spliced).
+ */
+import { UsageError } from '../errors.js';
+import { parseTimeBound } from '../time.js';
+
+export interface EventFilter {
+  types?: string[];
+  workloads?: string[];
+  clusters?: string[];
+  severities?: string[];
+  /** Epoch microseconds, inclusive. */
+  since?: number;
+  /** Epoch microseconds, exclusive. */
+  until?: number;
+  /** Text anywhere in the raw event (case-insensitive). */
+  grep?: string;
+  /** `path=value` conditions on the event's JSON fields. */
+  where?: WhereCond[];
+  /** Only events with seq greater than this. */
+  afterSeq?: number;
+}
+
+export interface WhereCond {
+  /** JSON path segments, e.g. ['decision', 'selected_cluster']. */
+  path: string[];
+  op: '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
+  value: string;
+}
+
+const WHERE_RE = /^([A-Za-z_][\w.-]*(?:\[\d+\])?(?:\.[\w-]+(?:\[\d+\])?)*)\s*(!=|>=|<=|=|>|<|~)\s*(.*)$/s;
+
+/** Parse `path=value` (also `!=`, `>`, `>=`, `<`, `<=`, `~` for contains). */
+export function parseWhere(text: string): WhereCond {
+  const m = WHERE_RE.exec(text.trim());
+  if (!m) {
+    throw new UsageError(
+      `--where "${text}": expected PATH=VALUE (or !=, >, >=, <, <=, ~), e.g. decision.selected_cluster=gpu-cluster-01`,
+    );
+  }
+  return { path: m[1]!.split('.'), op: m[2] as WhereCond['op'], value: m[3]! };
+}
+
+/** Split comma-separated repeatable flag values. */
+export function listFlag(values: string[] | undefined): string[] | undefined {
+  if (!values?.length) return undefined;
+  const out = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+export interface FilterFlags {
+  type?: string[];
+  workload?: string[];
+  cluster?: string[];
+  severity?: string[];
+  since?: string;
+  until?: string;
+  grep?: string;
+  where?: string[];
+}
+
+/** Build an EventFilter from the common command flags. */
+export function filterFromFlags(f: FilterFlags, nowMs = Date.now()): EventFilter {
+  return {
+    types: listFlag(f.type),
+    workloads: listFlag(f.workload),
+    clusters: listFlag(f.cluster),
+    severities: listFlag(f.severity)?.map((s) => s.toLowerCase()),
+    since: f.since ? parseTimeBound(f.since, '--since', nowMs) : undefined,
+    until: f.until ? parseTimeBound(f.until, '--until', nowMs) : undefined,
+    grep: f.grep,
+    where: f.where?.map(parseWhere),
+  };
+}
+
+/** JSON path text for json_extract: $.a.b[0] (segments quoted when needed). */
+function jsonPath(path: string[]): string {
+  return (
+    '$' +
+    path
+      .map((seg) => {
+        const m = /^([^[]+)((?:\[\d+\])*)$/.exec(seg);
+        const name = m ? m[1]! : seg;
+        const idx = m ? m[2]! : '';
+        return (/^[A-Za-z_][\w]*$/.test(name) ? `.${name}` : `."${name.replace(/"/g, '')}"`) + idx;
+      })
+      .join('')
+  );
+}
+
+/**
+ * WHERE clause (without the keyword; `TRUE` when empty) and its parameters.
+ * `alias` prefixes the columns (e.g. `e.`). Parameters are numbered from `firstParam`.
+ */
+export function buildWhere(f: EventFilter, alias = '', firstParam = 1): { sql: string; params: (string | number)[] } {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  const p = (v: string | number) => {
+    params.push(v);
+    return `$${firstParam + params.length - 1}`;
+  };
+  const inList = (col: string, vals?: string[]) => {
+    if (vals?.length) parts.push(`${alias}${col} IN (${vals.map((v) => p(v)).join(', ')})`);
+  };
+  inList('event_type', f.types);
+  inList('workload_id', f.workloads);
+  inList('cluster_id', f.clusters);
+  inList('severity', f.severities);
+  if (f.since !== undefined) parts.push(`${alias}ts >= make_timestamp(${p(f.since)}::BIGINT)`);
+  if (f.until !== undefined) parts.push(`${alias}ts < make_timestamp(${p(f.until)}::BIGINT)`);
+  if (f.afterSeq !== undefined) parts.push(`${alias}seq > ${p(f.afterSeq)}::BIGINT`);
+  if (f.grep) parts.push(`contains(lower(${alias}raw), lower(${p(f.grep)}))`);
+  for (const w of f.where ?? []) {
+    const val = `json_extract_string(${alias}raw, ${p(jsonPath(w.path))})`;
+    const num = Number(w.value);
+    const numeric = w.value.trim() !== '' && Number.isFinite(num);
+    switch (w.op) {
+      case '=':
+      case '!=':
+        parts.push(
+          numeric
+            ? `(${val} ${w.op === '=' ? '=' : 'IS DISTINCT FROM'} ${p(w.value)} ${w.op === '=' ? 'OR' : 'AND'} TRY_CAST(${val} AS DOUBLE) ${w.op === '=' ? '=' : 'IS DISTINCT FROM'} ${p(num)}::DOUBLE)`
+            : `${val} ${w.op === '=' ? '=' : 'IS DISTINCT FROM'} ${p(w.value)}`,
+        );
+        break;
+      case '~':
+        parts.push(`contains(lower(${val}), lower(${p(w.value)}))`);
+        break;
+      default:
+        if (!numeric) throw new UsageError(`--where ${w.path.join('.')}${w.op}${w.value}: ${w.op} needs a number`);
+        parts.push(`TRY_CAST(${val} AS DOUBLE) ${w.op} ${p(num)}::DOUBLE`);
+    }
+  }
+  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+}
