@@ -35,3 +35,16 @@ export function progressBar() {
     },
   };
 }
+
+/** One CSV field (RFC 4180 quoting). */
+export function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const csvLine = (values: unknown[]): string => values.map(csvField).join(',');
+
+/** Truncate text to `n` characters for a table cell. */
+export const cut = (s: string | null | undefined, n: number): string =>
+  !s ? '' : s.length > n ? s.slice(0, n - 1) + '…' : s;

@@ -108,7 +108,10 @@ const toRow = (o: Record<string, unknown>): SourceRow =>
   }) as SourceRow;
 
 export async function listSources(store: Store): Promise<SourceRow[]> {
-  const r = await store.conn.runAndReadAll('SELECT * FROM sources ORDER BY id');
+  const r = await store.conn.runAndReadAll(
+    `SELECT * REPLACE (strftime(first_seen, '%Y-%m-%dT%H:%M:%S.%gZ') AS first_seen, strftime(last_read, '%Y-%m-%dT%H:%M:%S.%gZ') AS last_read)
+     FROM sources ORDER BY id`,
+  );
   return r.getRowObjectsJS().map((o) => toRow(o as Record<string, unknown>));
 }
 

@@ -1,0 +1,108 @@
+import { Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { BaseCommand } from '../cli/base.js';
+import { filterFlags, outputFlag } from '../cli/flags.js';
+import { csvLine, cut, table } from '../cli/render.js';
+import { filterFromFlags } from '../lib/query/filters.js';
+import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
+import type { JsonObject } from '../lib/schema/index.js';
+
+export interface EventsResult {
+  /** Events matching the filters, in all. */
+  total: number;
+  /** The events returned, each in its normalised form with where it came from. */
+  events: (JsonObject & { _seq: number; _source: string | null; _line: number })[];
+}
+
+export const CSV_COLUMNS = ['seq', 'ts', 'event_type', 'workload_id', 'cluster_id', 'severity', 'event_id', 'source', 'line'] as const;
+
+export default class Events extends BaseCommand {
+  static override summary = 'Search stored events.';
+  static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document),
+or --output jsonl|csv for piping (jsonl: one stored event per line in its normalised form).
+Listings are in time order; --limit (default 50) applies to the table and --json, while
+--output jsonl|csv exports every match unless --limit is given.`;
+
+  static override examples = [
+    '<%= config.bin %> events --type scheduling_decision --since 24h',
+    '<%= config.bin %> events --workload ml-training-job-123 --output jsonl',
+    '<%= config.bin %> events --where decision.selected_cluster=gpu-cluster-01 --where execution_time_ms>200',
+    '<%= config.bin %> events --grep 전력 --order desc --limit 10',
+  ];
+
+  static override flags = {
+    ...filterFlags,
+    limit: Flags.integer({ char: 'n', description: 'at most this many events (default 50; all for --output jsonl|csv)', min: 0 }),
+    order: Flags.string({ description: 'time order', options: ['asc', 'desc'], default: 'asc' }),
+    output: outputFlag,
+  };
+
+  async run(): Promise<EventsResult> {
+    const { flags } = await this.parse(Events);
+    const filter = filterFromFlags(flags);
+    const order = flags.order as 'asc' | 'desc';
+    const mode = this.jsonEnabled() ? 'json' : (flags.output ?? 'table');
+    return this.withStore(flags, true, async (store) => {
+      if (mode === 'jsonl' || mode === 'csv') {
+        let n = 0;
+        if (mode === 'csv') process.stdout.write(csvLine([...CSV_COLUMNS]) + '\n');
+        for await (const rows of streamEvents(store, filter, { order, limit: flags.limit })) {
+          const out =
+            mode === 'jsonl'
+              ? rows.map((r) => JSON.stringify(normalised(r))).join('\n')
+              : rows.map((r) => csvLine(CSV_COLUMNS.map((c) => (c === 'ts' ? r.ts : r[c as keyof EventRow])))).join('\n');
+          if (rows.length) await write(out + '\n');
+          n += rows.length;
+        }
+        return { total: n, events: [] };
+      }
+      const limit = flags.limit ?? 50;
+      const [rows, total] = await Promise.all([searchEvents(store, filter, { order, limit }), countEvents(store, filter)]);
+      const result: EventsResult = {
+        total,
+        events: rows.map((r) => ({ ...normalised(r), _seq: r.seq, _source: r.source, _line: r.line })),
+      };
+      if (mode === 'table') {
+        if (!rows.length) this.log(chalk.dim('no events match'));
+        else {
+          this.log(
+            table(
+              ['time (UTC)', 'type', 'workload', 'cluster', 'sev', 'summary'],
+              rows.map((r) => [r.ts, r.event_type, cut(r.workload_id, 28), cut(r.cluster_id, 22), r.severity ?? '', cut(summarise(r), 60)]),
+            ),
+          );
+          if (total > rows.length) this.log(chalk.dim(`showing ${rows.length} of ${total} matching events; use --limit or --output jsonl`));
+        }
+      }
+      return result;
+    });
+  }
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', resolve);
+    process.stdout.once('error', reject);
+  });
+}
+
+/** A short human summary of an event for the table view. */
+export function summarise(r: EventRow): string {
+  const e = normalised(r) as Record<string, unknown>;
+  const g = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((a, k) => (a && typeof a === 'object' ? (a as Record<string, unknown>)[k] : undefined), o);
+  switch (r.event_type) {
+    case 'scheduling_decision':
+      return `→ ${g(e, 'decision', 'selected_cluster')} $${g(e, 'decision', 'cost_calculation', 'estimated_cost_per_hour')}/h in ${g(e, 'execution_time_ms')} ms${g(e, 'decision', 'outcome') !== 'scheduled' ? ` (${g(e, 'decision', 'outcome')})` : ''}`;
+    case 'workload_relocation':
+      return `${g(e, 'migration', 'from_cluster')} → ${g(e, 'migration', 'to_cluster')} saves $${g(e, 'migration', 'cost_saving_per_hour')}/h (${g(e, 'trigger')})`;
+    case 'cluster_reconfiguration':
+      return `${g(e, 'action')} ${g(e, 'cluster', 'name')} ×${g(e, 'cluster', 'node_count')} $${g(e, 'cluster', 'estimated_cost_per_hour')}/h`;
+    case 'inefficiency_detected':
+      return `${g(e, 'inefficiency', 'type')} ${g(e, 'inefficiency', 'utilization')}% wastes $${g(e, 'inefficiency', 'wasted_cost_estimate')} → ${g(e, 'recommended_action')}`;
+    case 'policy_change':
+      return `${g(e, 'action')} ${g(e, 'policy', 'id')}${g(e, 'actor') ? ` by ${g(e, 'actor')}` : ''}`;
+    default:
+      return cut(r.raw, 60);
+  }
+}

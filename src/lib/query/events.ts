@@ -1,0 +1,81 @@
+/** Event search over the store. */
+import type { Store } from '../store/open.js';
+import { buildWhere, type EventFilter } from './filters.js';
+import { microsToIso } from '../time.js';
+import { normaliseEvent, type JsonObject } from '../schema/index.js';
+
+export interface EventRow {
+  seq: number;
+  event_id: string;
+  ts: string;
+  event_type: string;
+  workload_id: string | null;
+  cluster_id: string | null;
+  severity: string | null;
+  source: string | null;
+  line: number;
+  raw: string;
+}
+
+export interface SearchOptions {
+  /** Maximum rows; undefined = all. */
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+const SELECT = `SELECT e.seq, e.event_id, epoch_us(e.ts) AS ts_us, e.event_type, e.workload_id, e.cluster_id, e.severity,
+  s.path AS source, e.line, e.raw
+FROM events e LEFT JOIN sources s ON s.id = e.source_id`;
+
+function toRow(o: Record<string, unknown>): EventRow {
+  return {
+    seq: Number(o.seq),
+    event_id: String(o.event_id),
+    ts: microsToIso(Number(o.ts_us)),
+    event_type: String(o.event_type),
+    workload_id: (o.workload_id as string | null) ?? null,
+    cluster_id: (o.cluster_id as string | null) ?? null,
+    severity: (o.severity as string | null) ?? null,
+    source: (o.source as string | null) ?? null,
+    line: Number(o.line),
+    raw: String(o.raw),
+  };
+}
+
+function query(filter: EventFilter, opts: SearchOptions): { sql: string; params: (string | number)[] } {
+  const w = buildWhere(filter, 'e.');
+  const dir = opts.order === 'desc' ? 'DESC' : 'ASC';
+  let sql = `${SELECT} WHERE ${w.sql} ORDER BY e.ts ${dir}, e.seq ${dir}`;
+  if (opts.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(opts.limit))}`;
+  return { sql, params: w.params };
+}
+
+export async function searchEvents(store: Store, filter: EventFilter, opts: SearchOptions = {}): Promise<EventRow[]> {
+  const { sql, params } = query(filter, opts);
+  const r = await store.conn.runAndReadAll(sql, params);
+  return r.getRowObjectsJS().map((o) => toRow(o as Record<string, unknown>));
+}
+
+/** Stream matching events in chunks (for jsonl/csv export of any size). */
+export async function* streamEvents(store: Store, filter: EventFilter, opts: SearchOptions = {}): AsyncGenerator<EventRow[]> {
+  const { sql, params } = query(filter, opts);
+  const result = await store.conn.stream(sql, params);
+  for await (const rows of result.yieldRowObjectJs()) yield rows.map((o) => toRow(o as Record<string, unknown>));
+}
+
+export async function countEvents(store: Store, filter: EventFilter): Promise<number> {
+  const w = buildWhere(filter, 'e.');
+  const r = await store.conn.runAndReadAll(`SELECT count(*) FROM events e WHERE ${w.sql}`, w.params);
+  return Number(r.getRows()[0]![0]);
+}
+
+/** The stored event in its normalised form (DESIGN.md: one stored form for both shapes). */
+export function normalised(row: EventRow): JsonObject {
+  let parsed: JsonObject;
+  try {
+    parsed = JSON.parse(row.raw) as JsonObject;
+  } catch {
+    parsed = { event_type: row.event_type };
+  }
+  return normaliseEvent(parsed, row.event_id, row.ts);
+}

@@ -1,0 +1,83 @@
+/** Sources and rejects: where lines came from and what became of them. */
+import type { Store } from '../store/open.js';
+import { listSources, type SourceRow } from '../ingest/source.js';
+import { microsToIso } from '../time.js';
+import fs from 'node:fs';
+
+export interface SourceReport extends SourceRow {
+  /** Bytes in the file beyond the committed offset (now); null when unknown (stdin, gone). */
+  lag_bytes: number | null;
+  /** lines = stored + rejected + duplicates + skipped */
+  balanced: boolean;
+}
+
+export async function sourceReport(store: Store): Promise<SourceReport[]> {
+  const rows = await listSources(store);
+  return rows.map((r) => {
+    let lag: number | null = null;
+    if (r.kind === 'file' && r.status !== 'truncated') {
+      try {
+        const st = fs.statSync(r.path);
+        if (String(st.ino) === r.ino) lag = Math.max(0, st.size - r.offset);
+      } catch {
+        lag = null;
+      }
+    } else if (r.kind === 'gzip' || r.kind === 'stdin') {
+      lag = r.kind === 'gzip' ? 0 : null;
+    }
+    return {
+      ...r,
+      lag_bytes: lag,
+      balanced: r.lines === r.stored + r.rejected + r.duplicates + r.skipped,
+    };
+  });
+}
+
+export interface RejectRow {
+  source_id: number;
+  path: string;
+  line: number;
+  byte_offset: number;
+  reason: string;
+  raw: string;
+  raw_length: number;
+  rejected_at: string;
+}
+
+export interface RejectQuery {
+  limit?: number;
+  source?: string;
+  reason?: string;
+}
+
+export async function listRejects(store: Store, q: RejectQuery = {}): Promise<{ total: number; rejects: RejectRow[] }> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.source) {
+    params.push(q.source);
+    where.push(`contains(path, $${params.length})`);
+  }
+  if (q.reason) {
+    params.push(q.reason);
+    where.push(`contains(lower(reason), lower($${params.length}))`);
+  }
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = Number((await store.conn.runAndReadAll(`SELECT count(*) FROM rejects ${w}`, params)).getRows()[0]![0]);
+  const lim = q.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
+  const r = await store.conn.runAndReadAll(
+    `SELECT source_id, path, line, byte_offset, reason, raw, raw_length, epoch_us(rejected_at) AS at_us FROM rejects ${w}
+     ORDER BY source_id, line ${lim}`,
+    params,
+  );
+  const rejects = r.getRowObjectsJS().map((o) => ({
+    source_id: Number(o.source_id),
+    path: String(o.path),
+    line: Number(o.line),
+    byte_offset: Number(o.byte_offset),
+    reason: String(o.reason),
+    raw: String(o.raw),
+    raw_length: Number(o.raw_length),
+    rejected_at: microsToIso(Number(o.at_us)),
+  }));
+  return { total, rejects };
+}
