@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openStore, type Store } from '../src/lib/store/open.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const BIN = path.join(ROOT, 'bin', 'run.js');
+
+export function tmpDir(prefix = 'kcl-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function withTmpStore<T>(fn: (store: Store, dir: string) => Promise<T>): Promise<T> {
+  const dir = tmpDir();
+  const store = await openStore(path.join(dir, 'test.duckdb'));
+  try {
+    return await fn(store, dir);
+  } finally {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI (bin/run.js, built dist/). */
+export function cli(args: string[], opts: { db?: string; input?: string; env?: Record<string, string> } = {}): RunResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    input: opts.input,
+    env: { ...process.env, NO_COLOR: '1', ...(opts.db ? { KCLOUD_LOG_DB: opts.db } : {}), ...opts.env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function cliJson<T = Record<string, unknown>>(args: string[], opts: Parameters<typeof cli>[1] = {}): { code: number; json: T; stderr: string } {
+  const r = cli([...args, '--json'], opts);
+  let json: T;
+  try {
+    json = JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}): ${r.stdout.slice(0, 500)}\n${r.stderr.slice(0, 2000)}`);
+  }
+  return { code: r.code, json, stderr: r.stderr };
+}
+
+export { spawn };
+
+/** Query a store file directly (read-only). */
+export async function query(db: string, sql: string): Promise<Record<string, unknown>[]> {
+  const store = await openStore(db, { readOnly: true });
+  try {
+    return (await store.conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    store.close();
+  }
+}
