@@ -63,3 +63,21 @@ export async function query(db: string, sql: string): Promise<Record<string, unk
     store.close();
   }
 }
+
+/** A simple deterministic event line (scheduling decision number i). */
+export function decisionLine(i: number, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    event_type: 'scheduling_decision',
+    timestamp: new Date(Date.UTC(2025, 0, 15) + i * 1000).toISOString(),
+    scheduler: 'kcloud-meta-scheduler',
+    workload: { id: `job-${i % 997}`, type: 'batch', requirements: { cpu: 2, memory: '4Gi', gpu: 0, power_budget: 500 } },
+    decision: {
+      selected_cluster: `gpu-cluster-0${i % 3}`,
+      reason: '최적 전력 효율성',
+      cost_calculation: { estimated_power_watts: 800, estimated_cost_per_hour: 10 + (i % 7), alternatives: [{ cluster: 'gpu-cluster-09', cost: 12 }] },
+    },
+    execution_time_ms: 50 + (i % 400),
+    seq_no: i,
+    ...extra,
+  });
+}

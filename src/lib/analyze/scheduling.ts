@@ -11,7 +11,8 @@ import { buildWhere, type EventFilter } from '../query/filters.js';
 import { UsageError } from '../errors.js';
 import { microsToIso } from '../time.js';
 
-export const QUANTILE_BASIS = 'continuous percentiles (DuckDB quantile_cont: linear interpolation between order statistics)';
+export const QUANTILE_BASIS =
+  'continuous percentiles (DuckDB quantile_cont: linear interpolation between order statistics)';
 export const DEFAULT_MIN_SAMPLE = 30;
 export const DEFAULT_TARGET_REDUCTION_PCT = 30;
 
@@ -32,7 +33,11 @@ const GROUP_EXPR: Record<GroupBy, string> = {
 export type Row = Record<string, unknown>;
 
 /** Run a parameterised query and return plain row objects. */
-export async function query(store: Store, sql: string, params: (string | number | boolean)[] = []): Promise<Row[]> {
+export async function query(
+  store: Store,
+  sql: string,
+  params: (string | number | boolean)[] = [],
+): Promise<Row[]> {
   const r = await store.conn.runAndReadAll(sql, params as never);
   return r.getRowObjectsJS() as Row[];
 }
@@ -47,7 +52,8 @@ export const n = (v: unknown): number | null => {
 export const n0 = (v: unknown): number => n(v) ?? 0;
 
 /** Round for output: keeps figures readable without losing the 0.5 % a check needs. */
-export const round = (v: number | null, digits = 6): number | null => (v === null ? null : Number(v.toFixed(digits)));
+export const round = (v: number | null, digits = 6): number | null =>
+  v === null ? null : Number(v.toFixed(digits));
 
 /** `part / whole`, null when whole is 0. */
 export const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
@@ -57,7 +63,10 @@ export const pctChange = (cur: number | null, base: number | null): number | nul
   cur === null || base === null || base === 0 ? null : ((cur - base) / base) * 100;
 
 /** `event_type = $k AND <filter>` with parameters numbered from 1. */
-export function typeWhere(eventType: string, filter: EventFilter): { sql: string; params: (string | number)[] } {
+export function typeWhere(
+  eventType: string,
+  filter: EventFilter,
+): { sql: string; params: (string | number)[] } {
   const w = buildWhere(filter, '', 2);
   return { sql: `event_type = $1 AND ${w.sql}`, params: [eventType, ...w.params] };
 }
@@ -74,10 +83,16 @@ export interface AnalysisWindow {
   basis: string;
 }
 
-export function makeWindow(filter: EventFilter, firstUs: number | null, lastUs: number | null, what: string): AnalysisWindow & { sinceUs: number | null; untilUs: number | null } {
+export function makeWindow(
+  filter: EventFilter,
+  firstUs: number | null,
+  lastUs: number | null,
+  what: string,
+): AnalysisWindow & { sinceUs: number | null; untilUs: number | null } {
   const sinceUs = filter.since ?? firstUs;
   const untilUs = filter.until ?? lastUs;
-  const minutes = sinceUs !== null && untilUs !== null && untilUs > sinceUs ? (untilUs - sinceUs) / 60e6 : null;
+  const minutes =
+    sinceUs !== null && untilUs !== null && untilUs > sinceUs ? (untilUs - sinceUs) / 60e6 : null;
   return {
     since: iso(sinceUs),
     until: iso(untilUs),
@@ -327,9 +342,16 @@ GROUP BY GROUPING SETS (${sets.join(', ')})`;
 }
 
 /** First and last decision time of the selection (epoch µs), for the window and the automatic trend interval. */
-async function decisionSpan(store: Store, filter: EventFilter): Promise<{ first: number | null; last: number | null }> {
+async function decisionSpan(
+  store: Store,
+  filter: EventFilter,
+): Promise<{ first: number | null; last: number | null }> {
   const w = typeWhere('scheduling_decision', filter);
-  const [r] = await query(store, `SELECT min(epoch_us(ts)) AS f, max(epoch_us(ts)) AS l FROM events WHERE ${w.sql}`, w.params);
+  const [r] = await query(
+    store,
+    `SELECT min(epoch_us(ts)) AS f, max(epoch_us(ts)) AS l FROM events WHERE ${w.sql}`,
+    w.params,
+  );
   return { first: n(r?.f), last: n(r?.l) };
 }
 
@@ -340,9 +362,12 @@ async function decisionSpan(store: Store, filter: EventFilter): Promise<{ first:
 export async function analyzeScheduling(store: Store, opts: SchedulingOptions): Promise<SchedulingResult> {
   const { filter, by } = opts;
   if (opts.failUnderReductionPct !== undefined && !opts.baseline) {
-    throw new UsageError('--fail-under-reduction needs a baseline: --baseline-since/--baseline-until or --baseline-db');
+    throw new UsageError(
+      '--fail-under-reduction needs a baseline: --baseline-since/--baseline-until or --baseline-db',
+    );
   }
-  if (opts.intervalMs !== undefined && !(opts.intervalMs >= 1000)) throw new UsageError('--interval must be at least 1s');
+  if (opts.intervalMs !== undefined && !(opts.intervalMs >= 1000))
+    throw new UsageError('--interval must be at least 1s');
 
   // The window, and from it the trend interval.
   let firstUs: number | null = null;
@@ -368,9 +393,17 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
 
   // Groups, largest first.
   const groups: SchedulingGroup[] = agg.groups
-    .map((r) => ({ key: r.g === null || r.g === undefined ? null : String(r.g), ...toStats(r), share: null as number | null }))
+    .map((r) => ({
+      key: r.g === null || r.g === undefined ? null : String(r.g),
+      ...toStats(r),
+      share: null as number | null,
+    }))
     .map((g) => ({ ...g, share: ratio(g.decisions, stats.decisions) }))
-    .sort((a, b) => (by === 'day' ? String(a.key).localeCompare(String(b.key)) : b.decisions - a.decisions || String(a.key).localeCompare(String(b.key))));
+    .sort((a, b) =>
+      by === 'day'
+        ? String(a.key).localeCompare(String(b.key))
+        : b.decisions - a.decisions || String(a.key).localeCompare(String(b.key)),
+    );
 
   // Trend: every bucket of the window, empty ones as zero decisions.
   const trend: TrendPoint[] = [];
@@ -421,7 +454,8 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
       p95_pct: pctChange(stats.latency_ms.p95, bStats.latency_ms.p95),
     };
     const chg = metric === 'avg' ? change.avg_pct : change.p95_pct;
-    if (stats.latency_ms.samples < minSample || bStats.latency_ms.samples < minSample || chg === null) verdict = 'insufficient-data';
+    if (stats.latency_ms.samples < minSample || bStats.latency_ms.samples < minSample || chg === null)
+      verdict = 'insufficient-data';
     else verdict = -chg >= target ? 'pass' : 'fail';
     verdictBasis =
       `pass when ${metric} latency is reduced by at least ${target}% against the baseline ` +
@@ -482,7 +516,8 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
       success_rate: "decisions with outcome 'scheduled' (the default when not logged) / all decisions",
       cheapest_choice_rate:
         "decisions whose estimated_cost_per_hour <= the cheapest alternative's cost (or with no alternatives) / decisions with an estimated cost",
-      regret_usd_per_hour: "sum over decisions dearer than their cheapest alternative of (estimated_cost_per_hour - cheapest alternative's cost), USD/h as logged",
+      regret_usd_per_hour:
+        "sum over decisions dearer than their cheapest alternative of (estimated_cost_per_hour - cheapest alternative's cost), USD/h as logged",
       trend: `buckets of ${formatInterval(intervalMs)} aligned to UTC (epoch multiples)`,
     },
   };

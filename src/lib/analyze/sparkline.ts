@@ -37,7 +37,10 @@ export function downsample(values: readonly (number | null)[], width: number): (
 }
 
 /** The sparkline of `values`, e.g. `▁▂▄█▆▃`. An empty series gives an empty string. */
-export function sparkline(values: readonly (number | null | undefined)[], opts: SparklineOptions = {}): string {
+export function sparkline(
+  values: readonly (number | null | undefined)[],
+  opts: SparklineOptions = {},
+): string {
   const clean = values.map((v) => (v === null || v === undefined || !Number.isFinite(v) ? null : v));
   const series = opts.width !== undefined ? downsample(clean, opts.width) : clean;
   const present = series.filter((v): v is number => v !== null);

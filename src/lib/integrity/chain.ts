@@ -13,7 +13,6 @@ export const GENESIS = '0'.repeat(64);
 const US = '\x1f';
 
 export interface ChainRow {
-  seq: number;
   eventId: string;
   tsMicros: number;
   eventType: string;
@@ -27,9 +26,9 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-export function eventHash(r: ChainRow): string {
+export function eventHash(r: Omit<ChainRow, 'seq'>, seq: number): string {
   return sha256Hex(
-    `${r.seq}${US}${r.eventId}${US}${r.tsMicros}${US}${r.eventType}${US}${r.sourceId}${US}${r.line}${US}${r.tags}${US}${r.raw}`,
+    `${seq}${US}${r.eventId}${US}${r.tsMicros}${US}${r.eventType}${US}${r.sourceId}${US}${r.line}${US}${r.tags}${US}${r.raw}`,
   );
 }
 
@@ -41,23 +40,11 @@ export function nextChain(prev: string, hash: string): string {
 export const ROW_HASH_SQL =
   'sha256(concat_ws(chr(31), seq::VARCHAR, event_id, epoch_us(ts)::VARCHAR, event_type, source_id::VARCHAR, line::VARCHAR, tags, raw))';
 
-/** Canonical JSON: object keys sorted, no whitespace. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).sort();
-  let s = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (o[k] === undefined) continue;
-    if (s.length > 1) s += ',';
-    s += JSON.stringify(k) + ':' + canonicalJson(o[k]);
-  }
-  return s + '}';
-}
-
-/** The id of an event without one of its own: a hash of its canonical JSON (128 bits, hex). */
+/**
+ * The id of an event without one of its own: a hash (128 bits, hex) of its
+ * JSON re-serialised, so the same event is one event whatever wrapper,
+ * whitespace or escaping it arrived with (key order as logged).
+ */
 export function contentId(value: unknown): string {
-  return sha256Hex(canonicalJson(value)).slice(0, 32);
+  return sha256Hex(JSON.stringify(value)).slice(0, 32);
 }

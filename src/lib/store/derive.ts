@@ -229,8 +229,7 @@ export const DERIVED_COLUMNS: readonly Col[] = (() => {
     previous_policy: 'VARCHAR',
     actor: 'VARCHAR',
   };
-  const alt = "coalesce(json_extract(raw, '$.decision.cost_calculation.alternatives'), json_extract(raw, '$.alternatives'))";
-  const alts = `TRY_CAST(${alt} AS STRUCT("cluster" VARCHAR, "cost" DOUBLE)[])`;
+  const alts = 'alts';
   const special: Record<string, string> = {
     alt_count: `CASE WHEN event_type = 'scheduling_decision' THEN len(${alts}) END`,
     alt_min_cost: `CASE WHEN event_type = 'scheduling_decision' THEN list_min(list_transform(${alts}, a -> a.cost)) END`,
@@ -257,13 +256,16 @@ export const PATHS_EXPR = (() => {
   return `CASE event_type ${branches.join(' ')} ELSE json_extract_string(raw, ${lit(TYPES['']!.paths)}) END`;
 })();
 
+/** A decision's alternatives as a typed list, parsed once per row. */
+const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(coalesce(json_extract(raw, '$.decision.cost_calculation.alternatives'), json_extract(raw, '$.alternatives')) AS STRUCT("cluster" VARCHAR, "cost" DOUBLE)[]) END`;
+
 /**
  * SELECT list deriving every typed column from a relation `src` that has
  * `event_type` and `raw`. Other columns of `src` pass through by name.
  */
 export function deriveSelect(src: string, passthrough: readonly string[]): string {
   return `SELECT ${[...passthrough, ...DERIVED_COLUMNS.map((c) => `${c.expr} AS ${c.name}`)].join(',\n  ')}
-FROM (SELECT *, ${PATHS_EXPR} AS j FROM ${src}) AS derive_src`;
+FROM (SELECT *, ${PATHS_EXPR} AS j, ${ALTS_EXPR} AS alts FROM ${src}) AS derive_src`;
 }
 
 /** Macro `kq(text)`: a Kubernetes quantity (`32Gi`, `500m`, `2G`, `4`) as a DOUBLE. */

@@ -68,22 +68,19 @@ export class BatchWriter {
 
   constructor(private readonly store: Store) {}
 
-  private insertSql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-${deriveSelect(
-  `(SELECT
-      unnest(string_split($1, ','))::BIGINT AS seq,
-      unnest(string_split($2, '${RS}')) AS event_id,
-      make_timestamp(unnest(string_split($3, ','))::BIGINT) AS ts,
-      unnest(string_split($4, '${RS}')) AS event_type,
-      unnest(string_split($5, ','))::BOOLEAN AS known,
-      unnest(string_split($6, ','))::INTEGER AS source_id,
-      unnest(string_split($7, ','))::BIGINT AS line,
-      unnest(string_split($8, '${RS}')) AS tags,
-      unnest(string_split($9, '${RS}')) AS raw,
-      unnest(string_split($10, ',')) AS chain
-    ) AS packed`,
-  BASE_COLUMNS.map(([n]) => n),
-)}`;
+  private staged = false;
+
+  /** The staging table the appender fills; typed columns are derived from it in SQL. */
+  private async stage(): Promise<void> {
+    if (this.staged) return;
+    await this.store.conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS stage (${BASE_COLUMNS.map(([n, t]) => `${n} ${t.replace(' NOT NULL', '')}`).join(', ')})`,
+    );
+    this.staged = true;
+  }
+
+  private readonly insertSql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+${deriveSelect('temp.stage', BASE_COLUMNS.map(([n]) => n))}`;
 
   async commit(events: PendingEvent[], rejects: PendingReject[], sources: SourceProgress[]): Promise<BatchResult> {
     const { conn } = this.store;
@@ -117,33 +114,33 @@ ${deriveSelect(
       }
     }
 
-    // 2. sequence numbers and the chain, in input order
+    // 2. one transaction: rows (with sequence numbers and the chain, in input order), rejects, offsets
+    await this.stage();
     let { seq, chain } = this.head;
-    const cols: string[][] = Array.from({ length: 10 }, () => []);
-    for (const e of unique) {
-      seq++;
-      chain = nextChain(chain, eventHash({ ...e, seq }));
-      cols[0]!.push(String(seq));
-      cols[1]!.push(e.eventId);
-      cols[2]!.push(String(e.tsMicros));
-      cols[3]!.push(e.eventType);
-      cols[4]!.push(e.known ? 't' : 'f');
-      cols[5]!.push(String(e.sourceId));
-      cols[6]!.push(String(e.line));
-      cols[7]!.push(e.tags);
-      cols[8]!.push(e.raw);
-      cols[9]!.push(chain);
-      count(e.sourceId).stored++;
-    }
-
-    // 3. one transaction: rows, rejects, offsets
     await conn.run('BEGIN TRANSACTION');
     try {
       if (unique.length) {
-        await conn.run(
-          this.insertSql,
-          cols.map((c, i) => c.join(i === 1 || i === 3 || i === 7 || i === 8 ? RS : ',')),
-        );
+        const app = await conn.createAppender('stage', 'main', 'temp');
+        for (const e of unique) {
+          seq++;
+          chain = nextChain(chain, eventHash(e, seq));
+          app.appendBigInt(BigInt(seq));
+          app.appendVarchar(e.eventId);
+          app.appendTimestamp(new DuckDBTimestampValue(BigInt(e.tsMicros)));
+          app.appendVarchar(e.eventType);
+          app.appendBoolean(e.known);
+          app.appendInteger(e.sourceId);
+          app.appendBigInt(BigInt(e.line));
+          app.appendVarchar(e.tags);
+          app.appendVarchar(e.raw);
+          app.appendVarchar(chain);
+          app.endRow();
+          count(e.sourceId).stored++;
+        }
+        app.flushSync();
+        app.closeSync();
+        await conn.run(this.insertSql);
+        await conn.run('DELETE FROM temp.stage');
       }
       if (rejects.length) {
         const app = await conn.createAppender('rejects');

@@ -1,0 +1,409 @@
+/**
+ * A workload's story: every stored event of one workload in time order, its
+ * placements (with every alternative and the cost difference to the cheapest),
+ * its relocations, the time spent and the cost accrued on each cluster, and
+ * the inefficiencies detected on those clusters while it ran there.
+ *
+ * The events are selected by the typed `workload_id` column, which ingest
+ * fills from every id form (`workload.id`, `workload`, `workload_id`). Only
+ * this workload's rows are parsed (`raw`), to list the alternatives.
+ */
+import type { Store } from '../store/open.js';
+import { NotFoundError } from '../errors.js';
+import { microsToIso } from '../time.js';
+
+type Row = Record<string, unknown>;
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export interface TraceOptions {
+  /** Epoch microseconds, inclusive. */
+  since?: number;
+  /** Epoch microseconds, exclusive; also the end of the last stay (default: the newest stored event). */
+  until?: number;
+}
+
+export interface TraceEvent {
+  seq: number;
+  event_id: string;
+  ts: string;
+  event_type: string;
+  cluster_id: string | null;
+  /** The stored event as logged (normalised JSON). */
+  event: Json;
+}
+
+export interface Alternative {
+  cluster: string;
+  cost_usd_per_hour: number | null;
+  /** This alternative's cost minus the selected cluster's, USD/h (positive = dearer than the choice). */
+  diff_usd_per_hour: number | null;
+}
+
+export interface Placement {
+  seq: number;
+  ts: string;
+  scheduler: string | null;
+  workload_type: string | null;
+  requirements: {
+    cpu: number | null;
+    memory_bytes: number | null;
+    gpu: number | null;
+    power_budget_watts: number | null;
+  };
+  selected_cluster: string | null;
+  reason: string | null;
+  outcome: string | null;
+  estimated_cost_usd_per_hour: number | null;
+  estimated_power_watts: number | null;
+  efficiency_score: number | null;
+  execution_time_ms: number | null;
+  alternatives: Alternative[];
+  cheapest_alternative: { cluster: string | null; cost_usd_per_hour: number } | null;
+  /** Selected cost minus the cheapest alternative's, USD/h (positive = paid more than the cheapest); null without alternatives. */
+  cost_diff_to_cheapest_usd_per_hour: number | null;
+  /** Selected cost <= the cheapest alternative's, or no alternatives. */
+  picked_cheapest: boolean | null;
+}
+
+export interface Relocation {
+  seq: number;
+  ts: string;
+  trigger: string | null;
+  from_cluster: string | null;
+  to_cluster: string | null;
+  reason: string | null;
+  estimated_saving_usd_per_hour: number | null;
+  power_saving_watts: number | null;
+  migration_seconds: number | null;
+  downtime_seconds: number | null;
+}
+
+export interface Stay {
+  cluster: string | null;
+  from: string;
+  until: string;
+  hours: number;
+  /** Estimated hourly cost on this cluster: the placement's estimated_cost_per_hour, or after a relocation the previous rate minus its cost_saving_per_hour. */
+  cost_usd_per_hour: number | null;
+  cost_usd: number | null;
+  /** `placement` or `relocation`: the event that started this stay. */
+  started_by: 'placement' | 'relocation';
+  inefficiencies: number;
+}
+
+export interface TraceInefficiency {
+  seq: number;
+  ts: string;
+  cluster: string | null;
+  severity: string | null;
+  type: string | null;
+  utilization_pct: number | null;
+  idle_hours: number | null;
+  wasted_usd: number | null;
+  recommended_action: string | null;
+  auto_action: boolean | null;
+}
+
+export interface TraceSummary {
+  events: number;
+  placements: number;
+  failed_placements: number;
+  relocations: number;
+  first_seen: string;
+  last_seen: string;
+  current_cluster: string | null;
+  /** Per cluster: hours and estimated cost accrued there, over all stays. */
+  clusters: { cluster: string | null; hours: number; cost_usd: number | null }[];
+  total_hours: number;
+  estimated_cost_usd: number | null;
+  estimated_savings_usd_per_hour: number;
+  downtime_seconds: number;
+  migration_seconds: number;
+  inefficiencies: number;
+  wasted_usd_on_its_clusters: number;
+  /** End of the last stay (ISO UTC) and why. */
+  end: string;
+  end_basis: string;
+}
+
+export interface TraceResult {
+  workload_id: string;
+  events: TraceEvent[];
+  placements: Placement[];
+  relocations: Relocation[];
+  stays: Stay[];
+  inefficiencies: TraceInefficiency[];
+  summary: TraceSummary;
+}
+
+const n = (v: unknown): number | null => {
+  if (v === null || v === undefined) return null;
+  const x = Number(v);
+  return Number.isFinite(x) ? x : null;
+};
+const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** Suggestions for an unknown id: ids containing it (or contained in it), then the closest by edit distance. */
+export async function closeMatches(
+  store: Store,
+  column: 'workload_id' | 'policy_id',
+  value: string,
+  limit = 5,
+): Promise<string[]> {
+  const r = await store.conn.runAndReadAll(
+    `SELECT v FROM (SELECT DISTINCT ${column} AS v FROM events WHERE ${column} IS NOT NULL)
+     WHERE contains(lower(v), lower($1)) OR contains(lower($1), lower(v))
+        OR levenshtein(lower(v), lower($1)) <= greatest(2, length($1) // 3)
+        OR jaro_winkler_similarity(lower(v), lower($1)) >= 0.85
+     ORDER BY CASE WHEN lower(v) = lower($1) THEN 0 WHEN starts_with(lower(v), lower($1)) THEN 1 WHEN contains(lower(v), lower($1)) THEN 2 ELSE 3 END,
+              jaro_winkler_similarity(lower(v), lower($1)) DESC, levenshtein(lower(v), lower($1)), v
+     LIMIT $2::BIGINT`,
+    [value, Math.max(1, Math.floor(limit))],
+  );
+  return (r.getRowObjectsJS() as Row[]).map((x) => String(x.v));
+}
+
+function alternativesOf(ev: Json): { cluster: string; cost: number | null }[] {
+  if (!ev || typeof ev !== 'object' || Array.isArray(ev)) return [];
+  const decision = ev.decision as Record<string, Json> | undefined;
+  const cc =
+    decision && typeof decision === 'object'
+      ? (decision.cost_calculation as Record<string, Json> | undefined)
+      : undefined;
+  const list = (
+    cc && typeof cc === 'object' && Array.isArray(cc.alternatives) ? cc.alternatives : ev.alternatives
+  ) as Json;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((a): a is { [k: string]: Json } => !!a && typeof a === 'object' && !Array.isArray(a))
+    .map((a) => ({ cluster: String(a.cluster ?? ''), cost: n(a.cost) }));
+}
+
+export async function traceWorkload(
+  store: Store,
+  workloadId: string,
+  opts: TraceOptions = {},
+): Promise<TraceResult> {
+  const params: (string | number)[] = [workloadId];
+  const cond = ['workload_id = $1'];
+  if (opts.since !== undefined) {
+    params.push(opts.since);
+    cond.push(`ts >= make_timestamp($${params.length}::BIGINT)`);
+  }
+  if (opts.until !== undefined) {
+    params.push(opts.until);
+    cond.push(`ts < make_timestamp($${params.length}::BIGINT)`);
+  }
+  const res = await store.conn.runAndReadAll(
+    `SELECT seq, event_id, epoch_us(ts) AS t, event_type, cluster_id, raw,
+            scheduler, workload_type, req_cpu, req_memory_bytes, req_gpu, req_power_budget, reason, outcome,
+            est_cost_per_hour, est_power_watts, efficiency_score, exec_ms, alt_min_cost, alt_min_cluster,
+            trigger, from_cluster, cost_saving_per_hour, power_saving_watts, migration_seconds, downtime_seconds
+     FROM events WHERE ${cond.join(' AND ')} ORDER BY ts, seq`,
+    params,
+  );
+  const rows = res.getRowObjectsJS() as Row[];
+  if (!rows.length) {
+    const close = await closeMatches(store, 'workload_id', workloadId);
+    const window = opts.since !== undefined || opts.until !== undefined ? ' in the given time window' : '';
+    throw new NotFoundError(
+      `no events for workload "${workloadId}"${window}` +
+        (close.length ? `; did you mean: ${close.join(', ')}?` : ''),
+    );
+  }
+
+  // End of the last stay: --until, else the newest stored event.
+  let endUs: number;
+  let endBasis: string;
+  if (opts.until !== undefined) {
+    endUs = opts.until;
+    endBasis = '--until';
+  } else {
+    const r = await store.conn.runAndReadAll('SELECT max(epoch_us(ts)) AS l FROM events');
+    endUs = n((r.getRowObjectsJS() as Row[])[0]?.l) ?? n(rows[rows.length - 1]!.t)!;
+    endBasis = 'the newest stored event (the log has no completion event)';
+  }
+
+  const events: TraceEvent[] = [];
+  const placements: Placement[] = [];
+  const relocations: Relocation[] = [];
+  type Open = { cluster: string | null; fromUs: number; rate: number | null; started_by: Stay['started_by'] };
+  const stayStarts: Open[] = [];
+  let rate: number | null = null;
+
+  for (const r of rows) {
+    const t = n(r.t)!;
+    const ts = microsToIso(t);
+    let ev: Json;
+    try {
+      ev = JSON.parse(String(r.raw)) as Json;
+    } catch {
+      ev = String(r.raw);
+    }
+    events.push({
+      seq: n(r.seq)!,
+      event_id: String(r.event_id),
+      ts,
+      event_type: String(r.event_type),
+      cluster_id: s(r.cluster_id),
+      event: ev,
+    });
+    if (r.event_type === 'scheduling_decision') {
+      const cost = n(r.est_cost_per_hour);
+      const altMin = n(r.alt_min_cost);
+      const alts = alternativesOf(ev).map((a) => ({
+        cluster: a.cluster,
+        cost_usd_per_hour: a.cost,
+        diff_usd_per_hour: a.cost !== null && cost !== null ? a.cost - cost : null,
+      }));
+      const p: Placement = {
+        seq: n(r.seq)!,
+        ts,
+        scheduler: s(r.scheduler),
+        workload_type: s(r.workload_type),
+        requirements: {
+          cpu: n(r.req_cpu),
+          memory_bytes: n(r.req_memory_bytes),
+          gpu: n(r.req_gpu),
+          power_budget_watts: n(r.req_power_budget),
+        },
+        selected_cluster: s(r.cluster_id),
+        reason: s(r.reason),
+        outcome: s(r.outcome),
+        estimated_cost_usd_per_hour: cost,
+        estimated_power_watts: n(r.est_power_watts),
+        efficiency_score: n(r.efficiency_score),
+        execution_time_ms: n(r.exec_ms),
+        alternatives: alts,
+        cheapest_alternative:
+          altMin === null ? null : { cluster: s(r.alt_min_cluster), cost_usd_per_hour: altMin },
+        cost_diff_to_cheapest_usd_per_hour: altMin !== null && cost !== null ? cost - altMin : null,
+        picked_cheapest: cost === null ? null : altMin === null ? true : cost <= altMin,
+      };
+      placements.push(p);
+      if ((p.outcome ?? 'scheduled') === 'scheduled') {
+        rate = cost;
+        stayStarts.push({ cluster: p.selected_cluster, fromUs: t, rate, started_by: 'placement' });
+      }
+    } else if (r.event_type === 'workload_relocation') {
+      const saving = n(r.cost_saving_per_hour);
+      relocations.push({
+        seq: n(r.seq)!,
+        ts,
+        trigger: s(r.trigger),
+        from_cluster: s(r.from_cluster),
+        to_cluster: s(r.cluster_id),
+        reason: s(r.reason),
+        estimated_saving_usd_per_hour: saving,
+        power_saving_watts: n(r.power_saving_watts),
+        migration_seconds: n(r.migration_seconds),
+        downtime_seconds: n(r.downtime_seconds),
+      });
+      rate = rate !== null && saving !== null ? Math.max(0, rate - saving) : null;
+      stayStarts.push({ cluster: s(r.cluster_id), fromUs: t, rate, started_by: 'relocation' });
+    }
+  }
+
+  const stays: (Stay & { fromUs: number; untilUs: number })[] = stayStarts.map((o, i) => {
+    const untilUs = Math.max(o.fromUs, i + 1 < stayStarts.length ? stayStarts[i + 1]!.fromUs : endUs);
+    const hours = (untilUs - o.fromUs) / 3600e6;
+    return {
+      cluster: o.cluster,
+      from: microsToIso(o.fromUs),
+      until: microsToIso(untilUs),
+      hours,
+      cost_usd_per_hour: o.rate,
+      cost_usd: o.rate === null ? null : o.rate * hours,
+      started_by: o.started_by,
+      inefficiencies: 0,
+      fromUs: o.fromUs,
+      untilUs,
+    };
+  });
+
+  // Inefficiencies on those clusters while the workload was there.
+  const inefficiencies: TraceInefficiency[] = [];
+  const clusters = [...new Set(stays.map((x) => x.cluster).filter((c): c is string => c !== null))];
+  if (clusters.length) {
+    const p: (string | number)[] = [...clusters];
+    const firstUs = Math.min(...stays.map((x) => x.fromUs));
+    const lastUs = Math.max(...stays.map((x) => x.untilUs));
+    p.push(firstUs, lastUs);
+    const ir = await store.conn.runAndReadAll(
+      `SELECT seq, epoch_us(ts) AS t, cluster_id, severity, inefficiency_type, utilization_pct, idle_hours, wasted_cost, recommended_action, auto_action
+       FROM events
+       WHERE event_type = 'inefficiency_detected' AND cluster_id IN (${clusters.map((_, i) => `$${i + 1}`).join(', ')})
+         AND ts >= make_timestamp($${p.length - 1}::BIGINT) AND ts <= make_timestamp($${p.length}::BIGINT)
+       ORDER BY ts, seq`,
+      p,
+    );
+    for (const r of ir.getRowObjectsJS() as Row[]) {
+      const t = n(r.t)!;
+      const stay = stays.find(
+        (x) =>
+          x.cluster === r.cluster_id &&
+          t >= x.fromUs &&
+          (t < x.untilUs || (t === x.untilUs && x === stays[stays.length - 1])),
+      );
+      if (!stay) continue;
+      stay.inefficiencies++;
+      inefficiencies.push({
+        seq: n(r.seq)!,
+        ts: microsToIso(t),
+        cluster: s(r.cluster_id),
+        severity: s(r.severity),
+        type: s(r.inefficiency_type),
+        utilization_pct: n(r.utilization_pct),
+        idle_hours: n(r.idle_hours),
+        wasted_usd: n(r.wasted_cost),
+        recommended_action: s(r.recommended_action),
+        auto_action: r.auto_action === null || r.auto_action === undefined ? null : Boolean(r.auto_action),
+      });
+    }
+  }
+
+  const perCluster = new Map<string | null, { hours: number; cost_usd: number | null }>();
+  for (const x of stays) {
+    const c = perCluster.get(x.cluster) ?? { hours: 0, cost_usd: 0 };
+    c.hours += x.hours;
+    c.cost_usd = c.cost_usd === null || x.cost_usd === null ? null : c.cost_usd + x.cost_usd;
+    perCluster.set(x.cluster, c);
+  }
+  const totalCost =
+    stays.length && stays.every((x) => x.cost_usd !== null)
+      ? stays.reduce((a, x) => a + x.cost_usd!, 0)
+      : stays.length
+        ? null
+        : 0;
+  const sum = (xs: (number | null)[]) => xs.reduce<number>((a, v) => a + (v ?? 0), 0);
+
+  return {
+    workload_id: workloadId,
+    events,
+    placements,
+    relocations,
+    stays: stays.map(({ fromUs: _f, untilUs: _u, ...x }) => (void _f, void _u, x)),
+    inefficiencies,
+    summary: {
+      events: events.length,
+      placements: placements.length,
+      failed_placements: placements.filter((p) => p.outcome === 'failed').length,
+      relocations: relocations.length,
+      first_seen: events[0]!.ts,
+      last_seen: events[events.length - 1]!.ts,
+      current_cluster: stays.length ? stays[stays.length - 1]!.cluster : null,
+      clusters: [...perCluster.entries()]
+        .map(([cluster, v]) => ({ cluster, ...v }))
+        .sort((a, b) => b.hours - a.hours),
+      total_hours: sum(stays.map((x) => x.hours)),
+      estimated_cost_usd: totalCost,
+      estimated_savings_usd_per_hour: sum(relocations.map((x) => x.estimated_saving_usd_per_hour)),
+      downtime_seconds: sum(relocations.map((x) => x.downtime_seconds)),
+      migration_seconds: sum(relocations.map((x) => x.migration_seconds)),
+      inefficiencies: inefficiencies.length,
+      wasted_usd_on_its_clusters: sum(inefficiencies.map((x) => x.wasted_usd)),
+      end: microsToIso(endUs),
+      end_basis: endBasis,
+    },
+  };
+}

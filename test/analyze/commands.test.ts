@@ -1,0 +1,175 @@
+/**
+ * The commands: --json documents with the issue's keys, and the CI gates'
+ * exit codes (3 exactly when a threshold is missed, the JSON still printed).
+ * The command classes run directly (no built dist/ needed).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import AnalyzeScheduling from '../../src/commands/analyze/scheduling.js';
+import AnalyzeCost from '../../src/commands/analyze/cost.js';
+import Trace from '../../src/commands/trace.js';
+import { buildStore, generate, refScheduling, tmpDir, T0_US, type GenDecision } from './gen.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HOUR = 3600e6;
+const MID = T0_US + 24 * HOUR;
+let dir: string;
+let db: string;
+let decisions: GenDecision[];
+
+beforeAll(async () => {
+  dir = tmpDir();
+  const events = generate({
+    seed: 3,
+    decisions: 1200,
+    gapSeconds: 144,
+    latency: (us, r) => (us < MID ? 150 + r() * 100 : 90 + r() * 60),
+    policyAt: 0.5,
+  });
+  decisions = events.filter((e): e is GenDecision => e.kind === 'decision');
+  db = await buildStore(dir, 'cmd', events);
+}, 60_000);
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+/**
+ * Run a command class with --json and capture what it prints. oclif writes
+ * through console.log/console.error (which vitest intercepts), so those are
+ * captured here, together with process.stderr.write.
+ */
+async function run(cmd: { run(argv: string[], opts: string): Promise<unknown> }, argv: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const log = vi
+    .spyOn(console, 'log')
+    .mockImplementation((...a: unknown[]) => void stdout.push(a.map(String).join(' ')));
+  const err = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void stderr.push(a.map(String).join(' ')));
+  const write = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: unknown) => (stderr.push(String(chunk)), true));
+  process.exitCode = undefined;
+  let error: (Error & { oclif?: { exit?: number }; exitCode?: number }) | undefined;
+  try {
+    await cmd.run([...argv, '--db', db, '--json'], root);
+  } catch (e) {
+    error = e as typeof error;
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+    write.mockRestore();
+  }
+  const exit = process.exitCode;
+  process.exitCode = undefined;
+  const text = stdout.join('\n').trim();
+  return {
+    error,
+    exit,
+    stdout: text,
+    stderr: stderr.join(''),
+    json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
+}
+
+const iso = (us: number) => new Date(us / 1000).toISOString();
+
+describe('analyze scheduling --json', () => {
+  it('prints the documented keys', async () => {
+    const r = await run(AnalyzeScheduling, ['--by', 'scheduler', '--interval', '1h']);
+    expect(r.error).toBeUndefined();
+    expect(r.exit ?? 0).toBe(0);
+    for (const k of [
+      'decisions',
+      'throughput_per_min',
+      'latency_ms',
+      'success_rate',
+      'cheapest_choice_rate',
+      'regret_usd_per_hour',
+      'groups',
+      'trend',
+    ]) {
+      expect(r.json, k).toHaveProperty(k);
+    }
+    expect(Object.keys(r.json!.latency_ms as object)).toEqual(
+      expect.arrayContaining(['avg', 'p50', 'p90', 'p95', 'p99', 'max']),
+    );
+    expect(r.json!.decisions).toBe(decisions.length);
+  });
+
+  it('exits 3 exactly when the reduction is missed, and still prints the result', async () => {
+    const base = ['--since', iso(MID), '--baseline-until', iso(MID)];
+    const ok = await run(AnalyzeScheduling, [...base, '--fail-under-reduction', '30']);
+    const change = (ok.json!.change as { avg_pct: number }).avg_pct;
+    expect(change).toBeLessThan(-30);
+    expect(ok.exit ?? 0).toBe(0);
+    expect(ok.json!.verdict).toBe('pass');
+    expect(ok.json!.baseline).toHaveProperty('latency_ms');
+
+    const bad = await run(AnalyzeScheduling, [...base, '--fail-under-reduction', String(-change + 1)]);
+    expect(bad.exit).toBe(3);
+    expect(bad.json!.verdict).toBe('fail');
+    expect(bad.stderr).toContain('--fail-under-reduction');
+  });
+
+  it('exits 3 exactly when p95 is over the threshold', async () => {
+    const p95 = refScheduling(decisions).p95!;
+    const over = await run(AnalyzeScheduling, ['--fail-if-p95-over', String(Math.floor(p95 - 1))]);
+    expect(over.exit).toBe(3);
+    expect((over.json!.latency_ms as { p95: number }).p95).toBeGreaterThan(Math.floor(p95 - 1));
+    const under = await run(AnalyzeScheduling, ['--fail-if-p95-over', String(Math.ceil(p95 + 1))]);
+    expect(under.exit ?? 0).toBe(0);
+  });
+
+  it('refuses a reduction gate without a baseline (exit 2)', async () => {
+    // With --json, oclif prints the error as JSON and sets the exit code instead of throwing.
+    const r = await run(AnalyzeScheduling, ['--fail-under-reduction', '30']);
+    expect(r.exit).toBe(2);
+    expect(JSON.stringify(r.json)).toContain('needs a baseline');
+  });
+});
+
+describe('analyze cost --json', () => {
+  it('prints the documented keys', async () => {
+    const r = await run(AnalyzeCost, ['--around-policy', 'cost-opt-v2']);
+    expect(r.error).toBeUndefined();
+    const j = r.json!;
+    expect(j.relocations).toEqual(
+      expect.objectContaining({
+        count: expect.any(Number),
+        estimated_savings_usd_per_hour: expect.any(Number),
+        realized_savings_usd: expect.any(Number),
+      }),
+    );
+    expect(j.waste).toEqual(
+      expect.objectContaining({
+        total_usd: expect.any(Number),
+        by_cluster: expect.any(Array),
+        by_type: expect.any(Array),
+      }),
+    );
+    for (const k of ['reconfigurations', 'energy_saved_kwh', 'monthly_projection_usd', 'policy_comparison'])
+      expect(j, k).toHaveProperty(k);
+    expect((j.policy_comparison as { policy_id: string }).policy_id).toBe('cost-opt-v2');
+  });
+});
+
+describe('trace --json', () => {
+  it('prints the documented keys', async () => {
+    const r = await run(Trace, ['wl-1']);
+    expect(r.error).toBeUndefined();
+    for (const k of ['workload_id', 'events', 'placements', 'relocations', 'summary'])
+      expect(r.json, k).toHaveProperty(k);
+  });
+  it('exits 1 for an unknown id', async () => {
+    const r = await run(Trace, ['wl-nope-123']);
+    expect(r.exit).toBe(1);
+    // With --json the error is also a JSON document on stdout.
+    expect(JSON.stringify(r.json)).toContain('no events for workload');
+  });
+});
