@@ -31,7 +31,10 @@ export interface RunResult {
 }
 
 /** Run the real CLI (bin/run.js, built dist/). */
-export function cli(args: string[], opts: { db?: string; input?: string; env?: Record<string, string> } = {}): RunResult {
+export function cli(
+  args: string[],
+  opts: { db?: string; input?: string; env?: Record<string, string> } = {},
+): RunResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     input: opts.input,
@@ -41,7 +44,10 @@ export function cli(args: string[], opts: { db?: string; input?: string; env?: R
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function cliJson<T = Record<string, unknown>>(args: string[], opts: Parameters<typeof cli>[1] = {}): { code: number; json: T; stderr: string } {
+export function cliJson<T = Record<string, unknown>>(
+  args: string[],
+  opts: Parameters<typeof cli>[1] = {},
+): { code: number; json: T; stderr: string } {
   const r = cli([...args, '--json'], opts);
   let json: T;
   try {
@@ -70,11 +76,19 @@ export function decisionLine(i: number, extra: Record<string, unknown> = {}): st
     event_type: 'scheduling_decision',
     timestamp: new Date(Date.UTC(2025, 0, 15) + i * 1000).toISOString(),
     scheduler: 'kcloud-meta-scheduler',
-    workload: { id: `job-${i % 997}`, type: 'batch', requirements: { cpu: 2, memory: '4Gi', gpu: 0, power_budget: 500 } },
+    workload: {
+      id: `job-${i % 997}`,
+      type: 'batch',
+      requirements: { cpu: 2, memory: '4Gi', gpu: 0, power_budget: 500 },
+    },
     decision: {
       selected_cluster: `gpu-cluster-0${i % 3}`,
       reason: '최적 전력 효율성',
-      cost_calculation: { estimated_power_watts: 800, estimated_cost_per_hour: 10 + (i % 7), alternatives: [{ cluster: 'gpu-cluster-09', cost: 12 }] },
+      cost_calculation: {
+        estimated_power_watts: 800,
+        estimated_cost_per_hour: 10 + (i % 7),
+        alternatives: [{ cluster: 'gpu-cluster-09', cost: 12 }],
+      },
     },
     execution_time_ms: 50 + (i % 400),
     seq_no: i,

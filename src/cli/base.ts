@@ -22,15 +22,25 @@ export const dbFlags = {
   }),
 };
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = { ...dbFlags };
   static override enableJsonFlag = true;
 
   /** Open the store read-only (queries) or read-write (ingest, rules). */
-  protected async open(flags: { db?: string; 'lock-timeout': number }, readOnly: boolean, config?: Record<string, string>): Promise<Store> {
-    return openStore(resolveDbPath(flags.db), { readOnly, lockTimeoutMs: flags['lock-timeout'] * 1000, config });
+  protected async open(
+    flags: { db?: string; 'lock-timeout': number },
+    readOnly: boolean,
+    config?: Record<string, string>,
+  ): Promise<Store> {
+    return openStore(resolveDbPath(flags.db), {
+      readOnly,
+      lockTimeoutMs: flags['lock-timeout'] * 1000,
+      config,
+    });
   }
 
   protected async withStore<T>(
@@ -48,7 +58,9 @@ export abstract class BaseCommand extends Command {
   }
 
   /** Library errors become one-line messages with their exit codes; unexpected ones too, without a stack unless DEBUG. */
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     if (err instanceof KcloudError) {
       const e = new Errors.CLIError(err.message, { exit: err.exitCode });
       (e as unknown as { exitCode: number }).exitCode = err.exitCode;

@@ -28,7 +28,9 @@ export function progressBar() {
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const width = 30;
       const full = Math.round(frac * width);
-      process.stderr.write(`\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${note}   `);
+      process.stderr.write(
+        `\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${note}   `,
+      );
     },
     done() {
       if (last) process.stderr.write('\r\x1b[K');

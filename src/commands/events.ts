@@ -14,7 +14,17 @@ export interface EventsResult {
   events: (JsonObject & { _seq: number; _source: string | null; _line: number })[];
 }
 
-export const CSV_COLUMNS = ['seq', 'ts', 'event_type', 'workload_id', 'cluster_id', 'severity', 'event_id', 'source', 'line'] as const;
+export const CSV_COLUMNS = [
+  'seq',
+  'ts',
+  'event_type',
+  'workload_id',
+  'cluster_id',
+  'severity',
+  'event_id',
+  'source',
+  'line',
+] as const;
 
 export default class Events extends BaseCommand {
   static override summary = 'Search stored events.';
@@ -32,7 +42,11 @@ Listings are in time order; --limit (default 50) applies to the table and --json
 
   static override flags = {
     ...filterFlags,
-    limit: Flags.integer({ char: 'n', description: 'at most this many events (default 50; all for --output jsonl|csv)', min: 0 }),
+    limit: Flags.integer({
+      char: 'n',
+      description: 'at most this many events (default 50; all for --output jsonl|csv)',
+      min: 0,
+    }),
     order: Flags.string({ description: 'time order', options: ['asc', 'desc'], default: 'asc' }),
     output: outputFlag,
   };
@@ -50,14 +64,19 @@ Listings are in time order; --limit (default 50) applies to the table and --json
           const out =
             mode === 'jsonl'
               ? rows.map((r) => JSON.stringify(normalised(r))).join('\n')
-              : rows.map((r) => csvLine(CSV_COLUMNS.map((c) => (c === 'ts' ? r.ts : r[c as keyof EventRow])))).join('\n');
+              : rows
+                  .map((r) => csvLine(CSV_COLUMNS.map((c) => (c === 'ts' ? r.ts : r[c as keyof EventRow]))))
+                  .join('\n');
           if (rows.length) await write(out + '\n');
           n += rows.length;
         }
         return { total: n, events: [] };
       }
       const limit = flags.limit ?? 50;
-      const [rows, total] = await Promise.all([searchEvents(store, filter, { order, limit }), countEvents(store, filter)]);
+      const [rows, total] = await Promise.all([
+        searchEvents(store, filter, { order, limit }),
+        countEvents(store, filter),
+      ]);
       const result: EventsResult = {
         total,
         events: rows.map((r) => ({ ...normalised(r), _seq: r.seq, _source: r.source, _line: r.line })),
@@ -68,10 +87,20 @@ Listings are in time order; --limit (default 50) applies to the table and --json
           this.log(
             table(
               ['time (UTC)', 'type', 'workload', 'cluster', 'sev', 'summary'],
-              rows.map((r) => [r.ts, r.event_type, cut(r.workload_id, 28), cut(r.cluster_id, 22), r.severity ?? '', cut(summarise(r), 60)]),
+              rows.map((r) => [
+                r.ts,
+                r.event_type,
+                cut(r.workload_id, 28),
+                cut(r.cluster_id, 22),
+                r.severity ?? '',
+                cut(summarise(r), 60),
+              ]),
             ),
           );
-          if (total > rows.length) this.log(chalk.dim(`showing ${rows.length} of ${total} matching events; use --limit or --output jsonl`));
+          if (total > rows.length)
+            this.log(
+              chalk.dim(`showing ${rows.length} of ${total} matching events; use --limit or --output jsonl`),
+            );
         }
       }
       return result;
@@ -90,7 +119,11 @@ function write(text: string): Promise<void> {
 /** A short human summary of an event for the table view. */
 export function summarise(r: EventRow): string {
   const e = normalised(r) as Record<string, unknown>;
-  const g = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((a, k) => (a && typeof a === 'object' ? (a as Record<string, unknown>)[k] : undefined), o);
+  const g = (o: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>(
+      (a, k) => (a && typeof a === 'object' ? (a as Record<string, unknown>)[k] : undefined),
+      o,
+    );
   switch (r.event_type) {
     case 'scheduling_decision':
       return `→ ${g(e, 'decision', 'selected_cluster')} $${g(e, 'decision', 'cost_calculation', 'estimated_cost_per_hour')}/h in ${g(e, 'execution_time_ms')} ms${g(e, 'decision', 'outcome') !== 'scheduled' ? ` (${g(e, 'decision', 'outcome')})` : ''}`;

@@ -26,9 +26,15 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
   };
 
   static override flags = {
-    strict: Flags.boolean({ description: 'reject events whose event_type is not one of the five known types' }),
+    strict: Flags.boolean({
+      description: 'reject events whose event_type is not one of the five known types',
+    }),
     'batch-size': Flags.integer({ description: 'events per committed batch', default: 50_000, min: 1 }),
-    'max-line-bytes': Flags.integer({ description: 'longer lines become rejects', default: 1024 * 1024, min: 64 }),
+    'max-line-bytes': Flags.integer({
+      description: 'longer lines become rejects',
+      default: 1024 * 1024,
+      min: 64,
+    }),
     quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors' }),
   };
 
@@ -42,7 +48,9 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
         strict: flags.strict,
         batchSize: flags['batch-size'],
         maxLineBytes: flags['max-line-bytes'],
-        onProgress: bar ? (p) => bar.update(p.bytesRead, p.bytesTotal, `${p.lines.toLocaleString()} lines`) : undefined,
+        onProgress: bar
+          ? (p) => bar.update(p.bytesRead, p.bytesTotal, `${p.lines.toLocaleString()} lines`)
+          : undefined,
       }),
     );
     bar?.done();
@@ -59,7 +67,9 @@ export function renderIngest(r: IngestResult): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const lines: string[] = [];
   for (const s of r.sources) {
-    const extra = s.partial_bytes ? chalk.yellow(`  (${n(s.partial_bytes)} bytes of an unfinished last line wait for their newline)`) : '';
+    const extra = s.partial_bytes
+      ? chalk.yellow(`  (${n(s.partial_bytes)} bytes of an unfinished last line wait for their newline)`)
+      : '';
     const how = s.how === 'new' ? '' : chalk.dim(` [${s.how}]`);
     lines.push(
       `  ${s.path}${how}: ${n(s.lines)} lines, ${n(s.stored)} stored, ${n(s.rejected)} rejected, ${n(s.duplicates)} duplicates, ${n(s.skipped)} skipped${extra}`,

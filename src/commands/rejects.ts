@@ -12,11 +12,21 @@ export interface RejectsResult {
 
 export default class Rejects extends BaseCommand {
   static override summary = 'Lines that could not be stored: where and why.';
-  static override examples = ['<%= config.bin %> rejects', '<%= config.bin %> rejects --reason timestamp --output jsonl'];
+  static override examples = [
+    '<%= config.bin %> rejects',
+    '<%= config.bin %> rejects --reason timestamp --output jsonl',
+  ];
   static override flags = {
-    source: Flags.string({ description: 'only rejects from files whose path contains this', helpValue: 'TEXT' }),
+    source: Flags.string({
+      description: 'only rejects from files whose path contains this',
+      helpValue: 'TEXT',
+    }),
     reason: Flags.string({ description: 'only rejects whose reason contains this', helpValue: 'TEXT' }),
-    limit: Flags.integer({ char: 'n', description: 'at most this many (default 100; all for --output jsonl|csv)', min: 0 }),
+    limit: Flags.integer({
+      char: 'n',
+      description: 'at most this many (default 100; all for --output jsonl|csv)',
+      min: 0,
+    }),
     output: outputFlag,
   };
 
@@ -24,7 +34,9 @@ export default class Rejects extends BaseCommand {
     const { flags } = await this.parse(Rejects);
     const mode = this.jsonEnabled() ? 'json' : (flags.output ?? 'table');
     const limit = flags.limit ?? (mode === 'jsonl' || mode === 'csv' ? undefined : 100);
-    const res = await this.withStore(flags, true, (s) => listRejects(s, { limit, source: flags.source, reason: flags.reason }));
+    const res = await this.withStore(flags, true, (s) =>
+      listRejects(s, { limit, source: flags.source, reason: flags.reason }),
+    );
     if (mode === 'jsonl') for (const r of res.rejects) this.log(JSON.stringify(r));
     else if (mode === 'csv') {
       const cols = ['path', 'line', 'byte_offset', 'reason', 'raw_length', 'raw'] as const;
@@ -33,8 +45,14 @@ export default class Rejects extends BaseCommand {
     } else if (mode === 'table') {
       if (!res.total) this.log(chalk.green('no rejects'));
       else {
-        this.log(table(['file:line', 'offset', 'reason', 'line'], res.rejects.map((r) => [`${r.path}:${r.line}`, r.byte_offset, cut(r.reason, 70), cut(r.raw, 40)])));
-        if (res.total > res.rejects.length) this.log(chalk.dim(`showing ${res.rejects.length} of ${res.total}; use --limit`));
+        this.log(
+          table(
+            ['file:line', 'offset', 'reason', 'line'],
+            res.rejects.map((r) => [`${r.path}:${r.line}`, r.byte_offset, cut(r.reason, 70), cut(r.raw, 40)]),
+          ),
+        );
+        if (res.total > res.rejects.length)
+          this.log(chalk.dim(`showing ${res.rejects.length} of ${res.total}; use --limit`));
       }
     }
     return res;

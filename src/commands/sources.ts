@@ -20,7 +20,20 @@ Lag is the bytes in the file beyond the committed offset right now.`;
       else
         this.log(
           table(
-            ['id', 'path', 'kind', 'status', 'dev:ino', 'offset', 'lag', 'lines', 'stored', 'rejected', 'dup', 'skipped'],
+            [
+              'id',
+              'path',
+              'kind',
+              'status',
+              'dev:ino',
+              'offset',
+              'lag',
+              'lines',
+              'stored',
+              'rejected',
+              'dup',
+              'skipped',
+            ],
             sources.map((s) => [
               s.id,
               s.path,

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { outputFlag, } from '../cli/flags.js';
+import { outputFlag } from '../cli/flags.js';
 import { csvLine, table } from '../cli/render.js';
 import { runReadOnlySql, SQL_SANDBOX, type SqlResult } from '../lib/query/sql.js';
 
@@ -25,7 +25,12 @@ and reading other files are refused.`;
 
   async run(): Promise<SqlCommandResult> {
     const { args, flags } = await this.parse(Sql);
-    const res = await this.withStore(flags, true, (s) => runReadOnlySql(s, args.query, flags.limit), SQL_SANDBOX);
+    const res = await this.withStore(
+      flags,
+      true,
+      (s) => runReadOnlySql(s, args.query, flags.limit),
+      SQL_SANDBOX,
+    );
     if (this.jsonEnabled()) return res;
     const mode = flags.output ?? 'table';
     if (mode === 'jsonl') for (const r of res.rows) this.log(JSON.stringify(r));
@@ -33,7 +38,16 @@ and reading other files are refused.`;
       this.log(csvLine(res.columns));
       for (const r of res.rows) this.log(csvLine(res.columns.map((c) => r[c])));
     } else {
-      this.log(table(res.columns, res.rows.map((r) => res.columns.map((c) => (r[c] !== null && typeof r[c] === 'object' ? JSON.stringify(r[c]) : (r[c] as string))))));
+      this.log(
+        table(
+          res.columns,
+          res.rows.map((r) =>
+            res.columns.map((c) =>
+              r[c] !== null && typeof r[c] === 'object' ? JSON.stringify(r[c]) : (r[c] as string),
+            ),
+          ),
+        ),
+      );
       this.log(`${res.rows.length} row${res.rows.length === 1 ? '' : 's'}`);
     }
     return res;

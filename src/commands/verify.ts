@@ -13,8 +13,14 @@ the typed columns from each raw event. Exit 3 naming the first row that does not
     const { flags } = await this.parse(Verify);
     const res = await this.withStore(flags, true, verifyStore);
     if (!this.jsonEnabled()) {
-      if (res.ok) this.log(`${chalk.green('ok')}: ${res.rows.toLocaleString('en-US')} events verified in ${res.seconds} s; chain head ${res.head.chain} at seq ${res.head.seq}`);
-      else this.logToStderr(`${chalk.red('FAILED')}: first bad row seq ${res.first_bad!.seq} (event ${res.first_bad!.event_id}): ${res.first_bad!.reason}`);
+      if (res.ok)
+        this.log(
+          `${chalk.green('ok')}: ${res.rows.toLocaleString('en-US')} events verified in ${res.seconds} s; chain head ${res.head.chain} at seq ${res.head.seq}`,
+        );
+      else
+        this.logToStderr(
+          `${chalk.red('FAILED')}: first bad row seq ${res.first_bad!.seq} (event ${res.first_bad!.event_id}): ${res.first_bad!.reason}`,
+        );
     }
     if (!res.ok) process.exitCode = 3;
     return res;

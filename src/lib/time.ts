@@ -59,7 +59,14 @@ export function microsToIso(micros: number): string {
 }
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** Parse a duration like `15m`, `24h`, `7d` into milliseconds, or undefined. */
 export function parseDurationMs(text: string): number | undefined {

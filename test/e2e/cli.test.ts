@@ -14,7 +14,8 @@ describe('kcloud-log end to end', () => {
   it('--help lists the commands', () => {
     const r = cli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['ingest', 'events', 'sources', 'rejects', 'sql', 'verify']) expect(r.stdout).toContain(c);
+    for (const c of ['ingest', 'events', 'sources', 'rejects', 'sql', 'verify'])
+      expect(r.stdout).toContain(c);
   });
 
   it('ingests the fixtures, then nothing the second time', () => {
@@ -22,7 +23,9 @@ describe('kcloud-log end to end', () => {
     const first = cliJson<Record<string, number>>(['ingest', FIXTURES], { db });
     expect(first.code).toBe(0);
     expect(first.json).toMatchObject({ files: 10, stored: 68, rejected: 0 }); // every distinct event of the fixtures
-    expect(first.json.lines).toBe(first.json.stored + first.json.rejected + first.json.duplicates + first.json.skipped);
+    expect(first.json.lines).toBe(
+      first.json.stored + first.json.rejected + first.json.duplicates + first.json.skipped,
+    );
     const second = cliJson<Record<string, number>>(['ingest', FIXTURES], { db });
     expect(second.json).toMatchObject({ lines: 0, stored: 0 });
     const human = cli(['ingest', FIXTURES], { db });
@@ -31,17 +34,28 @@ describe('kcloud-log end to end', () => {
 
   it('events --type --output jsonl returns exactly the events of that type, normalised', () => {
     const db = path.join(dir, 'fx.duckdb');
-    const want = cliJson<Record<string, never>>(['sql', "SELECT count(*) AS n FROM events WHERE event_type = 'scheduling_decision'"], { db });
+    const want = cliJson<Record<string, never>>(
+      ['sql', "SELECT count(*) AS n FROM events WHERE event_type = 'scheduling_decision'"],
+      { db },
+    );
     const n = Number((want.json as unknown as { rows: { n: number }[] }).rows[0]!.n);
     const r = cli(['events', '--type', 'scheduling_decision', '--output', 'jsonl'], { db });
     expect(r.code).toBe(0);
-    const evs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const evs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(evs).toHaveLength(n);
-    const page = cli(['events', '--type', 'scheduling_decision', '--output', 'jsonl', '--limit', '5'], { db });
+    const page = cli(['events', '--type', 'scheduling_decision', '--output', 'jsonl', '--limit', '5'], {
+      db,
+    });
     expect(page.stdout.trim().split('\n')).toHaveLength(5);
     expect(new Set(evs.map((e) => e.event_type))).toEqual(new Set(['scheduling_decision']));
     const flat = evs.find((e) => (e.workload as { id: string }).id === 'ml-training-job-456')!;
-    expect(flat).toMatchObject({ decision: { selected_cluster: 'gpu-cluster-02', outcome: 'scheduled' }, timestamp: '2025-01-15T11:00:00Z' });
+    expect(flat).toMatchObject({
+      decision: { selected_cluster: 'gpu-cluster-02', outcome: 'scheduled' },
+      timestamp: '2025-01-15T11:00:00Z',
+    });
   });
 
   it('events filters: --where, --since, --grep, --json, csv', () => {
@@ -54,10 +68,14 @@ describe('kcloud-log end to end', () => {
     for (const e of w.json.events) expect(e.decision.selected_cluster).toBe('gpu-cluster-01');
     const g = cliJson<{ total: number }>(['events', '--grep', '전력 효율'], { db });
     expect(g.json.total).toBe(1);
-    const s = cliJson<{ total: number }>(['events', '--since', '2025-01-16', '--type', 'policy_change'], { db });
+    const s = cliJson<{ total: number }>(['events', '--since', '2025-01-16', '--type', 'policy_change'], {
+      db,
+    });
     expect(s.json.total).toBe(1);
     const csv = cli(['events', '--type', 'policy_change', '--output', 'csv'], { db });
-    expect(csv.stdout.split('\n')[0]).toBe('seq,ts,event_type,workload_id,cluster_id,severity,event_id,source,line');
+    expect(csv.stdout.split('\n')[0]).toBe(
+      'seq,ts,event_type,workload_id,cluster_id,severity,event_id,source,line',
+    );
     const bad = cli(['events', '--where', 'no operator'], { db });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--where "no operator"/);
@@ -76,7 +94,10 @@ describe('kcloud-log end to end', () => {
 
   it('an unreadable path is reported with exit 4 and the rest is ingested', () => {
     const db = path.join(dir, 'partial.duckdb');
-    const r = cliJson<{ stored: number; errors: { path: string }[] }>(['ingest', path.join(dir, 'nope.jsonl'), path.join(FIXTURES, 'spec-events.jsonl')], { db });
+    const r = cliJson<{ stored: number; errors: { path: string }[] }>(
+      ['ingest', path.join(dir, 'nope.jsonl'), path.join(FIXTURES, 'spec-events.jsonl')],
+      { db },
+    );
     expect(r.code).toBe(4);
     expect(r.json.stored).toBe(5);
     expect(r.json.errors[0]!.path).toContain('nope.jsonl');
@@ -116,25 +137,50 @@ describe('kcloud-log end to end', () => {
     }
     fs.closeSync(out);
     const unique = N - 300;
-    // kill at several points: early, middle and late
-    for (const delayMs of [700, 1800]) {
+    // kill at two points once the ingest is under way (the database exists)
+    for (const delayMs of [300, 1500]) {
       const child = spawn(process.execPath, [BIN, 'ingest', file, '--batch-size', '20000', '--quiet'], {
         env: { ...process.env, KCLOUD_LOG_DB: db },
         stdio: 'ignore',
       });
+      const t0 = Date.now();
+      while (!fs.existsSync(db) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, delayMs));
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
     }
     const after = await query(db, 'SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM events');
     expect(Number(after[0]!.n)).toBe(Number(after[0]!.d)); // no event twice, even before the rerun
+    expect(Number(after[0]!.n)).toBeLessThan(unique); // the kills did interrupt the ingest
     const rerun = cliJson<{ stored: number }>(['ingest', file, '--batch-size', '20000'], { db });
     expect(rerun.code).toBe(0);
-    const rows = await query(db, "SELECT count(*) AS n, count(DISTINCT event_id) AS d, count(DISTINCT raw->>'seq_no') AS s, max(seq) AS m FROM events");
-    expect(rows[0]).toMatchObject({ n: BigInt(unique), d: BigInt(unique), s: BigInt(unique), m: BigInt(unique) });
-    const src = cliJson<{ sources: { lines: number; stored: number; duplicates: number; rejected: number; skipped: number; offset: number }[] }>(['sources'], { db });
+    const rows = await query(
+      db,
+      "SELECT count(*) AS n, count(DISTINCT event_id) AS d, count(DISTINCT raw->>'seq_no') AS s, max(seq) AS m FROM events",
+    );
+    expect(rows[0]).toMatchObject({
+      n: BigInt(unique),
+      d: BigInt(unique),
+      s: BigInt(unique),
+      m: BigInt(unique),
+    });
+    const src = cliJson<{
+      sources: {
+        lines: number;
+        stored: number;
+        duplicates: number;
+        rejected: number;
+        skipped: number;
+        offset: number;
+      }[];
+    }>(['sources'], { db });
     expect(src.json.sources).toHaveLength(1);
-    expect(src.json.sources[0]).toMatchObject({ lines: N, stored: unique, duplicates: 300, offset: fs.statSync(file).size });
+    expect(src.json.sources[0]).toMatchObject({
+      lines: N,
+      stored: unique,
+      duplicates: 300,
+      offset: fs.statSync(file).size,
+    });
     expect(cli(['verify'], { db }).code).toBe(0);
   }, 240_000);
 });

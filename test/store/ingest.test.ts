@@ -18,11 +18,19 @@ const ev = (i: number, extra: Record<string, unknown> = {}) =>
     event_type: 'scheduling_decision',
     timestamp: new Date(Date.UTC(2025, 0, 15, 0, 0, i)).toISOString(),
     scheduler: 'kcloud-meta-scheduler',
-    workload: { id: `job-${i}`, type: 'batch', requirements: { cpu: 2, memory: '4Gi', gpu: 0, power_budget: 500 } },
+    workload: {
+      id: `job-${i}`,
+      type: 'batch',
+      requirements: { cpu: 2, memory: '4Gi', gpu: 0, power_budget: 500 },
+    },
     decision: {
       selected_cluster: 'gpu-cluster-01',
       reason: 'lowest cost',
-      cost_calculation: { estimated_power_watts: 800, estimated_cost_per_hour: 10 + i, alternatives: [{ cluster: 'gpu-cluster-02', cost: 12 }] },
+      cost_calculation: {
+        estimated_power_watts: 800,
+        estimated_cost_per_hour: 10 + i,
+        alternatives: [{ cluster: 'gpu-cluster-02', cost: 12 }],
+      },
     },
     execution_time_ms: 100 + i,
     ...extra,
@@ -42,7 +50,11 @@ describe('ingest accounting', () => {
         '', // 1 skipped (blank)
         '{"event_type": "scheduling_decision", "timestamp": ', // rejected: broken JSON
         ev(1, { timestamp: 'not-a-time' }), // rejected: bad timestamp
-        JSON.stringify({ event_type: 'workload_relocation', timestamp: '2025-01-15T00:00:00Z', workload: 'w' }), // rejected: missing fields
+        JSON.stringify({
+          event_type: 'workload_relocation',
+          timestamp: '2025-01-15T00:00:00Z',
+          workload: 'w',
+        }), // rejected: missing fields
         JSON.stringify({ event_type: 'node_heartbeat', timestamp: 1736937000, node: 'n1' }), // stored (generic)
         spec[0]!, // duplicate (same content)
         ev(2, { event_id: 'e-2' }), // stored
@@ -57,8 +69,10 @@ describe('ingest accounting', () => {
       const rej = await listRejects(store);
       expect(rej.rejects.map((x) => x.line)).toEqual([12, 13, 14, 19]);
       expect(rej.rejects[1]!.reason).toMatch(/timestamp "not-a-time"/);
-      expect(rej.rejects[2]!.reason).toMatch(/^workload_relocation \(nested form\): trigger is missing; migration is missing/);
-      expect(await count(store, "SELECT count(*) FROM events WHERE NOT known")).toBe(1);
+      expect(rej.rejects[2]!.reason).toMatch(
+        /^workload_relocation \(nested form\): trigger is missing; migration is missing/,
+      );
+      expect(await count(store, 'SELECT count(*) FROM events WHERE NOT known')).toBe(1);
 
       // a second ingest of the same file reads nothing
       const again = await ingestPaths(store, [file]);
@@ -85,7 +99,11 @@ describe('ingest accounting', () => {
       const byFile = Object.fromEntries(r.sources.map((s) => [path.basename(s.path), s]));
       expect(byFile['out-file-default-format.log']).toMatchObject({ lines: 68, rejected: 0, skipped: 0 });
       expect(byFile['input-cri.log']).toMatchObject({ lines: 21, skipped: 1 }); // the P part
-      const tags = (await store.conn.runAndReadAll("SELECT DISTINCT tags->>'fluentbit_tag' FROM events WHERE tags->>'format' = 'fluentbit'")).getRows();
+      const tags = (
+        await store.conn.runAndReadAll(
+          "SELECT DISTINCT tags->>'fluentbit_tag' FROM events WHERE tags->>'format' = 'fluentbit'",
+        )
+      ).getRows();
       expect(tags).toEqual([]); // all stored first from input-events/cri (ingested first)
     });
   });
@@ -93,7 +111,11 @@ describe('ingest accounting', () => {
   it('stores the Fluent Bit tag and host in tags', async () => {
     await withTmpStore(async (store) => {
       await ingestPaths(store, [path.join(FIXTURES, 'fluent-bit', 'out-file-default-format.log')]);
-      const rows = (await store.conn.runAndReadAll("SELECT DISTINCT tags->>'fluentbit_tag', tags->>'format', tags->>'host' IS NOT NULL FROM events")).getRows();
+      const rows = (
+        await store.conn.runAndReadAll(
+          "SELECT DISTINCT tags->>'fluentbit_tag', tags->>'format', tags->>'host' IS NOT NULL FROM events",
+        )
+      ).getRows();
       expect(rows).toEqual([['kcloud.events', 'fluentbit', true]]);
     });
   });
@@ -132,7 +154,9 @@ describe('ingest accounting', () => {
 
   it('reads standard input', async () => {
     await withTmpStore(async (store) => {
-      const r = await ingestPaths(store, ['-'], { stdin: Readable.from([Buffer.from(ev(1) + '\n' + ev(2))]) });
+      const r = await ingestPaths(store, ['-'], {
+        stdin: Readable.from([Buffer.from(ev(1) + '\n' + ev(2))]),
+      });
       expect(r).toMatchObject({ files: 1, lines: 2, stored: 2 });
     });
   });
@@ -145,7 +169,11 @@ describe('ingest accounting', () => {
       const r = await ingestPaths(store, [log], { maxLineBytes: 1024 });
       expect(r).toMatchObject({ lines: 3, stored: 2, rejected: 1 });
       const rej = (await listRejects(store)).rejects[0]!;
-      expect(rej).toMatchObject({ line: 2, byte_offset: Buffer.byteLength(ev(0)) + 1, raw_length: Buffer.byteLength(long) });
+      expect(rej).toMatchObject({
+        line: 2,
+        byte_offset: Buffer.byteLength(ev(0)) + 1,
+        raw_length: Buffer.byteLength(long),
+      });
       expect(rej.reason).toMatch(/longer than --max-line-bytes 1024/);
     });
   });
@@ -156,7 +184,9 @@ describe('ingest accounting', () => {
       fs.writeFileSync(log, ev(1) + '\n');
       const r = await ingestPaths(store, [path.join(dir, 'missing.jsonl'), log]);
       expect(r.stored).toBe(1);
-      expect(r.errors).toEqual([{ path: path.join(dir, 'missing.jsonl'), reason: 'no such file or directory' }]);
+      expect(r.errors).toEqual([
+        { path: path.join(dir, 'missing.jsonl'), reason: 'no such file or directory' },
+      ]);
     });
   });
 
@@ -203,7 +233,7 @@ describe('verify', () => {
     expect(r.first_bad).toMatchObject({ seq: 3 });
   });
   it('detects a changed timestamp', async () => {
-    const r = await tampered("UPDATE events SET ts = ts + INTERVAL 1 SECOND WHERE seq = 15");
+    const r = await tampered('UPDATE events SET ts = ts + INTERVAL 1 SECOND WHERE seq = 15');
     expect(r.first_bad).toMatchObject({ seq: 15 });
   });
 });

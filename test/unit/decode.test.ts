@@ -16,7 +16,9 @@ const decodeAll = (ls: string[]) => {
 };
 
 const eventTypes = (ds: ReturnType<typeof decodeAll>) =>
-  ds.filter((d) => d.kind === 'value').map((d) => (d.kind === 'value' ? (d.value as { event_type: string }).event_type : ''));
+  ds
+    .filter((d) => d.kind === 'value')
+    .map((d) => (d.kind === 'value' ? (d.value as { event_type: string }).event_type : ''));
 
 describe('decodeLine on real Fluent Bit output', () => {
   const input = fb('input-events.jsonl').map((l) => (JSON.parse(l) as { event_type: string }).event_type);
@@ -27,15 +29,22 @@ describe('decodeLine on real Fluent Bit output', () => {
   });
   it('default format TAG: [EPOCH, {record}] with the tag kept', () => {
     const d = decodeAll(fb('out-file-default-format.log'));
-    expect(d.every((x) => x.kind === 'value' && x.format === 'fluentbit' && x.fbTag === 'kcloud.events')).toBe(true);
+    expect(
+      d.every((x) => x.kind === 'value' && x.format === 'fluentbit' && x.fbTag === 'kcloud.events'),
+    ).toBe(true);
     expect(eventTypes(d)).toEqual(input);
     const first = d[0]!;
-    expect(first.kind === 'value' && (first.value as { decision: { reason: string } }).decision.reason).toBe('최적 전력 효율성');
+    expect(first.kind === 'value' && (first.value as { decision: { reason: string } }).decision.reason).toBe(
+      '최적 전력 효율성',
+    );
   });
   it('docker json-file and the docker parser output', () => {
     for (const f of ['input-docker-json-file.log', 'out-file-plain-from-docker-parser.jsonl']) {
       const d = decodeAll(fb(f));
-      expect(d.every((x) => x.kind === 'value' && x.format === 'docker'), f).toBe(true);
+      expect(
+        d.every((x) => x.kind === 'value' && x.format === 'docker'),
+        f,
+      ).toBe(true);
       expect(eventTypes(d)).toHaveLength(20);
     }
   });
@@ -54,19 +63,34 @@ describe('decodeLine edge cases', () => {
   it('blank lines, broken JSON, unknown text', () => {
     const st = {};
     expect(decodeLine('   ', st).kind).toBe('blank');
-    expect(decodeLine('{"event_type": "x", ', st)).toMatchObject({ kind: 'error', reason: expect.stringContaining('invalid JSON') });
-    expect(decodeLine('hello world', st)).toMatchObject({ kind: 'error', reason: expect.stringContaining('not JSON') });
+    expect(decodeLine('{"event_type": "x", ', st)).toMatchObject({
+      kind: 'error',
+      reason: expect.stringContaining('invalid JSON'),
+    });
+    expect(decodeLine('hello world', st)).toMatchObject({
+      kind: 'error',
+      reason: expect.stringContaining('not JSON'),
+    });
   });
   it('Fluent Bit records with date and the event at top level or nested', () => {
     const st = {};
-    expect(decodeLine('{"date":1736937000.1,"event_type":"x","timestamp":1}', st)).toMatchObject({ kind: 'value', format: 'fluentbit-json' });
+    expect(decodeLine('{"date":1736937000.1,"event_type":"x","timestamp":1}', st)).toMatchObject({
+      kind: 'value',
+      format: 'fluentbit-json',
+    });
     const nested = decodeLine('{"date":1736937000.1,"log":{"event_type":"x","timestamp":1}}', st);
-    expect(nested).toMatchObject({ kind: 'value', format: 'fluentbit-json', raw: '{"event_type":"x","timestamp":1}' });
+    expect(nested).toMatchObject({
+      kind: 'value',
+      format: 'fluentbit-json',
+      raw: '{"event_type":"x","timestamp":1}',
+    });
     const inMsg = decodeLine('{"date":1736937000.1,"message":"{\\"event_type\\":\\"x\\"}"}', st);
     expect(inMsg).toMatchObject({ kind: 'value', raw: '{"event_type":"x"}' });
   });
   it('a docker record around plain text is an ordinary log line', () => {
-    expect(decodeLine('{"log":"starting server\\n","stream":"stderr","time":"2025-01-15T10:00:00Z"}', {}).kind).toBe('text');
+    expect(
+      decodeLine('{"log":"starting server\\n","stream":"stderr","time":"2025-01-15T10:00:00Z"}', {}).kind,
+    ).toBe('text');
   });
   it('docker json-file partial records (no trailing newline) are joined', () => {
     const st: DecodeState = {};

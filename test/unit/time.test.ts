@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { microsToIso, parseDurationMs, parseEventTime, parseIsoMicros, parseTimeBound } from '../../src/lib/time.js';
+import {
+  microsToIso,
+  parseDurationMs,
+  parseEventTime,
+  parseIsoMicros,
+  parseTimeBound,
+} from '../../src/lib/time.js';
 import { UsageError } from '../../src/lib/errors.js';
 
 const us = (iso: string) => Date.parse(iso) * 1000;
@@ -19,7 +25,14 @@ describe('parseEventTime', () => {
     expect(parseEventTime(1736937000.5)).toBe(us('2025-01-15T10:30:00.500Z'));
   });
   it('refuses impossible dates and junk', () => {
-    for (const bad of ['2025-02-30T00:00:00Z', '2025-13-01T00:00:00Z', '2025-01-15T25:00:00Z', 'yesterday', '', '2025-01-15T10:30:00+25:00'])
+    for (const bad of [
+      '2025-02-30T00:00:00Z',
+      '2025-13-01T00:00:00Z',
+      '2025-01-15T25:00:00Z',
+      'yesterday',
+      '',
+      '2025-01-15T10:30:00+25:00',
+    ])
       expect(parseEventTime(bad), bad).toBeUndefined();
     expect(parseEventTime(-5)).toBeUndefined();
     expect(parseEventTime(Number.NaN)).toBeUndefined();

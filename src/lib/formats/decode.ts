@@ -50,9 +50,11 @@ function inner(text: string, format: FormatName, fbTag?: string): Decoded {
 
 /** A JSON record: the event itself, or a wrapper holding it. */
 function record(obj: unknown, raw: string, format: FormatName, state: DecodeState, fbTag?: string): Decoded {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { kind: 'value', value: obj, raw, format, fbTag };
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    return { kind: 'value', value: obj, raw, format, fbTag };
   const o = obj as Record<string, unknown>;
-  if ('event_type' in o) return { kind: 'value', value: o, raw, format: 'date' in o ? 'fluentbit-json' : format, fbTag };
+  if ('event_type' in o)
+    return { kind: 'value', value: o, raw, format: 'date' in o ? 'fluentbit-json' : format, fbTag };
   for (const key of ['log', 'message'] as const) {
     const v = o[key];
     if (v && typeof v === 'object' && !Array.isArray(v)) {

@@ -113,17 +113,12 @@ export class Ingester {
   private events: PendingEvent[] = [];
   private rejects: PendingReject[] = [];
   private dirty = new Set<SourceState>();
-  private writer: BatchWriter;
   private readonly host = os.hostname();
   private readonly ingestedAt = new Date().toISOString();
   readonly batchSize: number;
   readonly maxLineBytes: number;
 
-  constructor(
-    private store: Store,
-    private readonly opts: IngestOptions = {},
-  ) {
-    this.writer = new BatchWriter(store);
+  constructor(private readonly opts: IngestOptions = {}) {
     this.batchSize = opts.batchSize ?? 50_000;
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
@@ -167,7 +162,12 @@ export class Ingester {
     s.lines++;
     this.dirty.add(s);
     if (line.tooLong) {
-      this.reject(s, line, lineNo, `line is ${line.bytes} bytes, longer than --max-line-bytes ${this.maxLineBytes}`);
+      this.reject(
+        s,
+        line,
+        lineNo,
+        `line is ${line.bytes} bytes, longer than --max-line-bytes ${this.maxLineBytes}`,
+      );
     } else {
       const d = decodeLine(line.text, s.decode);
       if (d.kind === 'partial') {
@@ -211,12 +211,13 @@ export class Ingester {
     s.safeLineNo = lineNo;
   }
 
+  /** Is there anything to commit? */
+  get dirtySources(): number {
+    return this.dirty.size;
+  }
+
   /** Commit what is pending (events, rejects and the offsets of dirty sources). */
-  async commit(store: Store = this.store): Promise<void> {
-    if (store !== this.store) {
-      this.store = store;
-      this.writer = new BatchWriter(store);
-    }
+  async commit(store: Store): Promise<void> {
     if (!this.dirty.size && !this.pending) return;
     const progress: SourceProgress[] = [];
     for (const s of this.dirty) {
@@ -228,7 +229,7 @@ export class Ingester {
         skipped: s.skipped,
       });
     }
-    const res = await this.writer.commit(this.events, this.rejects, progress);
+    const res = await new BatchWriter(store).commit(this.events, this.rejects, progress);
     for (const s of this.dirty) {
       const c = res.perSource.get(s.row.id) ?? { stored: 0, duplicates: 0 };
       s.summary.lines += s.lines;
@@ -244,15 +245,18 @@ export class Ingester {
     this.dirty.clear();
   }
 
-  /** Feed a chunk of bytes of source `s`; commits when the batch is full. */
-  async feed(s: SourceState, chunk: Buffer): Promise<void> {
+  /** Feed a chunk of bytes of source `s`. */
+  feed(s: SourceState, chunk: Buffer): void {
     s.splitter.push(chunk, (line) => this.handleLine(s, line));
-    if (this.pending >= this.batchSize) await this.commit();
+  }
+
+  get full(): boolean {
+    return this.pending >= this.batchSize;
   }
 }
 
 /** Read a regular file from its offset to its current end. */
-async function readFile(ing: Ingester, s: SourceState, onBytes: (n: number) => void): Promise<void> {
+async function readFile(ing: Ingester, s: SourceState, store: Store, onBytes: (n: number) => void): Promise<void> {
   const fh = await fs.promises.open(s.row.path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -262,7 +266,8 @@ async function readFile(ing: Ingester, s: SourceState, onBytes: (n: number) => v
       if (bytesRead === 0) break;
       pos += bytesRead;
       onBytes(bytesRead);
-      await ing.feed(s, buf.subarray(0, bytesRead));
+      ing.feed(s, buf.subarray(0, bytesRead));
+      if (ing.full) await ing.commit(store);
     }
   } finally {
     await fh.close();
@@ -270,7 +275,14 @@ async function readFile(ing: Ingester, s: SourceState, onBytes: (n: number) => v
 }
 
 /** Read a whole stream (gzip archive, stdin), skipping the first `skip` bytes. */
-async function readStream(ing: Ingester, s: SourceState, stream: NodeJS.ReadableStream, skip: number, onBytes: (n: number) => void) {
+export async function readStream(
+  ing: Ingester,
+  s: SourceState,
+  stream: NodeJS.ReadableStream,
+  skip: number,
+  onBytes: (n: number) => void,
+  commit: () => Promise<void>,
+) {
   let toSkip = skip;
   for await (const c of stream) {
     let chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
@@ -283,17 +295,23 @@ async function readStream(ing: Ingester, s: SourceState, stream: NodeJS.Readable
       toSkip = 0;
     }
     onBytes(chunk.length);
-    await ing.feed(s, chunk);
+    ing.feed(s, chunk);
+    if (ing.full) await commit();
   }
   // A complete stream: its last line needs no newline.
   s.splitter.flushFinal((line) => ing.handleLine(s, line));
 }
 
 /** Ingest `paths` (files, directories, globs, `-`) into the store. */
-export async function ingestPaths(store: Store, paths: readonly string[], opts: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestPaths(
+  store: Store,
+  paths: readonly string[],
+  opts: IngestOptions = {},
+): Promise<IngestResult> {
   const started = performance.now();
   const { targets, errors } = expandTargets(paths);
-  const ing = new Ingester(store, opts);
+  const ing = new Ingester(opts);
+  const commit = () => ing.commit(store);
   const summaries: FileSummary[] = [];
   let bytesTotal = 0;
   const sizes = new Map<Target, number>();
@@ -317,35 +335,45 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
       if (t.kind === 'stdin') {
         const row = await createSource(store, '-', 'stdin', null, null, 0);
         state = new SourceState(row, 'new', ing.maxLineBytes);
-        await readStream(ing, state, opts.stdin ?? process.stdin, 0, (n) => (bytesRead += n));
+        await readStream(ing, state, opts.stdin ?? process.stdin, 0, (n) => (bytesRead += n), commit);
       } else {
         const ident = identify(t.path);
         const { row, how } = await resolveSource(store, t.path, ident);
         state = new SourceState(row, how, ing.maxLineBytes);
         const onBytes = (n: number) => {
           bytesRead += n;
-          opts.onProgress?.({ bytesRead, bytesTotal, lines: lines + state.summary.lines, stored, file: t.path });
+          opts.onProgress?.({
+            bytesRead,
+            bytesTotal,
+            lines: lines + state.summary.lines,
+            stored,
+            file: t.path,
+          });
         };
         if (ident.gzip) {
           const gunzip = fs.createReadStream(t.path).pipe(zlib.createGunzip());
-          await readStream(ing, state, gunzip, row.offset, onBytes);
+          await readStream(ing, state, gunzip, row.offset, onBytes, commit);
         } else {
           bytesRead += row.offset;
-          await readFile(ing, state, onBytes);
+          await readFile(ing, state, store, onBytes);
         }
       }
     } catch (e) {
-      errors.push({ path: t.path, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message });
+      errors.push({
+        path: t.path,
+        reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
+      });
       continue;
     }
-    await ing.commit();
-    state.summary.partial_bytes = state.splitter.pendingBytes + (state.heldParts ? state.splitter.offset - state.heldStart : 0);
+    await commit();
+    state.summary.partial_bytes =
+      state.splitter.pendingBytes + (state.heldParts ? state.splitter.offset - state.heldStart : 0);
     summaries.push(state.summary);
     lines += state.summary.lines;
     stored += state.summary.stored;
     void sizes;
   }
-  await ing.commit();
+  await commit();
   const sum = (k: keyof FileSummary) => summaries.reduce((a, s) => a + (s[k] as number), 0);
   const seconds = (performance.now() - started) / 1000;
   return {

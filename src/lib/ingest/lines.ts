@@ -103,7 +103,12 @@ export class LineSplitter {
       if (buf.length && buf[buf.length - 1] === 13) buf = buf.subarray(0, buf.length - 1);
       const start = this.lineStart;
       this.lineStart += len + 1;
-      onLine({ text: buf.toString('utf8'), start, end: hasNewline ? this.lineStart : this.lineStart - 1, bytes: len });
+      onLine({
+        text: buf.toString('utf8'),
+        start,
+        end: hasNewline ? this.lineStart : this.lineStart - 1,
+        bytes: len,
+      });
     }
     this.parts = [];
     this.partLen = 0;

@@ -78,7 +78,11 @@ export function identify(path: string): FileIdentity {
 }
 
 /** Does the file at `path` still begin with the bytes fingerprinted in `row`? */
-export function prefixMatches(path: string, row: Pick<SourceRow, 'fingerprint' | 'fp_len'>, gzip: boolean): boolean {
+export function prefixMatches(
+  path: string,
+  row: Pick<SourceRow, 'fingerprint' | 'fp_len'>,
+  gzip: boolean,
+): boolean {
   if (row.fingerprint === null || row.fp_len === null) return false;
   try {
     const prefix = readPrefix(path, row.fp_len, gzip);
@@ -159,7 +163,15 @@ export async function resolveSource(store: Store, path: string, id: FileIdentity
     // A plain copy of a file that is still in place is a different file.
     if (!id.gzip && s.kind === 'file' && stillInPlace(s)) continue;
     const continues = !(s.kind === 'gzip' && !id.gzip);
-    const row = await createSource(store, path, kind, id, s.id, continues ? s.offset : 0, continues ? s.start_line + s.lines : 0);
+    const row = await createSource(
+      store,
+      path,
+      kind,
+      id,
+      s.id,
+      continues ? s.offset : 0,
+      continues ? s.start_line + s.lines : 0,
+    );
     return { row, how: 'copy' };
   }
   return { row: await createSource(store, path, kind, id, null, 0), how: 'new' };

@@ -33,7 +33,9 @@ export async function verifyStore(store: Store): Promise<VerifyResult> {
   let expected = 1;
   let rows = 0;
   let bad: VerifyProblem | null = null;
-  const result = await store.conn.stream(`SELECT seq, event_id, ${ROW_HASH_SQL} AS h, chain FROM events ORDER BY seq`);
+  const result = await store.conn.stream(
+    `SELECT seq, event_id, ${ROW_HASH_SQL} AS h, chain FROM events ORDER BY seq`,
+  );
   outer: for await (const chunk of result.yieldRowsJs()) {
     for (const r of chunk) {
       const seq = Number(r[0]);
@@ -51,7 +53,11 @@ export async function verifyStore(store: Store): Promise<VerifyResult> {
       }
       const chain = nextChain(prev, String(r[2]));
       if (chain !== r[3]) {
-        bad = { seq, event_id: id, reason: `row content does not match its hash chain entry (changed, reordered or chain edited)` };
+        bad = {
+          seq,
+          event_id: id,
+          reason: `row content does not match its hash chain entry (changed, reordered or chain edited)`,
+        };
         break outer;
       }
       prev = chain;
@@ -82,6 +88,6 @@ export async function verifyStore(store: Store): Promise<VerifyResult> {
     head: { seq: expected - 1, chain: prev },
     first_bad: bad,
     checks,
-    seconds: Math.round((performance.now() - started)) / 1000,
+    seconds: Math.round(performance.now() - started) / 1000,
   };
 }

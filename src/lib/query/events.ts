@@ -50,17 +50,26 @@ function query(filter: EventFilter, opts: SearchOptions): { sql: string; params:
   return { sql, params: w.params };
 }
 
-export async function searchEvents(store: Store, filter: EventFilter, opts: SearchOptions = {}): Promise<EventRow[]> {
+export async function searchEvents(
+  store: Store,
+  filter: EventFilter,
+  opts: SearchOptions = {},
+): Promise<EventRow[]> {
   const { sql, params } = query(filter, opts);
   const r = await store.conn.runAndReadAll(sql, params);
   return r.getRowObjectsJS().map((o) => toRow(o as Record<string, unknown>));
 }
 
 /** Stream matching events in chunks (for jsonl/csv export of any size). */
-export async function* streamEvents(store: Store, filter: EventFilter, opts: SearchOptions = {}): AsyncGenerator<EventRow[]> {
+export async function* streamEvents(
+  store: Store,
+  filter: EventFilter,
+  opts: SearchOptions = {},
+): AsyncGenerator<EventRow[]> {
   const { sql, params } = query(filter, opts);
   const result = await store.conn.stream(sql, params);
-  for await (const rows of result.yieldRowObjectJs()) yield rows.map((o) => toRow(o as Record<string, unknown>));
+  for await (const rows of result.yieldRowObjectJs())
+    yield rows.map((o) => toRow(o as Record<string, unknown>));
 }
 
 export async function countEvents(store: Store, filter: EventFilter): Promise<number> {

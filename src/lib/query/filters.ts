@@ -45,7 +45,10 @@ export function parseWhere(text: string): WhereCond {
 /** Split comma-separated repeatable flag values. */
 export function listFlag(values: string[] | undefined): string[] | undefined {
   if (!values?.length) return undefined;
-  const out = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const out = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return out.length ? out : undefined;
 }
 
@@ -93,7 +96,11 @@ function jsonPath(path: string[]): string {
  * WHERE clause (without the keyword; `TRUE` when empty) and its parameters.
  * `alias` prefixes the columns (e.g. `e.`). Parameters are numbered from `firstParam`.
  */
-export function buildWhere(f: EventFilter, alias = '', firstParam = 1): { sql: string; params: (string | number)[] } {
+export function buildWhere(
+  f: EventFilter,
+  alias = '',
+  firstParam = 1,
+): { sql: string; params: (string | number)[] } {
   const parts: string[] = [];
   const params: (string | number)[] = [];
   const p = (v: string | number) => {
@@ -128,7 +135,8 @@ export function buildWhere(f: EventFilter, alias = '', firstParam = 1): { sql: s
         parts.push(`contains(lower(${val}), lower(${p(w.value)}))`);
         break;
       default:
-        if (!numeric) throw new UsageError(`--where ${w.path.join('.')}${w.op}${w.value}: ${w.op} needs a number`);
+        if (!numeric)
+          throw new UsageError(`--where ${w.path.join('.')}${w.op}${w.value}: ${w.op} needs a number`);
         parts.push(`TRY_CAST(${val} AS DOUBLE) ${w.op} ${p(num)}::DOUBLE`);
     }
   }

@@ -50,7 +50,10 @@ export interface RejectQuery {
   reason?: string;
 }
 
-export async function listRejects(store: Store, q: RejectQuery = {}): Promise<{ total: number; rejects: RejectRow[] }> {
+export async function listRejects(
+  store: Store,
+  q: RejectQuery = {},
+): Promise<{ total: number; rejects: RejectRow[] }> {
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (q.source) {
@@ -62,7 +65,9 @@ export async function listRejects(store: Store, q: RejectQuery = {}): Promise<{ 
     where.push(`contains(lower(reason), lower($${params.length}))`);
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = Number((await store.conn.runAndReadAll(`SELECT count(*) FROM rejects ${w}`, params)).getRows()[0]![0]);
+  const total = Number(
+    (await store.conn.runAndReadAll(`SELECT count(*) FROM rejects ${w}`, params)).getRows()[0]![0],
+  );
   const lim = q.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
   const r = await store.conn.runAndReadAll(
     `SELECT source_id, path, line, byte_offset, reason, raw, raw_length, epoch_us(rejected_at) AS at_us FROM rejects ${w}

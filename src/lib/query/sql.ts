@@ -28,7 +28,9 @@ export async function runReadOnlySql(store: Store, text: string, limit?: number)
     throw new UsageError(`SQL: ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`);
   }
   if (!ALLOWED.has(prepared.statementType)) {
-    throw new UsageError(`SQL: only queries are allowed (SELECT, WITH, EXPLAIN); the store is read-only here`);
+    throw new UsageError(
+      `SQL: only queries are allowed (SELECT, WITH, EXPLAIN); the store is read-only here`,
+    );
   }
   let reader;
   try {

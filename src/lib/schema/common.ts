@@ -47,14 +47,19 @@ export function parseQuantity(value: string | number): number | undefined {
 }
 
 /** A Kubernetes quantity, kept as logged (string or number). */
-export const quantity = z.union([nonNegative, z.string().regex(QUANTITY_RE, 'must be a Kubernetes quantity like "32Gi"')], {
-  error: m('must be a number or a Kubernetes quantity like "32Gi"'),
-});
+export const quantity = z.union(
+  [nonNegative, z.string().regex(QUANTITY_RE, 'must be a Kubernetes quantity like "32Gi"')],
+  {
+    error: m('must be a number or a Kubernetes quantity like "32Gi"'),
+  },
+);
 
 export const severity = z
   .string({ error: m('must be one of low, medium, high, critical') })
   .transform((s) => s.toLowerCase())
-  .pipe(z.enum(['low', 'medium', 'high', 'critical'], { error: m('must be one of low, medium, high, critical') }));
+  .pipe(
+    z.enum(['low', 'medium', 'high', 'critical'], { error: m('must be one of low, medium, high, critical') }),
+  );
 
 export const SEVERITY_RANK: Record<string, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 

@@ -81,7 +81,10 @@ function ownId(o: JsonObject): string | undefined {
  */
 export function classify(value: unknown, opts: ClassifyOptions = {}): Classified {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { kind: 'reject', reason: `not a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` };
+    return {
+      kind: 'reject',
+      reason: `not a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})`,
+    };
   }
   const o = value as JsonObject;
   const type = o.event_type;

@@ -30,7 +30,8 @@ export const flat = z.looseObject({
   auto_action_taken: z.boolean({ error: m('must be true or false') }).optional(),
 });
 
-export const isFlat = (o: JsonObject): boolean => !('inefficiency' in o) && ('resource_id' in o || 'inefficiency_type' in o);
+export const isFlat = (o: JsonObject): boolean =>
+  !('inefficiency' in o) && ('resource_id' in o || 'inefficiency_type' in o);
 export type Nested = z.infer<typeof nested>;
 export type Flat = z.infer<typeof flat>;
 

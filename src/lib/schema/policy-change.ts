@@ -7,7 +7,9 @@ const version = z.union([z.string(), z.number()], { error: m('must be a string o
 export const nested = z.looseObject({
   event_type: z.literal('policy_change'),
   policy: z.looseObject({ id: nonEmpty, name: nonEmpty, version: version.optional() }),
-  action: z.enum(['applied', 'changed', 'reverted'], { error: m('must be one of applied, changed, reverted') }),
+  action: z.enum(['applied', 'changed', 'reverted'], {
+    error: m('must be one of applied, changed, reverted'),
+  }),
   previous: z.looseObject({}).nullable().optional(),
   actor: z.string().optional(),
   reason: z.string().optional(),

@@ -12,7 +12,12 @@ export const nested = z.looseObject({
   workload: z.looseObject({
     id: nonEmpty,
     type: nonEmpty,
-    requirements: z.looseObject({ cpu: quantity, memory: quantity, gpu: nonNegative, power_budget: nonNegative }),
+    requirements: z.looseObject({
+      cpu: quantity,
+      memory: quantity,
+      gpu: nonNegative,
+      power_budget: nonNegative,
+    }),
   }),
   decision: z.looseObject({
     selected_cluster: nonEmpty,
@@ -33,7 +38,11 @@ export const flat = z.looseObject({
   workload_id: nonEmpty,
   selected_cluster: nonEmpty,
   alternatives: z.array(alternative),
-  cost_calculation: z.looseObject({ power_watts: nonNegative, cost_per_hour: nonNegative, efficiency_score: num.optional() }),
+  cost_calculation: z.looseObject({
+    power_watts: nonNegative,
+    cost_per_hour: nonNegative,
+    efficiency_score: num.optional(),
+  }),
   execution_time_ms: nonNegative,
   scheduler: nonEmpty.optional(),
   workload_type: nonEmpty.optional(),
@@ -41,7 +50,8 @@ export const flat = z.looseObject({
   outcome: outcome.optional(),
 });
 
-export const isFlat = (o: JsonObject): boolean => !(o.workload && typeof o.workload === 'object') && ('workload_id' in o || 'selected_cluster' in o);
+export const isFlat = (o: JsonObject): boolean =>
+  !(o.workload && typeof o.workload === 'object') && ('workload_id' in o || 'selected_cluster' in o);
 
 export type Nested = z.infer<typeof nested>;
 export type Flat = z.infer<typeof flat>;
@@ -51,7 +61,15 @@ export function normalise(e: Nested | Flat): JsonObject {
   if ('workload_id' in e && typeof e.workload_id === 'string' && !('decision' in e && e.decision)) {
     const f = e as Flat;
     return {
-      ...without(f as JsonObject, ['workload_id', 'selected_cluster', 'alternatives', 'cost_calculation', 'workload_type', 'reason', 'outcome']),
+      ...without(f as JsonObject, [
+        'workload_id',
+        'selected_cluster',
+        'alternatives',
+        'cost_calculation',
+        'workload_type',
+        'reason',
+        'outcome',
+      ]),
       event_type: 'scheduling_decision',
       scheduler: f.scheduler ?? null,
       workload: { id: f.workload_id, type: f.workload_type ?? null, requirements: null },
@@ -62,12 +80,17 @@ export function normalise(e: Nested | Flat): JsonObject {
         cost_calculation: {
           estimated_power_watts: f.cost_calculation.power_watts,
           estimated_cost_per_hour: f.cost_calculation.cost_per_hour,
-          ...(f.cost_calculation.efficiency_score !== undefined ? { efficiency_score: f.cost_calculation.efficiency_score } : {}),
+          ...(f.cost_calculation.efficiency_score !== undefined
+            ? { efficiency_score: f.cost_calculation.efficiency_score }
+            : {}),
           alternatives: f.alternatives as JsonObject[],
         },
       },
     };
   }
   const n = e as Nested;
-  return { ...(n as JsonObject), decision: { ...(n.decision as JsonObject), outcome: n.decision.outcome ?? 'scheduled' } };
+  return {
+    ...(n as JsonObject),
+    decision: { ...(n.decision as JsonObject), outcome: n.decision.outcome ?? 'scheduled' },
+  };
 }

@@ -32,7 +32,8 @@ export const flat = z.looseObject({
   }),
 });
 
-export const isFlat = (o: JsonObject): boolean => !('migration' in o) && ('workload_id' in o || 'metrics' in o || 'from_cluster' in o);
+export const isFlat = (o: JsonObject): boolean =>
+  !('migration' in o) && ('workload_id' in o || 'metrics' in o || 'from_cluster' in o);
 
 export type Nested = z.infer<typeof nested>;
 export type Flat = z.infer<typeof flat>;

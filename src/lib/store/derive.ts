@@ -22,165 +22,183 @@ const int = (e: string) => `TRY_CAST(${e} AS BIGINT)`;
 const str = (e: string) => e;
 
 /** Per event type: the JSON paths and the columns computed from them. */
-const TYPES: Record<string, { paths: string[]; cols: Record<string, (j: (i: number) => string) => string> }> = {
-  scheduling_decision: {
-    paths: [
-      '$.workload.id', // 1
-      '$.workload_id',
-      '$.decision.selected_cluster',
-      '$.selected_cluster',
-      '$.scheduler', // 5
-      '$.workload.type',
-      '$.workload_type',
-      '$.workload.requirements.cpu',
-      '$.workload.requirements.memory',
-      '$.workload.requirements.gpu', // 10
-      '$.workload.requirements.power_budget',
-      '$.decision.reason',
-      '$.reason',
-      '$.decision.outcome',
-      '$.outcome', // 15
-      '$.decision.cost_calculation.estimated_power_watts',
-      '$.cost_calculation.power_watts',
-      '$.decision.cost_calculation.estimated_cost_per_hour',
-      '$.cost_calculation.cost_per_hour',
-      '$.decision.cost_calculation.efficiency_score', // 20
-      '$.cost_calculation.efficiency_score',
-      '$.execution_time_ms',
-      '$.severity',
-    ],
-    cols: {
-      workload_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
-      cluster_id: (j) => `coalesce(${j(3)}, ${j(4)})`,
-      severity: (j) => `lower(${j(23)})`,
-      scheduler: (j) => str(j(5)),
-      workload_type: (j) => `coalesce(${j(6)}, ${j(7)})`,
-      req_cpu: (j) => `kq(${j(8)})`,
-      req_memory_bytes: (j) => `kq(${j(9)})`,
-      req_gpu: (j) => num(j(10)),
-      req_power_budget: (j) => num(j(11)),
-      reason: (j) => `coalesce(${j(12)}, ${j(13)})`,
-      outcome: (j) => `lower(coalesce(${j(14)}, ${j(15)}, 'scheduled'))`,
-      est_power_watts: (j) => num(`coalesce(${j(16)}, ${j(17)})`),
-      est_cost_per_hour: (j) => num(`coalesce(${j(18)}, ${j(19)})`),
-      efficiency_score: (j) => num(`coalesce(${j(20)}, ${j(21)})`),
-      exec_ms: (j) => num(j(22)),
+const TYPES: Record<string, { paths: string[]; cols: Record<string, (j: (i: number) => string) => string> }> =
+  {
+    scheduling_decision: {
+      paths: [
+        '$.workload.id', // 1
+        '$.workload_id',
+        '$.decision.selected_cluster',
+        '$.selected_cluster',
+        '$.scheduler', // 5
+        '$.workload.type',
+        '$.workload_type',
+        '$.workload.requirements.cpu',
+        '$.workload.requirements.memory',
+        '$.workload.requirements.gpu', // 10
+        '$.workload.requirements.power_budget',
+        '$.decision.reason',
+        '$.reason',
+        '$.decision.outcome',
+        '$.outcome', // 15
+        '$.decision.cost_calculation.estimated_power_watts',
+        '$.cost_calculation.power_watts',
+        '$.decision.cost_calculation.estimated_cost_per_hour',
+        '$.cost_calculation.cost_per_hour',
+        '$.decision.cost_calculation.efficiency_score', // 20
+        '$.cost_calculation.efficiency_score',
+        '$.execution_time_ms',
+        '$.severity',
+      ],
+      cols: {
+        workload_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
+        cluster_id: (j) => `coalesce(${j(3)}, ${j(4)})`,
+        severity: (j) => `lower(${j(23)})`,
+        scheduler: (j) => str(j(5)),
+        workload_type: (j) => `coalesce(${j(6)}, ${j(7)})`,
+        req_cpu: (j) => `kq(${j(8)})`,
+        req_memory_bytes: (j) => `kq(${j(9)})`,
+        req_gpu: (j) => num(j(10)),
+        req_power_budget: (j) => num(j(11)),
+        reason: (j) => `coalesce(${j(12)}, ${j(13)})`,
+        outcome: (j) => `lower(coalesce(${j(14)}, ${j(15)}, 'scheduled'))`,
+        est_power_watts: (j) => num(`coalesce(${j(16)}, ${j(17)})`),
+        est_cost_per_hour: (j) => num(`coalesce(${j(18)}, ${j(19)})`),
+        efficiency_score: (j) => num(`coalesce(${j(20)}, ${j(21)})`),
+        exec_ms: (j) => num(j(22)),
+      },
     },
-  },
-  workload_relocation: {
-    paths: [
-      '$.workload', // 1
-      '$.workload_id',
-      '$.migration.to_cluster',
-      '$.to_cluster',
-      '$.trigger', // 5
-      '$.migration.from_cluster',
-      '$.from_cluster',
-      '$.migration.reason',
-      '$.reason',
-      '$.migration.power_saving_watts', // 10
-      '$.metrics.power_saving_watts',
-      '$.migration.cost_saving_per_hour',
-      '$.metrics.cost_saving_per_hour',
-      '$.migration_time_seconds',
-      '$.metrics.migration_time_seconds', // 15
-      '$.downtime_seconds',
-      '$.metrics.downtime_seconds',
-      '$.severity',
-    ],
-    cols: {
-      workload_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
-      cluster_id: (j) => `coalesce(${j(3)}, ${j(4)})`,
-      severity: (j) => `lower(${j(18)})`,
-      trigger: (j) => str(j(5)),
-      from_cluster: (j) => `coalesce(${j(6)}, ${j(7)})`,
-      reason: (j) => `coalesce(${j(8)}, ${j(9)})`,
-      power_saving_watts: (j) => num(`coalesce(${j(10)}, ${j(11)})`),
-      cost_saving_per_hour: (j) => num(`coalesce(${j(12)}, ${j(13)})`),
-      migration_seconds: (j) => num(`coalesce(${j(14)}, ${j(15)})`),
-      downtime_seconds: (j) => num(`coalesce(${j(16)}, ${j(17)})`),
+    workload_relocation: {
+      paths: [
+        '$.workload', // 1
+        '$.workload_id',
+        '$.migration.to_cluster',
+        '$.to_cluster',
+        '$.trigger', // 5
+        '$.migration.from_cluster',
+        '$.from_cluster',
+        '$.migration.reason',
+        '$.reason',
+        '$.migration.power_saving_watts', // 10
+        '$.metrics.power_saving_watts',
+        '$.migration.cost_saving_per_hour',
+        '$.metrics.cost_saving_per_hour',
+        '$.migration_time_seconds',
+        '$.metrics.migration_time_seconds', // 15
+        '$.downtime_seconds',
+        '$.metrics.downtime_seconds',
+        '$.severity',
+      ],
+      cols: {
+        workload_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
+        cluster_id: (j) => `coalesce(${j(3)}, ${j(4)})`,
+        severity: (j) => `lower(${j(18)})`,
+        trigger: (j) => str(j(5)),
+        from_cluster: (j) => `coalesce(${j(6)}, ${j(7)})`,
+        reason: (j) => `coalesce(${j(8)}, ${j(9)})`,
+        power_saving_watts: (j) => num(`coalesce(${j(10)}, ${j(11)})`),
+        cost_saving_per_hour: (j) => num(`coalesce(${j(12)}, ${j(13)})`),
+        migration_seconds: (j) => num(`coalesce(${j(14)}, ${j(15)})`),
+        downtime_seconds: (j) => num(`coalesce(${j(16)}, ${j(17)})`),
+      },
     },
-  },
-  cluster_reconfiguration: {
-    paths: [
-      '$.cluster.id', // 1
-      '$.action',
-      '$.cluster.name',
-      '$.cluster.type',
-      '$.cluster.node_count', // 5
-      '$.cluster.estimated_cost_per_hour',
-      '$.trigger.workload_queue_length',
-      '$.trigger.existing_cluster_utilization',
-      '$.trigger.expected_efficiency_gain',
-      '$.severity', // 10
-      '$.workload_id',
-    ],
-    cols: {
-      workload_id: (j) => str(j(11)),
-      cluster_id: (j) => str(j(1)),
-      severity: (j) => `lower(${j(10)})`,
-      action: (j) => str(j(2)),
-      cluster_name: (j) => str(j(3)),
-      cluster_type: (j) => str(j(4)),
-      node_count: (j) => int(j(5)),
-      cluster_cost_per_hour: (j) => num(j(6)),
-      queue_length: (j) => int(j(7)),
-      cluster_utilization_pct: (j) => pct(j(8)),
-      expected_gain_pct: (j) => pct(j(9)),
+    cluster_reconfiguration: {
+      paths: [
+        '$.cluster.id', // 1
+        '$.action',
+        '$.cluster.name',
+        '$.cluster.type',
+        '$.cluster.node_count', // 5
+        '$.cluster.estimated_cost_per_hour',
+        '$.trigger.workload_queue_length',
+        '$.trigger.existing_cluster_utilization',
+        '$.trigger.expected_efficiency_gain',
+        '$.severity', // 10
+        '$.workload_id',
+      ],
+      cols: {
+        workload_id: (j) => str(j(11)),
+        cluster_id: (j) => str(j(1)),
+        severity: (j) => `lower(${j(10)})`,
+        action: (j) => str(j(2)),
+        cluster_name: (j) => str(j(3)),
+        cluster_type: (j) => str(j(4)),
+        node_count: (j) => int(j(5)),
+        cluster_cost_per_hour: (j) => num(j(6)),
+        queue_length: (j) => int(j(7)),
+        cluster_utilization_pct: (j) => pct(j(8)),
+        expected_gain_pct: (j) => pct(j(9)),
+      },
     },
-  },
-  inefficiency_detected: {
-    paths: [
-      '$.inefficiency.cluster', // 1
-      '$.resource_id',
-      '$.severity',
-      '$.inefficiency.type',
-      '$.inefficiency_type', // 5
-      '$.inefficiency.utilization',
-      '$.metrics.utilization_percentage',
-      '$.inefficiency.idle_duration_hours',
-      '$.metrics.idle_duration_hours',
-      '$.inefficiency.wasted_cost_estimate', // 10
-      '$.metrics.wasted_cost_estimate',
-      '$.recommended_action',
-      '$.auto_action_taken',
-      '$.workload_id',
-    ],
-    cols: {
-      workload_id: (j) => str(j(14)),
-      cluster_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
-      severity: (j) => `lower(${j(3)})`,
-      inefficiency_type: (j) => `coalesce(${j(4)}, ${j(5)})`,
-      utilization_pct: (j) => pct(`coalesce(${j(6)}, ${j(7)})`),
-      idle_hours: (j) => num(`coalesce(${j(8)}, ${j(9)})`),
-      wasted_cost: (j) => num(`coalesce(${j(10)}, ${j(11)})`),
-      recommended_action: (j) => str(j(12)),
-      auto_action: (j) => `TRY_CAST(${j(13)} AS BOOLEAN)`,
+    inefficiency_detected: {
+      paths: [
+        '$.inefficiency.cluster', // 1
+        '$.resource_id',
+        '$.severity',
+        '$.inefficiency.type',
+        '$.inefficiency_type', // 5
+        '$.inefficiency.utilization',
+        '$.metrics.utilization_percentage',
+        '$.inefficiency.idle_duration_hours',
+        '$.metrics.idle_duration_hours',
+        '$.inefficiency.wasted_cost_estimate', // 10
+        '$.metrics.wasted_cost_estimate',
+        '$.recommended_action',
+        '$.auto_action_taken',
+        '$.workload_id',
+      ],
+      cols: {
+        workload_id: (j) => str(j(14)),
+        cluster_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
+        severity: (j) => `lower(${j(3)})`,
+        inefficiency_type: (j) => `coalesce(${j(4)}, ${j(5)})`,
+        utilization_pct: (j) => pct(`coalesce(${j(6)}, ${j(7)})`),
+        idle_hours: (j) => num(`coalesce(${j(8)}, ${j(9)})`),
+        wasted_cost: (j) => num(`coalesce(${j(10)}, ${j(11)})`),
+        recommended_action: (j) => str(j(12)),
+        auto_action: (j) => `TRY_CAST(${j(13)} AS BOOLEAN)`,
+      },
     },
-  },
-  policy_change: {
-    paths: ['$.policy.id', '$.policy.name', '$.policy.version', '$.action', '$.previous', '$.actor', '$.reason', '$.severity'],
-    cols: {
-      severity: (j) => `lower(${j(8)})`,
-      policy_id: (j) => str(j(1)),
-      policy_name: (j) => str(j(2)),
-      policy_version: (j) => str(j(3)),
-      action: (j) => str(j(4)),
-      previous_policy: (j) => str(j(5)),
-      actor: (j) => str(j(6)),
-      reason: (j) => str(j(7)),
+    policy_change: {
+      paths: [
+        '$.policy.id',
+        '$.policy.name',
+        '$.policy.version',
+        '$.action',
+        '$.previous',
+        '$.actor',
+        '$.reason',
+        '$.severity',
+      ],
+      cols: {
+        severity: (j) => `lower(${j(8)})`,
+        policy_id: (j) => str(j(1)),
+        policy_name: (j) => str(j(2)),
+        policy_version: (j) => str(j(3)),
+        action: (j) => str(j(4)),
+        previous_policy: (j) => str(j(5)),
+        actor: (j) => str(j(6)),
+        reason: (j) => str(j(7)),
+      },
     },
-  },
-  // Any other event_type: the common columns, from wherever they are.
-  '': {
-    paths: ['$.workload.id', '$.workload_id', '$.workload', '$.cluster_id', '$.cluster.id', '$.cluster', '$.severity'],
-    cols: {
-      workload_id: (j) => `coalesce(${j(1)}, ${j(2)}, CASE WHEN left(${j(3)}, 1) <> '{' THEN ${j(3)} END)`,
-      cluster_id: (j) => `coalesce(${j(4)}, ${j(5)}, CASE WHEN left(${j(6)}, 1) <> '{' THEN ${j(6)} END)`,
-      severity: (j) => `lower(${j(7)})`,
+    // Any other event_type: the common columns, from wherever they are.
+    '': {
+      paths: [
+        '$.workload.id',
+        '$.workload_id',
+        '$.workload',
+        '$.cluster_id',
+        '$.cluster.id',
+        '$.cluster',
+        '$.severity',
+      ],
+      cols: {
+        workload_id: (j) => `coalesce(${j(1)}, ${j(2)}, CASE WHEN left(${j(3)}, 1) <> '{' THEN ${j(3)} END)`,
+        cluster_id: (j) => `coalesce(${j(4)}, ${j(5)}, CASE WHEN left(${j(6)}, 1) <> '{' THEN ${j(6)} END)`,
+        severity: (j) => `lower(${j(7)})`,
+      },
     },
-  },
-};
+  };
 
 /** The derived columns, in table order, with their DuckDB types. */
 export const DERIVED_COLUMNS: readonly Col[] = (() => {

@@ -121,24 +121,34 @@ async function migrate(store: Store): Promise<void> {
   }
   if (current === SCHEMA_VERSION) return;
   if (store.readOnly) {
-    if (current === 0) throw new InputError(`${store.path} is not a kcloud-log database (no schema_version table)`);
+    if (current === 0)
+      throw new InputError(`${store.path} is not a kcloud-log database (no schema_version table)`);
     throw new InputError(
       `database ${store.path} has schema version ${current}; run any writing command (e.g. \`kcloud-log ingest\`) to migrate it to ${SCHEMA_VERSION}`,
     );
   }
   if (current === 0) {
-    const tables = await conn.runAndReadAll("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'");
+    const tables = await conn.runAndReadAll(
+      "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'",
+    );
     if (Number(tables.getRows()[0]![0]) > 0) {
-      throw new InputError(`${store.path} is a DuckDB database but not a kcloud-log one; refusing to modify it`);
+      throw new InputError(
+        `${store.path} is a DuckDB database but not a kcloud-log one; refusing to modify it`,
+      );
     }
-    await conn.run('CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP NOT NULL)');
+    await conn.run(
+      'CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP NOT NULL)',
+    );
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     await conn.run('BEGIN TRANSACTION');
     try {
       for (const s of m.statements) await conn.run(s);
-      await conn.run('INSERT INTO schema_version VALUES ($1, $2, now()::TIMESTAMP)', [m.version, m.description]);
+      await conn.run('INSERT INTO schema_version VALUES ($1, $2, now()::TIMESTAMP)', [
+        m.version,
+        m.description,
+      ]);
       await conn.run('COMMIT');
     } catch (e) {
       await conn.run('ROLLBACK');
@@ -148,7 +158,11 @@ async function migrate(store: Store): Promise<void> {
 }
 
 /** Open, run `fn`, always close. */
-export async function withStore<T>(dbPath: string, opts: OpenOptions, fn: (s: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  dbPath: string,
+  opts: OpenOptions,
+  fn: (s: Store) => Promise<T>,
+): Promise<T> {
   const store = await openStore(dbPath, opts);
   try {
     return await fn(store);

@@ -64,8 +64,6 @@ export async function readHead(store: Store): Promise<{ seq: number; chain: stri
 }
 
 export class BatchWriter {
-  private head: { seq: number; chain: string } | undefined;
-
   constructor(private readonly store: Store) {}
 
   private staged = false;
@@ -80,11 +78,17 @@ export class BatchWriter {
   }
 
   private readonly insertSql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-${deriveSelect('temp.stage', BASE_COLUMNS.map(([n]) => n))}`;
+${deriveSelect(
+  'temp.stage',
+  BASE_COLUMNS.map(([n]) => n),
+)}`;
 
-  async commit(events: PendingEvent[], rejects: PendingReject[], sources: SourceProgress[]): Promise<BatchResult> {
+  async commit(
+    events: PendingEvent[],
+    rejects: PendingReject[],
+    sources: SourceProgress[],
+  ): Promise<BatchResult> {
     const { conn } = this.store;
-    this.head ??= await readHead(this.store);
     const perSource = new Map<number, { stored: number; duplicates: number }>();
     const count = (id: number) => {
       let c = perSource.get(id);
@@ -99,7 +103,7 @@ ${deriveSelect('temp.stage', BASE_COLUMNS.map(([n]) => n))}`;
       else firstById.set(e.eventId, e);
     }
     let unique = [...firstById.values()];
-    if (unique.length && this.head.seq > 0) {
+    if (unique.length) {
       const r = await conn.runAndReadAll(
         `SELECT DISTINCT event_id FROM events WHERE event_id IN (SELECT unnest(string_split($1, '${RS}')))`,
         [unique.map((e) => e.eventId).join(RS)],
@@ -116,8 +120,9 @@ ${deriveSelect('temp.stage', BASE_COLUMNS.map(([n]) => n))}`;
 
     // 2. one transaction: rows (with sequence numbers and the chain, in input order), rejects, offsets
     await this.stage();
-    let { seq, chain } = this.head;
     await conn.run('BEGIN TRANSACTION');
+    // The head is read inside the transaction: another writer may have committed since our last batch.
+    let { seq, chain } = await readHead(this.store);
     try {
       if (unique.length) {
         const app = await conn.createAppender('stage', 'main', 'temp');
@@ -166,7 +171,17 @@ ${deriveSelect('temp.stage', BASE_COLUMNS.map(([n]) => n))}`;
              lines = lines + $5, stored = stored + $6, rejected = rejected + $7, duplicates = duplicates + $8,
              skipped = skipped + $9, last_read = now()::TIMESTAMP
            WHERE id = $1`,
-          [s.id, s.offset, s.size ?? null, s.status ?? null, s.lines, c.stored, s.rejected, c.duplicates, s.skipped],
+          [
+            s.id,
+            s.offset,
+            s.size ?? null,
+            s.status ?? null,
+            s.lines,
+            c.stored,
+            s.rejected,
+            c.duplicates,
+            s.skipped,
+          ],
         );
       }
       await conn.run('COMMIT');
@@ -174,7 +189,6 @@ ${deriveSelect('temp.stage', BASE_COLUMNS.map(([n]) => n))}`;
       await conn.run('ROLLBACK').catch(() => undefined);
       throw e;
     }
-    this.head = { seq, chain };
     const stored = unique.length;
     return { stored, duplicates: events.length - stored, perSource };
   }
