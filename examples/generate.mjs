@@ -165,7 +165,11 @@ const REASONS_OTHER = [
   'queue on cheaper cluster too long',
 ];
 const REASON_NPU = 'NPU가 추론 작업에 더 효율적';
-const REASONS_FAILED = ['insufficient GPU capacity', '가용 자원 부족', 'power budget exceeded on all candidates'];
+const REASONS_FAILED = [
+  'insufficient GPU capacity',
+  '가용 자원 부족',
+  'power budget exceeded on all candidates',
+];
 const REASONS_PENDING = ['waiting for cluster scale-up', '클러스터 확장 대기 중'];
 
 const TRIGGERS = [
@@ -215,15 +219,27 @@ const POLICY_REASONS = [
   'incident follow-up',
 ];
 
+/** Ordinary log lines: [caller, message, logger]. The logger's module must match the event types emitted. */
 const LOG_MESSAGES = [
   ['scheduler/queue.go:88', 'queue drained', 'kcloud.scheduler'],
   ['scheduler/cache.go:141', 'cluster inventory refreshed', 'kcloud.scheduler'],
-  ['optimizer/cost.go:57', 'cost model reloaded', 'kcloud.optimizer'],
-  ['magnum/client.go:203', 'watch stream restarted', 'kcloud.magnum'],
   ['leaderelection/leader.go:66', 'successfully renewed lease', 'kcloud.scheduler'],
-  ['monitor/scrape.go:34', 'collected metrics', 'kcloud.monitor'],
+  ['optimizer/cost.go:57', 'cost model reloaded', 'kcloud.optimizer'],
+  ['optimizer/scan.go:203', 'utilization snapshot evaluated', 'kcloud.optimizer'],
+  ['magnum/client.go:203', 'watch stream restarted', 'kcloud.magnum'],
+  ['magnum/templates.go:77', 'cluster templates synced', 'kcloud.magnum'],
   ['policy/engine.go:112', 'policy enabled successfully', 'kcloud.policy'],
+  ['policy/bundle.go:45', 'policy bundle verified', 'kcloud.policy'],
+  ['monitor/scrape.go:34', 'collected metrics', 'kcloud.monitor'],
 ];
+/** The module that emits each event type. */
+const MODULE_OF = {
+  scheduling_decision: 'scheduler',
+  workload_relocation: 'optimizer',
+  inefficiency_detected: 'optimizer',
+  cluster_reconfiguration: 'magnum',
+  policy_change: 'policy',
+};
 const LEVELS = [
   ['info', 0.8],
   ['debug', 0.1],
@@ -243,11 +259,17 @@ const BAD_KINDS = [
   ['missing_field', 0.3],
   ['wrong_type', 0.2],
 ];
+/** With an exact --bad count, bad lines take these kinds in turn (so 3 bad lines are 3 kinds). */
+const BAD_CYCLE = ['malformed', 'missing_field', 'bad_timestamp', 'wrong_type'];
 const BAD_TIMESTAMPS = ['not-a-time', '2025-13-45T99:00:00Z', '', '15/01/2025 10:30', undefined, -1];
 
 /** Required fields removed from bad lines, per event type and shape. */
 const REMOVE = {
-  scheduling_decision: [['decision', 'selected_cluster'], ['execution_time_ms'], ['workload', 'requirements']],
+  scheduling_decision: [
+    ['decision', 'selected_cluster'],
+    ['execution_time_ms'],
+    ['workload', 'requirements'],
+  ],
   'scheduling_decision/flat': [['selected_cluster'], ['cost_calculation']],
   workload_relocation: [['migration'], ['downtime_seconds']],
   'workload_relocation/flat': [['metrics']],
@@ -291,8 +313,8 @@ const WRONG = {
 const r2 = (v) => Math.round(v * 100) / 100;
 const r1 = (v) => Math.round(v * 10) / 10;
 const pad2 = (n) => (n < 10 ? '0' : '') + n;
-const NON_ASCII = /[^\x00-\x7f]/;
-const NON_ASCII_G = /[^\x00-\x7f]/g;
+const NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII_G = /[\u0080-\uffff]/g;
 /** Escape non-ASCII as \uXXXX, as Fluent Bit writes its records. */
 const asciiJson = (text) =>
   NON_ASCII.test(text)
@@ -313,7 +335,8 @@ function shareOrCount(name, value) {
     throw new RangeError(`--${name} must be a share between 0 and 1 or a whole count, got ${value}`);
   }
   if (v >= 1) {
-    if (!Number.isInteger(v)) throw new RangeError(`--${name} must be a share below 1 or a whole count, got ${value}`);
+    if (!Number.isInteger(v))
+      throw new RangeError(`--${name} must be a share below 1 or a whole count, got ${value}`);
     return { count: v };
   }
   return { share: v };
@@ -321,23 +344,37 @@ function shareOrCount(name, value) {
 
 /** Validate and complete options. */
 export function resolveOptions(options = {}) {
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  const o = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  };
   const events = Number(o.events);
-  if (!Number.isInteger(events) || events < 0) throw new RangeError(`--events must be a whole number >= 0, got ${o.events}`);
-  if (!FORMATS.includes(o.format)) throw new RangeError(`--format must be one of ${FORMATS.join(', ')}, got ${o.format}`);
+  if (!Number.isInteger(events) || events < 0)
+    throw new RangeError(`--events must be a whole number >= 0, got ${o.events}`);
+  if (!FORMATS.includes(o.format))
+    throw new RangeError(`--format must be one of ${FORMATS.join(', ')}, got ${o.format}`);
   const startMs = Date.parse(o.start);
   if (!Number.isFinite(startMs)) throw new RangeError(`--start must be an ISO 8601 time, got ${o.start}`);
   const rate = Number(o.rate);
   if (!(rate > 0)) throw new RangeError(`--rate must be > 0 events per second, got ${o.rate}`);
-  const types = typeof o.types === 'string' ? o.types.split(',').map((t) => t.trim()).filter(Boolean) : [...o.types];
+  const types =
+    typeof o.types === 'string'
+      ? o.types
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : [...o.types];
   for (const t of types) {
-    if (!EVENT_TYPES.includes(t)) throw new RangeError(`--types: unknown event type ${t} (known: ${EVENT_TYPES.join(', ')})`);
+    if (!EVENT_TYPES.includes(t))
+      throw new RangeError(`--types: unknown event type ${t} (known: ${EVENT_TYPES.join(', ')})`);
   }
   if (!types.length) throw new RangeError('--types must name at least one event type');
   const flat = Number(o.flat);
-  if (!(flat >= 0 && flat <= 1)) throw new RangeError(`--flat must be a share between 0 and 1, got ${o.flat}`);
+  if (!(flat >= 0 && flat <= 1))
+    throw new RangeError(`--flat must be a share between 0 and 1, got ${o.flat}`);
   const split = Number(o.split);
-  if (!(split >= 0 && split <= 1)) throw new RangeError(`--split must be a share between 0 and 1, got ${o.split}`);
+  if (!(split >= 0 && split <= 1))
+    throw new RangeError(`--split must be a share between 0 and 1, got ${o.split}`);
   const mix = {};
   let shares = 0;
   let counts = 0;
@@ -347,7 +384,8 @@ export function resolveOptions(options = {}) {
     counts += mix[k].count ?? 0;
   }
   if (shares > 1) throw new RangeError('--bad + --dup + --skip + --unknown shares exceed 1');
-  if (counts > events) throw new RangeError(`--bad/--dup/--skip/--unknown counts (${counts}) exceed --events ${events}`);
+  if (counts > events)
+    throw new RangeError(`--bad/--dup/--skip/--unknown counts (${counts}) exceed --events ${events}`);
   return {
     events,
     seed: o.seed,
@@ -422,6 +460,10 @@ class EventSource {
     this.levelTable = table(LEVELS);
     this.unknownTable = table(UNKNOWN_TYPES);
     this.badTable = table(BAD_KINDS);
+    // Log lines of the modules whose events are written (all of them, plus the monitor, for a collector's file).
+    const modules = new Set(opt.types.map((t) => MODULE_OF[t]));
+    if (opt.types.length === EVENT_TYPES.length) modules.add('monitor');
+    this.logMessages = LOG_MESSAGES.filter((m) => modules.has(m[2].slice('kcloud.'.length)));
     this.seen = new Set();
     this.ring = [];
     this.ringPos = 0;
@@ -463,7 +505,10 @@ class EventSource {
   }
   hex(n) {
     let s = '';
-    while (s.length < n) s += Math.floor(this.r() * 4294967296).toString(16).padStart(8, '0');
+    while (s.length < n)
+      s += Math.floor(this.r() * 4294967296)
+        .toString(16)
+        .padStart(8, '0');
     return s.slice(0, n);
   }
 
@@ -608,7 +653,8 @@ class EventSource {
       if (!has) order[0] = cheapest;
     }
     let alts = '[';
-    for (let i = 0; i < k; i++) alts += `${i ? ',' : ''}{"cluster":"${names[order[i]]}","cost":${costs[order[i]]}}`;
+    for (let i = 0; i < k; i++)
+      alts += `${i ? ',' : ''}{"cluster":"${names[order[i]]}","cost":${costs[order[i]]}}`;
     alts += ']';
     const selected = { cluster: names[sel], cost: costs[sel] };
     const u = this.r();
@@ -616,14 +662,18 @@ class EventSource {
     let reason;
     if (outcome === 'failed') reason = this.pick(REASONS_FAILED);
     else if (outcome === 'pending') reason = this.pick(REASONS_PENDING);
-    else if (selected.cluster === 'npu-cluster-01' && cls.type === 'inference' && this.r() < 0.6) reason = REASON_NPU;
+    else if (selected.cluster === 'npu-cluster-01' && cls.type === 'inference' && this.r() < 0.6)
+      reason = REASON_NPU;
     else reason = this.pick(notCheapest ? REASONS_OTHER : REASONS_CHEAPEST);
     const v2 = this.r() < 0.15;
     // Mostly 20-300 ms (log-normal, median 75 ms; v2 is a little faster), a tail up to 2 s.
-    let ms = this.r() < 0.02 ? this.uniform(300, 2000) : Math.exp(Math.log(v2 ? 60 : 75) + 0.75 * this.normal());
+    let ms =
+      this.r() < 0.02 ? this.uniform(300, 2000) : Math.exp(Math.log(v2 ? 60 : 75) + 0.75 * this.normal());
     ms = Math.min(2000, Math.max(3, Math.round(ms)));
     // Within the power budget, except now and then on the hybrid cluster.
-    const power = Math.round(w.requirements.power_budget * CLUSTERS[selected.cluster].power * this.uniform(0.8, 1.08));
+    const power = Math.round(
+      w.requirements.power_budget * CLUSTERS[selected.cluster].power * this.uniform(0.8, 1.08),
+    );
     if (apply && outcome === undefined) w.home = selected.cluster;
     const meta = { workload: w.id, outcome: outcome ?? 'scheduled', notCheapest };
     if (flat) {
@@ -816,7 +866,7 @@ class EventSource {
 
   /** An ordinary module log line; `text` is true for a non-JSON (klog) line. */
   logLine(ms, iso) {
-    const [caller, msg, logger] = this.pick(LOG_MESSAGES);
+    const [caller, msg, logger] = this.pick(this.logMessages);
     const level = this.pickT(this.levelTable);
     const style = this.r();
     const text = style < 0.3;
@@ -826,18 +876,40 @@ class EventSource {
       const stamp = `${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${us}`;
       const file = caller.slice(caller.lastIndexOf('/') + 1);
       // klog header: Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg
-      return { text: true, line: `${level[0].toUpperCase()}${stamp}       1 ${file}] ${msg}`, json: { level, ts: ms / 1000, caller, msg } };
+      return {
+        text: true,
+        line: `${level[0].toUpperCase()}${stamp}       1 ${file}] ${msg}`,
+        json: { level, ts: ms / 1000, caller, msg },
+      };
     }
     if (style < 0.65) {
-      return { text: false, line: JSON.stringify({ level, ts: ms / 1000, caller, msg, pending: this.int(0, 40) }) };
+      return {
+        text: false,
+        line: JSON.stringify({ level, ts: ms / 1000, caller, msg, pending: this.int(0, 40) }),
+      };
     }
     if (style < 0.85) {
       return {
         text: false,
-        line: JSON.stringify({ time: iso, level: level.toUpperCase(), msg, component: logger.slice(7), duration_ms: this.int(1, 900) }),
+        line: JSON.stringify({
+          time: iso,
+          level: level.toUpperCase(),
+          msg,
+          component: logger.slice(7),
+          duration_ms: this.int(1, 900),
+        }),
       };
     }
-    return { text: false, line: JSON.stringify({ timestamp: iso, level, logger, message: msg, request_id: `r-${this.int(1, 99999)}` }) };
+    return {
+      text: false,
+      line: JSON.stringify({
+        timestamp: iso,
+        level,
+        logger,
+        message: msg,
+        request_id: `r-${this.int(1, 99999)}`,
+      }),
+    };
   }
 
   /** Build a known event of a random type: { type, flat, line, meta }. */
@@ -874,7 +946,8 @@ class EventSource {
       else e.timestamp = v;
       return JSON.stringify(e);
     }
-    const [path, value] = kind === 'missing_field' ? [this.pick(REMOVE[key]), undefined] : this.pick(WRONG[key]);
+    const [path, value] =
+      kind === 'missing_field' ? [this.pick(REMOVE[key]), undefined] : this.pick(WRONG[key]);
     let o = e;
     for (let i = 0; i < path.length - 1; i++) {
       o = o[path[i]];
@@ -1006,7 +1079,7 @@ function* run(opt, ex) {
       continue;
     }
     if (cat === 'bad') {
-      const kind = src.pickT(src.badTable);
+      const kind = opt.mix.bad.count ? BAD_CYCLE[ex.rejected % BAD_CYCLE.length] : src.pickT(src.badTable);
       const k = src.known(ts, ms, false);
       ex.lines++;
       ex.rejected++;
@@ -1014,7 +1087,8 @@ function* run(opt, ex) {
       if (kind === 'malformed') {
         // A torn write: the whole wrapped line cut inside its JSON.
         const full = wrap(k.line, 'stdout', true);
-        const jsonStart = format === 'fluentbit' ? full.indexOf('{') : format === 'cri' ? full.indexOf(' F ') + 3 : 0;
+        const jsonStart =
+          format === 'fluentbit' ? full.indexOf('{') : format === 'cri' ? full.indexOf(' F ') + 3 : 0;
         const lo = jsonStart + 1 + Math.floor((full.length - jsonStart) * 0.2);
         const cut = lo + Math.floor(src.r() * (full.length - 1 - lo));
         yield full.slice(0, Math.max(jsonStart + 1, Math.min(cut, full.length - 1)));
@@ -1129,7 +1203,7 @@ async function writeFileFast(lines, path) {
     let off = 0;
     let pending;
     const writeAll = async (b, n) => {
-      for (let done = 0; done < n; ) done += (await fh.write(b, done, n - done)).bytesWritten;
+      for (let done = 0; done < n;) done += (await fh.write(b, done, n - done)).bytesWritten;
     };
     for (const line of lines) {
       if (off + line.length * 3 + 1 > buf.length) {
@@ -1210,7 +1284,8 @@ export async function main(argv = process.argv.slice(2)) {
     process.stdout.write(HELP + '\n');
     return;
   }
-  const seed = values.seed === undefined ? undefined : /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
+  const seed =
+    values.seed === undefined ? undefined : /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
   const options = {
     events: values.events === undefined ? undefined : Number(values.events.replace(/_/g, '')),
     seed,

@@ -24,7 +24,7 @@ $G --format jsonl --seed 101 --events 200 --start 2025-01-15T07:00:00Z --rate 0.
 
 # Fluent Bit file output, default format (TAG: [EPOCH.NANOS, {record}], non-ASCII as \uXXXX).
 $G --format fluentbit --tag kcloud.events --seed 102 --events 120 --start 2025-01-15T07:00:00Z --rate 0.04 \
-  --bad 2 --dup 2 --skip 3 --unknown 2 \
+  --bad 4 --dup 2 --skip 3 --unknown 2 \
   --out $L/fluent-bit/out_default.log --expected "$X/fluent-bit__out_default.log"
 
 # Fluent Bit file output, Format plain.

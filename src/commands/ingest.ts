@@ -4,8 +4,12 @@ import { BaseCommand } from '../cli/base.js';
 import { ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
 import { progressBar } from '../cli/render.js';
+import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
+import { resolveDbPath } from '../lib/store/open.js';
+import { parseDurationMs } from '../lib/time.js';
+import { UsageError } from '../lib/errors.js';
 
-export type IngestCommandResult = IngestResult;
+export type IngestCommandResult = IngestResult | FollowResult;
 
 export default class Ingest extends BaseCommand {
   static override summary = 'Validate log lines and store each event exactly once.';
@@ -18,6 +22,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     '<%= config.bin %> ingest examples/logs',
     '<%= config.bin %> ingest "/var/log/kcloud/*.jsonl" --db /data/kcloud.duckdb',
     'kubectl logs -f deploy/meta-scheduler | <%= config.bin %> ingest -',
+    '<%= config.bin %> ingest --follow /var/log/kcloud /var/log/fluent-bit/out',
   ];
 
   static override strict = false;
@@ -36,12 +41,37 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       min: 64,
     }),
     quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors' }),
+    follow: Flags.boolean({
+      char: 'f',
+      description:
+        'keep reading as files grow, rotate and appear; stop with Ctrl-C (SIGINT/SIGTERM commit what is complete)',
+    }),
+    'flush-interval': Flags.string({
+      description:
+        'with --follow: commit at least this often (ms, s, m); a batch also commits at --batch-size events',
+      default: '1s',
+      helpValue: 'DURATION',
+    }),
+    from: Flags.string({
+      description: 'with --follow: where files without a checkpoint start when first seen at start-up',
+      options: ['beginning', 'end'],
+      default: 'beginning',
+    }),
+    poll: Flags.boolean({
+      description: 'with --follow: poll the file system (network file systems) instead of watching',
+    }),
+    'drain-grace': Flags.string({
+      description: 'with --follow: a rotated or deleted file is released after being quiet this long',
+      default: '5s',
+      helpValue: 'DURATION',
+    }),
   };
 
   async run(): Promise<IngestCommandResult> {
     const { argv, flags } = await this.parse(Ingest);
     const paths = argv as string[];
     const tty = process.stderr.isTTY && !this.jsonEnabled() && !flags.quiet;
+    if (flags.follow) return this.follow(paths, flags, tty);
     const bar = tty ? progressBar() : undefined;
     const result = await this.withStore(flags, false, (store) =>
       ingestPaths(store, paths, {
@@ -61,6 +91,64 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     }
     return result;
   }
+
+  private async follow(paths: string[], flags: Record<string, unknown>, tty: boolean): Promise<FollowResult> {
+    const dur = (name: string, v: string) => {
+      const ms = parseDurationMs(/^\d+$/.test(v) ? `${v}ms` : v);
+      if (ms === undefined || ms <= 0)
+        throw new UsageError(`--${name} "${v}": use a duration like 500ms, 1s, 2m`);
+      return ms;
+    };
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let lastLine = 0;
+    const result = await follow(paths, {
+      dbPath: resolveDbPath(flags.db as string | undefined),
+      open: { lockTimeoutMs: (flags['lock-timeout'] as number) * 1000 },
+      strict: flags.strict as boolean,
+      batchSize: flags['batch-size'] as number,
+      maxLineBytes: flags['max-line-bytes'] as number,
+      flushIntervalMs: dur('flush-interval', flags['flush-interval'] as string),
+      drainGraceMs: dur('drain-grace', flags['drain-grace'] as string),
+      from: flags.from as 'beginning' | 'end',
+      poll: flags.poll as boolean,
+      signal: ac.signal,
+      onError: (e) => this.warn(`${e.path}: ${e.reason}`),
+      onStatus: tty
+        ? (st) => {
+            if (Date.now() - lastLine < 2000) return;
+            lastLine = Date.now();
+            process.stderr.write('\r\x1b[K' + statusLine(st));
+          }
+        : undefined,
+    });
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (!this.jsonEnabled() && !flags.quiet) {
+      const n = (v: number) => v.toLocaleString('en-US');
+      this.log(
+        `${chalk.bold('followed')} ${result.elapsed_s} s, ${n(result.commits)} commits: ${n(result.lines)} lines = ${n(result.stored)} stored + ${n(result.rejected)} rejected + ${n(result.duplicates)} duplicates + ${n(result.skipped)} skipped`,
+      );
+    }
+    if (result.errors.length) process.exitCode = new InputError('').exitCode;
+    return result;
+  }
+}
+
+/** One status line while following: rate, lag per file, rejects. */
+export function statusLine(st: FollowStatus): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const kb = (b: number) =>
+    b < 1024 ? `${b} B` : b < 1 << 20 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / (1 << 20)).toFixed(1)} MiB`;
+  const lag = st.files
+    .filter((f) => f.lag_bytes > 0)
+    .slice(0, 3)
+    .map((f) => `${f.path.split('/').pop()} ${kb(f.lag_bytes)}`)
+    .join(', ');
+  return `${n(st.stored)} stored (${n(st.rate)}/s) · ${st.files.length} files, lag ${lag || '0'} · ${st.rejected ? chalk.red(`${n(st.rejected)} rejected`) : '0 rejected'}`;
 }
 
 export function renderIngest(r: IngestResult): string {
