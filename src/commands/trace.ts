@@ -182,7 +182,7 @@ export function renderTrace(r: TraceResult): string {
     );
     out.push(
       table(
-        ['cluster', 'from', 'until', 'hours', 'USD/h', 'est. cost USD', 'inefficiencies'],
+        ['cluster', 'from', 'until', 'hours', 'USD/h', 'est. cost USD', 'rate from', 'inefficiencies'],
         r.stays.map((x) => [
           x.cluster,
           x.from,
@@ -190,6 +190,7 @@ export function renderTrace(r: TraceResult): string {
           fmtNum(x.hours, 2),
           fmtNum(x.cost_usd_per_hour, 4),
           fmtNum(x.cost_usd, 2),
+          x.cost_basis ?? '-',
           x.inefficiencies,
         ]),
       ),
@@ -197,7 +198,7 @@ export function renderTrace(r: TraceResult): string {
   }
   out.push(
     '',
-    `${chalk.bold('summary')}  on ${chalk.bold(s.current_cluster ?? '-')} now · ${fmtNum(s.total_hours, 2)} h placed · est. cost ${usd(s.estimated_cost_usd)}` +
+    `${chalk.bold('summary')}  on ${chalk.bold(s.current_cluster ?? '-')} now · ${fmtNum(s.total_hours, 2)} h placed · est. cost ${usd(s.estimated_cost_usd)}${s.hours_without_cost ? ` (+${fmtNum(s.hours_without_cost, 2)} h at an unknown rate)` : ''}` +
       ` · est. savings ${usdh(s.estimated_savings_usd_per_hour)} · downtime ${fmtNum(s.downtime_seconds)} s` +
       (s.failed_placements
         ? chalk.red(` · ${s.failed_placements} failed placement${s.failed_placements === 1 ? '' : 's'}`)

@@ -184,6 +184,24 @@ describe('analyzeCost', () => {
     expect(r.waste.by_cluster.map((b) => b.key)).toEqual(['npu-cluster-01']);
   });
 
+  it('applies --grep and --where to the events (the raw JSON)', async () => {
+    // Only the nested relocations carry migration.reason "cheaper".
+    const r = await analyzeCost(store, { filter: { grep: 'CHEAPER' } });
+    const nested = rels.filter((x) => !x.flat);
+    expect(r.relocations.count).toBe(nested.length);
+    expectClose(
+      r.relocations.estimated_savings_usd_per_hour,
+      sum(nested.map((x) => x.saving)),
+      'grep savings',
+    );
+    const w = await analyzeCost(store, {
+      filter: { where: [{ path: ['trigger'], op: '=', value: 'cost_optimization' }] },
+    });
+    const sel = rels.filter((x) => x.trigger === 'cost_optimization');
+    expect(w.relocations.count).toBe(sel.length);
+    expectClose(w.relocations.estimated_savings_usd_per_hour, sum(sel.map((x) => x.saving)), 'where savings');
+  });
+
   it('compares equal windows around a policy change', async () => {
     const policy = events.find((e) => e.kind === 'policy')!;
     const t0 = policy.us;

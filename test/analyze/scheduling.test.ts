@@ -227,6 +227,35 @@ describe('analyzeScheduling', () => {
     expect(under.gates[0]!.passed).toBe(true);
   });
 
+  it('gives the same percentiles by histogram and by quantile_cont, equal to DuckDB quantile_cont', async () => {
+    const opts = { filter: {}, by: 'cluster' as const, intervalMs: 3_600_000 };
+    const h = await analyzeScheduling(store, { ...opts, quantileMethod: 'histogram' });
+    const q = await analyzeScheduling(store, { ...opts, quantileMethod: 'sort' });
+    const strip = (r: typeof h) => JSON.parse(JSON.stringify({ ...r, basis: undefined }));
+    const same = (a: unknown, b: unknown, path: string): void => {
+      if (typeof a === 'number' && typeof b === 'number') {
+        expect(Math.abs(a - b), path).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+      } else if (a && typeof a === 'object') {
+        expect(Object.keys(a as object).sort(), path).toEqual(Object.keys(b as object).sort());
+        for (const k of Object.keys(a as object))
+          same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      } else expect(a, path).toEqual(b);
+    };
+    same(strip(h), strip(q), 'result');
+    const direct = await store.conn.runAndReadAll(
+      "SELECT quantile_cont(exec_ms, [0.5, 0.9, 0.95, 0.99]) AS q FROM events WHERE event_type = 'scheduling_decision'",
+    );
+    const [p50, p90, p95, p99] = (direct.getRowObjectsJS()[0]!.q as number[]).map(Number);
+    for (const [got, want] of [
+      [h.latency_ms.p50, p50],
+      [h.latency_ms.p90, p90],
+      [h.latency_ms.p95, p95],
+      [h.latency_ms.p99, p99],
+    ] as const) {
+      expect(Math.abs(got! - want!)).toBeLessThan(1e-9 * want!);
+    }
+  });
+
   it('reports an empty selection without failing, and refuses a reduction gate without a baseline', async () => {
     const r = await analyzeScheduling(store, {
       filter: { workloads: ['no-such-workload'] },

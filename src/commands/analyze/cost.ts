@@ -91,7 +91,7 @@ function wasteTable(title: string, rows: WasteBucket[], top: number): string[] {
         fmtNum(b.idle_hours, 1),
         fmtNum(b.avg_utilization_pct, 1),
       ]),
-    ) + more,
+    ) + (more ? `\n${more}` : ''),
   ];
 }
 

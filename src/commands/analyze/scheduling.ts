@@ -162,6 +162,7 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
   }
 }
 
+const TREND_ROWS = 72;
 const pct = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined ? '-' : `${fmtNum(v * 100, digits)}%`;
 const signedPct = (v: number | null | undefined) =>
@@ -272,10 +273,17 @@ export function renderScheduling(r: SchedulingResult, tty: boolean): string {
         line('success', succ, `min ${pct(succ.reduce<number>((m, v) => (v !== null && v < m ? v : m), 1))}`),
       );
     } else {
+      // Off a terminal: the buckets as a table, the latest ones when there are many (all of them in --json).
+      const shown = r.trend.slice(-TREND_ROWS);
+      if (shown.length < r.trend.length) {
+        out.push(
+          chalk.dim(`  the last ${shown.length} of ${r.trend.length} buckets (all of them with --json)`),
+        );
+      }
       out.push(
         table(
           ['start', 'decisions', '/min', 'avg ms', 'p95 ms', 'success', 'cheapest', 'regret USD/h'],
-          r.trend.map((t) => [
+          shown.map((t) => [
             t.start,
             fmtNum(t.decisions, 0),
             fmtNum(t.throughput_per_min, 2),

@@ -14,13 +14,16 @@ import { microsToIso } from '../time.js';
 import { closeMatches } from '../query/trace.js';
 import {
   autoInterval,
+  decisionAggregates,
+  decisionProfile,
+  decisionStats,
+  pickMethod,
   formatInterval,
   makeWindow,
   n,
   n0,
   pctChange,
   query,
-  ratio,
   type AnalysisWindow,
   type Row,
   QUANTILE_BASIS,
@@ -219,11 +222,14 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   const tw = where(sp, { until: filter.until });
   const [span] = await query(
     store,
-    `SELECT min(epoch_us(ts)) FILTER (WHERE ${inTypes} AND ${fw}) AS f, max(epoch_us(ts)) FILTER (WHERE ${tw}) AS l FROM events`,
+    `SELECT epoch_us(min(ts) FILTER (WHERE ${inTypes} AND ${fw})) AS f, epoch_us(max(ts) FILTER (WHERE ${tw})) AS l FROM events`,
     sp,
   );
   const win = makeWindow(filter, n(span?.f), n(span?.l), 'event');
   const endUs = win.untilUs ?? 0;
+
+  // The raw JSON is carried through the window queries only when --grep/--where need it.
+  const rawCol = filter.grep || filter.where?.length ? 'raw, ' : '';
 
   // Relocations: realised savings need each relocation's successor for the same workload.
   const rp: (string | number)[] = ['workload_relocation'];
@@ -234,7 +240,7 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   const relRows = await query(
     store,
     `WITH r AS (
-       SELECT ts, seq, event_type, workload_id, cluster_id, severity, raw, trigger,
+       SELECT ts, seq, event_type, workload_id, cluster_id, severity, ${rawCol}trigger,
               cost_saving_per_hour, power_saving_watts, migration_seconds, downtime_seconds,
               lead(ts) OVER (PARTITION BY workload_id ORDER BY ts, seq) AS next_ts
        FROM events WHERE event_type = $1 AND ${innerW}
@@ -325,7 +331,7 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   const recRows = await query(
     store,
     `WITH r AS (
-       SELECT ts, seq, event_type, workload_id, cluster_id, severity, raw, action, node_count, cluster_cost_per_hour,
+       SELECT ts, seq, event_type, workload_id, cluster_id, severity, ${rawCol}action, node_count, cluster_cost_per_hour,
               lag(cluster_cost_per_hour) OVER (PARTITION BY cluster_id ORDER BY ts, seq) AS prev_cost
        FROM events WHERE event_type = $1 AND ${cInner}
      )
@@ -469,7 +475,7 @@ async function comparePolicy(
     lenUs = windowMs * 1000;
     basis = `--policy-window ${formatInterval(windowMs)} on each side of the policy change at ${microsToIso(t0)}`;
   } else {
-    const [s] = await query(store, 'SELECT min(epoch_us(ts)) AS f, max(epoch_us(ts)) AS l FROM events');
+    const [s] = await query(store, 'SELECT epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l FROM events');
     const avail = Math.min(t0 - n0(s?.f), n0(s?.l) + 1 - t0);
     lenUs = Math.max(0, Math.min(DEFAULT_POLICY_WINDOW_MS * 1000, avail));
     basis =
@@ -477,49 +483,50 @@ async function comparePolicy(
         ? `7 days on each side of the policy change at ${microsToIso(t0)}`
         : `the span available on both sides of the policy change at ${microsToIso(t0)} (${(lenUs / 3600e6).toFixed(2)} h each; shorter than the 7-day default)`;
   }
+  // Decisions: cost, cheapest choice, regret, latency (percentiles as in analyze scheduling), per side.
+  const sidesFilter: EventFilter = { ...untimed(filter), since: t0 - lenUs, until: t0 + lenUs };
+  const prof = await decisionProfile(store, sidesFilter);
+  const dec = await decisionAggregates(
+    store,
+    sidesFilter,
+    (param) => `ts >= make_timestamp(${param(t0)}::BIGINT)`,
+    undefined,
+    pickMethod('auto', prof.distinct, 2),
+  );
+  // Relocations and waste, per side.
   const p: (string | number)[] = [];
-  const ti = typesIn(p, ['scheduling_decision', 'workload_relocation', 'inefficiency_detected']);
-  const fw = where(p, untimed(filter));
-  p.push(t0 - lenUs, t0, t0 + lenUs);
-  const [a, b, c] = [p.length - 2, p.length - 1, p.length];
-  const D = "event_type = 'scheduling_decision'";
+  const ti = typesIn(p, ['workload_relocation', 'inefficiency_detected']);
+  const fw = where(p, sidesFilter);
+  p.push(t0);
   const rows = await query(
     store,
-    `SELECT ts >= make_timestamp($${b}::BIGINT) AS after,
-            count(*) FILTER (WHERE ${D}) AS decisions,
-            avg(est_cost_per_hour) FILTER (WHERE ${D}) AS avg_cost,
-            count(est_cost_per_hour) FILTER (WHERE ${D}) AS cost_n,
-            count(*) FILTER (WHERE ${D} AND est_cost_per_hour IS NOT NULL AND (alt_min_cost IS NULL OR est_cost_per_hour <= alt_min_cost)) AS cheapest,
-            coalesce(sum(est_cost_per_hour - alt_min_cost) FILTER (WHERE ${D} AND est_cost_per_hour > alt_min_cost), 0) AS regret,
-            count(*) FILTER (WHERE ${D} AND outcome = 'scheduled') AS ok,
-            avg(exec_ms) FILTER (WHERE ${D}) AS lat_avg,
-            quantile_cont(exec_ms, 0.95) FILTER (WHERE ${D}) AS lat_p95,
+    `SELECT ts >= make_timestamp($${p.length}::BIGINT) AS after,
             count(*) FILTER (WHERE event_type = 'workload_relocation') AS rel,
             coalesce(sum(cost_saving_per_hour) FILTER (WHERE event_type = 'workload_relocation'), 0) AS est,
             count(*) FILTER (WHERE event_type = 'inefficiency_detected') AS ineff,
             coalesce(sum(wasted_cost) FILTER (WHERE event_type = 'inefficiency_detected'), 0) AS waste
-     FROM events
-     WHERE ${ti} AND ${fw} AND ts >= make_timestamp($${a}::BIGINT) AND ts < make_timestamp($${c}::BIGINT)
+     FROM events WHERE ${ti} AND ${fw}
      GROUP BY ALL`,
     p,
   );
   const side = (after: boolean): PolicySide => {
     const r = rows.find((x) => x.after === after);
-    const decisions = n0(r?.decisions);
+    const d = dec.groups.find((x) => x.g === after);
+    const s = decisionStats(d ?? { decisions: 0 });
     return {
       from: microsToIso(after ? t0 : t0 - lenUs),
       until: microsToIso(after ? t0 + lenUs : t0),
-      decisions,
-      avg_decision_cost_usd_per_hour: n(r?.avg_cost),
-      cheapest_choice_rate: ratio(n0(r?.cheapest), n0(r?.cost_n)),
-      regret_usd_per_hour: n0(r?.regret),
+      decisions: s.decisions,
+      avg_decision_cost_usd_per_hour: s.avg_cost_usd_per_hour,
+      cheapest_choice_rate: s.cheapest_choice_rate,
+      regret_usd_per_hour: s.regret_usd_per_hour,
       relocations: n0(r?.rel),
       estimated_savings_usd_per_hour: n0(r?.est),
       inefficiencies: n0(r?.ineff),
       wasted_usd: n0(r?.waste),
-      latency_avg_ms: n(r?.lat_avg),
-      latency_p95_ms: n(r?.lat_p95),
-      success_rate: ratio(n0(r?.ok), decisions),
+      latency_avg_ms: s.latency_ms.avg,
+      latency_p95_ms: s.latency_ms.p95,
+      success_rate: s.success_rate,
     };
   };
   const before = side(false);

@@ -211,11 +211,32 @@ export interface SchedulingOptions {
   failUnderReductionPct?: number;
   /** `--fail-if-p95-over MS`. */
   failIfP95OverMs?: number;
+  /** How percentiles are computed (same figures either way); `auto` by default. */
+  quantileMethod?: QuantileMethod | 'auto';
 }
 
 /* ----------------------------------------------------------------------------------------------
  * SQL
  * -------------------------------------------------------------------------------------------- */
+
+/** Aggregates over decision rows with DuckDB's quantile_cont (the "sort" method). */
+const SORT_SQL = `
+    count(*) AS decisions,
+    count(exec_ms) AS lat_n,
+    avg(exec_ms) AS lat_avg,
+    quantile_cont(exec_ms, [0.5, 0.9, 0.95, 0.99]) AS lat_q,
+    max(exec_ms) AS lat_max,
+    epoch_us(min(ts)) AS first_us,
+    epoch_us(max(ts)) AS last_us,
+    count(*) FILTER (WHERE outcome = 'scheduled') AS o_scheduled,
+    count(*) FILTER (WHERE outcome = 'failed') AS o_failed,
+    count(*) FILTER (WHERE outcome = 'pending') AS o_pending,
+    count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('scheduled', 'failed', 'pending')) AS o_other,
+    count(est_cost_per_hour) AS cost_n,
+    avg(est_cost_per_hour) AS avg_cost,
+    count(*) FILTER (WHERE est_cost_per_hour IS NOT NULL AND (alt_min_cost IS NULL OR est_cost_per_hour <= alt_min_cost)) AS cheapest,
+    count(*) FILTER (WHERE est_cost_per_hour > alt_min_cost) AS not_cheapest,
+    coalesce(sum(est_cost_per_hour - alt_min_cost) FILTER (WHERE est_cost_per_hour > alt_min_cost), 0) AS regret`;
 
 /** The latency percentiles reported. */
 const QS = [0.5, 0.9, 0.95, 0.99] as const;
@@ -232,8 +253,8 @@ const QS = [0.5, 0.9, 0.95, 0.99] as const;
  */
 const HIST_SQL = `
     count(*) AS decisions,
-    min(epoch_us(ts)) AS first_us,
-    max(epoch_us(ts)) AS last_us,
+    epoch_us(min(ts)) AS first_us,
+    epoch_us(max(ts)) AS last_us,
     count(*) FILTER (WHERE outcome = 'scheduled') AS o_scheduled,
     count(*) FILTER (WHERE outcome = 'failed') AS o_failed,
     count(*) FILTER (WHERE outcome = 'pending') AS o_pending,
@@ -276,7 +297,10 @@ function interpolate(lo: number | null, hi: number | null, n: number, q: number)
 function toStats(r: Row): DecisionStats {
   const decisions = n0(r.decisions);
   const latN = n0(r.lat_n);
-  const q = QS.map((p, i) => interpolate(n(r[`q${i}_lo`]), n(r[`q${i}_hi`]), latN, p));
+  const list = r.lat_q as (number | null)[] | null | undefined;
+  const q = list
+    ? QS.map((_, i) => n(list[i]))
+    : QS.map((p, i) => interpolate(n(r[`q${i}_lo`]), n(r[`q${i}_hi`]), latN, p));
   const outcomes: Record<string, number> = {
     scheduled: n0(r.o_scheduled),
     failed: n0(r.o_failed),
@@ -340,6 +364,9 @@ export function autoInterval(spanUs: number): number {
 }
 
 /** A grouping of decisions: SQL over the events row, with its own parameters bound through `param`. */
+export type QuantileMethod = 'histogram' | 'sort';
+
+/** A grouping of decisions (doc above). */
 export type GroupSql = (param: (v: string | number) => string) => string;
 
 /**
@@ -352,26 +379,30 @@ export async function decisionAggregates(
   filter: EventFilter,
   group: GroupSql | undefined,
   bucketUs: number | undefined,
+  method: QuantileMethod = 'sort',
 ): Promise<{ total: Row; groups: Row[]; buckets: Row[] }> {
   const w = typeWhere('scheduling_decision', filter);
   const params: (string | number)[] = [...w.params];
   const param = (v: string | number) => (params.push(v), `$${params.length}`);
-  const sets = ['(x)'];
-  const inner = ['ts', 'exec_ms AS x', 'outcome', 'est_cost_per_hour', 'alt_min_cost'];
+  const hist = method === 'histogram';
+  const sets = [hist ? '(x)' : '()'];
+  const inner = ['ts', 'exec_ms', 'outcome', 'est_cost_per_hour', 'alt_min_cost'];
   const keys: string[] = [];
   if (group) {
     inner.push(`${group(param)} AS g`);
-    sets.push('(g, x)');
+    sets.push(hist ? '(g, x)' : '(g)');
     keys.push('grouping(g) AS gg', 'g');
   } else keys.push('1 AS gg', 'NULL AS g');
   if (bucketUs !== undefined) {
     inner.push(`epoch_us(ts) // ${param(bucketUs)}::BIGINT AS b`);
-    sets.push('(b, x)');
+    sets.push(hist ? '(b, x)' : '(b)');
     keys.push('grouping(b) AS gb', 'b');
   } else keys.push('1 AS gb', 'NULL AS b');
-  const sql = `WITH h AS (
+  const src = `(SELECT ${inner.join(', ')}${hist ? ', exec_ms AS x' : ''} FROM events WHERE ${w.sql})`;
+  const sql = hist
+    ? `WITH h AS (
   SELECT ${keys.join(', ')}, x, ${HIST_SQL}
-  FROM (SELECT ${inner.join(', ')} FROM events WHERE ${w.sql})
+  FROM ${src}
   GROUP BY GROUPING SETS (${sets.join(', ')})
 ), c AS (
   SELECT *,
@@ -380,7 +411,10 @@ export async function decisionAggregates(
   FROM h
 )
 SELECT gg, gb, g, b, ${ROLLUP_SQL}
-FROM c GROUP BY gg, gb, g, b`;
+FROM c GROUP BY gg, gb, g, b`
+    : `SELECT ${keys.join(', ')}, ${SORT_SQL}
+FROM ${src}
+GROUP BY GROUPING SETS (${sets.join(', ')})`;
   const rows = await query(store, sql, params);
   let total: Row = EMPTY_ROW;
   const groups: Row[] = [];
@@ -398,19 +432,42 @@ FROM c GROUP BY gg, gb, g, b`;
 /** DecisionStats of an aggregate row (exported for the cost analysis's policy comparison). */
 export const decisionStats = (r: Row): DecisionStats => toStats(r);
 
-/** First and last decision time of the selection (epoch µs), for the window and the automatic trend interval. */
-async function decisionSpan(
+/** First and last decision time of the selection (epoch µs) and how many distinct latencies it logs. */
+export async function decisionProfile(
   store: Store,
   filter: EventFilter,
-): Promise<{ first: number | null; last: number | null }> {
+): Promise<{ first: number | null; last: number | null; latencies: number; distinct: number }> {
   const w = typeWhere('scheduling_decision', filter);
   const [r] = await query(
     store,
-    `SELECT min(epoch_us(ts)) AS f, max(epoch_us(ts)) AS l FROM events WHERE ${w.sql}`,
+    `SELECT epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l, count(exec_ms) AS n, approx_count_distinct(exec_ms) AS d
+     FROM events WHERE ${w.sql}`,
     w.params,
   );
-  return { first: n(r?.f), last: n(r?.l) };
+  return { first: n(r?.f), last: n(r?.l), latencies: n0(r?.n), distinct: n0(r?.d) };
 }
+
+/**
+ * Percentiles come from the exact histogram of logged latencies when they
+ * repeat (whole milliseconds, say): a few thousand distinct values make it
+ * several times faster than sorting every value. Otherwise DuckDB's
+ * quantile_cont sorts them. Both give the same figures.
+ */
+export function chooseQuantileMethod(distinct: number, keys: number): QuantileMethod {
+  return distinct <= HISTOGRAM_MAX_DISTINCT && distinct * (1 + keys) <= HISTOGRAM_MAX_ROWS
+    ? 'histogram'
+    : 'sort';
+}
+/** `auto` (default) chooses by the number of distinct latencies. */
+export function pickMethod(
+  forced: QuantileMethod | 'auto' | undefined,
+  distinct: number,
+  keys: number,
+): QuantileMethod {
+  return forced && forced !== 'auto' ? forced : chooseQuantileMethod(distinct, keys);
+}
+const HISTOGRAM_MAX_DISTINCT = 5000;
+const HISTOGRAM_MAX_ROWS = 1_000_000;
 
 /* ----------------------------------------------------------------------------------------------
  * Analysis
@@ -426,14 +483,10 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
   if (opts.intervalMs !== undefined && !(opts.intervalMs >= 1000))
     throw new UsageError('--interval must be at least 1s');
 
-  // The window, and from it the trend interval.
-  let firstUs: number | null = null;
-  let lastUs: number | null = null;
-  if (filter.since === undefined || filter.until === undefined) {
-    const span = await decisionSpan(store, filter);
-    firstUs = span.first;
-    lastUs = span.last;
-  }
+  // The window, and from it the trend interval; the latencies' spread picks the percentile method.
+  const prof = await decisionProfile(store, filter);
+  const firstUs = prof.first;
+  const lastUs = prof.last;
   const win = makeWindow(filter, firstUs, lastUs, 'decision');
   const spanUs = win.sinceUs !== null && win.untilUs !== null ? Math.max(0, win.untilUs - win.sinceUs) : 0;
   const intervalMs = opts.intervalMs ?? autoInterval(spanUs);
@@ -444,7 +497,16 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
     );
   }
 
-  const agg = await decisionAggregates(store, filter, by ? () => GROUP_EXPR[by] : undefined, bucketUs);
+  const spanDays = Math.ceil(spanUs / 86_400e6) + 1;
+  const groupKeys = by === 'day' ? spanDays : by ? 100 : 0;
+  const method = pickMethod(opts.quantileMethod, prof.distinct, groupKeys + Math.ceil(spanUs / bucketUs) + 1);
+  const agg = await decisionAggregates(
+    store,
+    filter,
+    by ? () => GROUP_EXPR[by] : undefined,
+    bucketUs,
+    method,
+  );
   const stats = toStats(agg.total);
   const throughputPerMin = win.minutes ? stats.decisions / win.minutes : null;
 
@@ -497,7 +559,14 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
   const metric = opts.reductionMetric ?? 'avg';
   if (opts.baseline) {
     const bf = opts.baseline.filter;
-    const bAgg = await decisionAggregates(opts.baseline.store, bf, undefined, undefined);
+    const bProf = await decisionProfile(opts.baseline.store, bf);
+    const bAgg = await decisionAggregates(
+      opts.baseline.store,
+      bf,
+      undefined,
+      undefined,
+      pickMethod(opts.quantileMethod, bProf.distinct, 0),
+    );
     const bStats = toStats(bAgg.total);
     const bWin = makeWindow(bf, n(bAgg.total.first_us), n(bAgg.total.last_us), 'baseline decision');
     baseline = {
@@ -535,7 +604,9 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
           ? `${metric} latency reduced ${fmt(reduction)}% (required ${opts.failUnderReductionPct}%)`
           : verdict === 'insufficient-data'
             ? `insufficient data: at least ${minSample} decisions with a latency are needed on each side (current ${stats.latency_ms.samples}, baseline ${baseline?.latency_ms.samples ?? 0})`
-            : `${metric} latency reduced only ${fmt(reduction)}% (required ${opts.failUnderReductionPct}%)`,
+            : reduction !== null && reduction < 0
+              ? `${metric} latency rose ${fmt(-reduction)}% (required: a ${opts.failUnderReductionPct}% reduction)`
+              : `${metric} latency reduced only ${fmt(reduction)}% (required ${opts.failUnderReductionPct}%)`,
     });
   }
   if (opts.failIfP95OverMs !== undefined) {
@@ -568,7 +639,7 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
     verdict_basis: verdictBasis,
     gates,
     basis: {
-      latency_ms: `execution_time_ms of each decision; ${QUANTILE_BASIS}, read off the histogram of logged values`,
+      latency_ms: `execution_time_ms of each decision; ${QUANTILE_BASIS}; computed ${method === 'histogram' ? 'from the exact histogram of the logged values (they repeat), the same figures quantile_cont gives' : 'with quantile_cont'}`,
       throughput: `decisions / window minutes; window ${win.basis}`,
       success_rate: "decisions with outcome 'scheduled' (the default when not logged) / all decisions",
       cheapest_choice_rate:

@@ -144,8 +144,9 @@ export async function follow(paths: readonly string[], opts: FollowOptions): Pro
   watcher?.on('all', () => wake?.());
   watcher?.on('error', () => undefined);
 
+  // A follower never gives up on the lock: readers hold it only for moments, and wait for us.
   const withStore = async <T>(fn: (s: Store) => Promise<T>): Promise<T> => {
-    const store = await openStore(opts.dbPath, opts.open);
+    const store = await openStore(opts.dbPath, { ...opts.open, lockTimeoutMs: Number.POSITIVE_INFINITY });
     try {
       return await fn(store);
     } finally {
@@ -153,10 +154,15 @@ export async function follow(paths: readonly string[], opts: FollowOptions): Pro
     }
   };
 
+  const renames = new Map<number, string>(); // source id -> its file's new name
   const commit = async () => {
-    if (!ing.pending && !ing.dirtySources) return;
+    if (!ing.pending && !ing.dirtySources && !renames.size) return;
     const before = new Map([...tails.values()].map((t) => [t, { ...t.state.summary }]));
-    await withStore((s) => ing.commit(s));
+    await withStore(async (s) => {
+      await ing.commit(s);
+      for (const [id, p] of renames) await s.conn.run('UPDATE sources SET path = $2 WHERE id = $1', [id, p]);
+      renames.clear();
+    });
     totals.commits++;
     for (const [t, b] of before) {
       const a = t.state.summary;
@@ -242,7 +248,10 @@ export async function follow(paths: readonly string[], opts: FollowOptions): Pro
       seen.set(key, t.path);
       const tail = tails.get(key);
       if (tail) {
-        tail.path = t.path;
+        if (tail.path !== t.path) {
+          tail.path = t.path;
+          renames.set(tail.state.row.id, t.path);
+        }
         tail.detachedAt = 0;
       } else if (!doneGz.has(key)) fresh.push({ path: t.path, key });
     }

@@ -21,6 +21,8 @@ export interface SearchOptions {
   /** Maximum rows; undefined = all. */
   limit?: number;
   order?: 'asc' | 'desc';
+  /** Order by event time (default) or by ingest order. */
+  by?: 'time' | 'seq';
 }
 
 const SELECT = `SELECT e.seq, e.event_id, epoch_us(e.ts) AS ts_us, e.event_type, e.workload_id, e.cluster_id, e.severity,
@@ -45,7 +47,8 @@ function toRow(o: Record<string, unknown>): EventRow {
 function query(filter: EventFilter, opts: SearchOptions): { sql: string; params: (string | number)[] } {
   const w = buildWhere(filter, 'e.');
   const dir = opts.order === 'desc' ? 'DESC' : 'ASC';
-  let sql = `${SELECT} WHERE ${w.sql} ORDER BY e.ts ${dir}, e.seq ${dir}`;
+  const orderBy = opts.by === 'seq' ? `e.seq ${dir}` : `e.ts ${dir}, e.seq ${dir}`;
+  let sql = `${SELECT} WHERE ${w.sql} ORDER BY ${orderBy}`;
   if (opts.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(opts.limit))}`;
   return { sql, params: w.params };
 }

@@ -83,9 +83,15 @@ export interface Stay {
   from: string;
   until: string;
   hours: number;
-  /** Estimated hourly cost on this cluster: the placement's estimated_cost_per_hour, or after a relocation the previous rate minus its cost_saving_per_hour. */
+  /** Estimated hourly cost on this cluster (USD/h); see `cost_basis`. */
   cost_usd_per_hour: number | null;
   cost_usd: number | null;
+  /**
+   * Where the hourly cost comes from: `placement` (the decision's estimated_cost_per_hour),
+   * `alternative` (after a relocation: the destination's cost as listed in the latest placement),
+   * `previous minus saving` (the previous rate minus the relocation's cost_saving_per_hour), or null (unknown).
+   */
+  cost_basis: 'placement' | 'alternative' | 'previous minus saving' | null;
   /** `placement` or `relocation`: the event that started this stay. */
   started_by: 'placement' | 'relocation';
   inefficiencies: number;
@@ -112,10 +118,13 @@ export interface TraceSummary {
   first_seen: string;
   last_seen: string;
   current_cluster: string | null;
-  /** Per cluster: hours and estimated cost accrued there, over all stays. */
+  /** Per cluster: hours and estimated cost accrued there (stays with a known rate), over all stays. */
   clusters: { cluster: string | null; hours: number; cost_usd: number | null }[];
   total_hours: number;
-  estimated_cost_usd: number | null;
+  /** Sum of the stays' estimated costs where the hourly cost is known (USD). */
+  estimated_cost_usd: number;
+  /** Hours on clusters whose hourly cost is unknown (not in estimated_cost_usd). */
+  hours_without_cost: number;
   estimated_savings_usd_per_hour: number;
   downtime_seconds: number;
   migration_seconds: number;
@@ -219,7 +228,7 @@ export async function traceWorkload(
     endUs = opts.until;
     endBasis = '--until';
   } else {
-    const r = await store.conn.runAndReadAll('SELECT max(epoch_us(ts)) AS l FROM events');
+    const r = await store.conn.runAndReadAll('SELECT epoch_us(max(ts)) AS l FROM events');
     endUs = n((r.getRowObjectsJS() as Row[])[0]?.l) ?? n(rows[rows.length - 1]!.t)!;
     endBasis = 'the newest stored event (the log has no completion event)';
   }
@@ -227,9 +236,17 @@ export async function traceWorkload(
   const events: TraceEvent[] = [];
   const placements: Placement[] = [];
   const relocations: Relocation[] = [];
-  type Open = { cluster: string | null; fromUs: number; rate: number | null; started_by: Stay['started_by'] };
+  type Open = {
+    cluster: string | null;
+    fromUs: number;
+    rate: number | null;
+    basis: Stay['cost_basis'];
+    started_by: Stay['started_by'];
+  };
   const stayStarts: Open[] = [];
   let rate: number | null = null;
+  /** Cluster costs listed by the latest placement (selected and alternatives). */
+  let listed = new Map<string, number>();
 
   for (const r of rows) {
     const t = n(r.t)!;
@@ -283,7 +300,17 @@ export async function traceWorkload(
       placements.push(p);
       if ((p.outcome ?? 'scheduled') === 'scheduled') {
         rate = cost;
-        stayStarts.push({ cluster: p.selected_cluster, fromUs: t, rate, started_by: 'placement' });
+        listed = new Map(
+          alts.filter((a) => a.cost_usd_per_hour !== null).map((a) => [a.cluster, a.cost_usd_per_hour!]),
+        );
+        if (p.selected_cluster && cost !== null) listed.set(p.selected_cluster, cost);
+        stayStarts.push({
+          cluster: p.selected_cluster,
+          fromUs: t,
+          rate,
+          basis: cost === null ? null : 'placement',
+          started_by: 'placement',
+        });
       }
     } else if (r.event_type === 'workload_relocation') {
       const saving = n(r.cost_saving_per_hour);
@@ -299,8 +326,19 @@ export async function traceWorkload(
         migration_seconds: n(r.migration_seconds),
         downtime_seconds: n(r.downtime_seconds),
       });
-      rate = rate !== null && saving !== null ? Math.max(0, rate - saving) : null;
-      stayStarts.push({ cluster: s(r.cluster_id), fromUs: t, rate, started_by: 'relocation' });
+      const to = s(r.cluster_id);
+      let basis: Stay['cost_basis'];
+      if (to !== null && listed.has(to)) {
+        rate = listed.get(to)!;
+        basis = 'alternative';
+      } else if (rate !== null && saving !== null) {
+        rate = Math.max(0, rate - saving);
+        basis = 'previous minus saving';
+      } else {
+        rate = null;
+        basis = null;
+      }
+      stayStarts.push({ cluster: to, fromUs: t, rate, basis, started_by: 'relocation' });
     }
   }
 
@@ -314,6 +352,7 @@ export async function traceWorkload(
       hours,
       cost_usd_per_hour: o.rate,
       cost_usd: o.rate === null ? null : o.rate * hours,
+      cost_basis: o.basis,
       started_by: o.started_by,
       inefficiencies: 0,
       fromUs: o.fromUs,
@@ -364,17 +403,11 @@ export async function traceWorkload(
 
   const perCluster = new Map<string | null, { hours: number; cost_usd: number | null }>();
   for (const x of stays) {
-    const c = perCluster.get(x.cluster) ?? { hours: 0, cost_usd: 0 };
+    const c = perCluster.get(x.cluster) ?? { hours: 0, cost_usd: null as number | null };
     c.hours += x.hours;
-    c.cost_usd = c.cost_usd === null || x.cost_usd === null ? null : c.cost_usd + x.cost_usd;
+    c.cost_usd = x.cost_usd === null ? c.cost_usd : (c.cost_usd ?? 0) + x.cost_usd;
     perCluster.set(x.cluster, c);
   }
-  const totalCost =
-    stays.length && stays.every((x) => x.cost_usd !== null)
-      ? stays.reduce((a, x) => a + x.cost_usd!, 0)
-      : stays.length
-        ? null
-        : 0;
   const sum = (xs: (number | null)[]) => xs.reduce<number>((a, v) => a + (v ?? 0), 0);
 
   return {
@@ -396,7 +429,8 @@ export async function traceWorkload(
         .map(([cluster, v]) => ({ cluster, ...v }))
         .sort((a, b) => b.hours - a.hours),
       total_hours: sum(stays.map((x) => x.hours)),
-      estimated_cost_usd: totalCost,
+      estimated_cost_usd: sum(stays.map((x) => x.cost_usd)),
+      hours_without_cost: sum(stays.map((x) => (x.cost_usd === null ? x.hours : 0))),
       estimated_savings_usd_per_hour: sum(relocations.map((x) => x.estimated_saving_usd_per_hour)),
       downtime_seconds: sum(relocations.map((x) => x.downtime_seconds)),
       migration_seconds: sum(relocations.map((x) => x.migration_seconds)),

@@ -45,6 +45,28 @@ function lockHolder(message: string): string | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Writer priority. DuckDB's shared read locks would let a stream of
+ * overlapping readers starve the writer, so a writer that finds the file
+ * locked announces itself in `<db>.writer-waiting` (its pid), and readers
+ * hold back while that announcement is fresh and its process alive.
+ */
+const waitFile = (db: string) => `${db}.writer-waiting`;
+
+function writerWaiting(db: string): boolean {
+  try {
+    const text = fs.readFileSync(waitFile(db), 'utf8');
+    const pid = Number.parseInt(text, 10);
+    if (!Number.isFinite(pid) || pid === process.pid) return false;
+    const age = Date.now() - fs.statSync(waitFile(db)).mtimeMs;
+    if (age > 60_000) return false;
+    process.kill(pid, 0); // throws if the process is gone
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise<Store> {
   const readOnly = opts.readOnly ?? false;
   const timeout = opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -59,9 +81,27 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
   };
   const started = Date.now();
   let delay = 10;
+  let announced = false;
+  const unannounce = () => {
+    if (announced) {
+      announced = false;
+      try {
+        fs.rmSync(waitFile(dbPath), { force: true });
+      } catch {
+        /* another writer's */
+      }
+    }
+  };
   for (;;) {
+    if (readOnly && writerWaiting(dbPath) && Date.now() - started < timeout) {
+      await sleep(delay);
+      delay = Math.min(delay * 2, 100);
+      continue;
+    }
     try {
       const instance = await DuckDBInstance.create(dbPath, config);
+      unannounce();
+      if (process.env.KCLOUD_LOG_TRACE) process.stderr.write(`[${process.pid}] open ${readOnly ? 'ro' : 'rw'} after ${Date.now() - started} ms\n`);
       const conn = await instance.connect();
       const store: Store = {
         path: dbPath,
@@ -71,6 +111,7 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
         close() {
           conn.closeSync();
           instance.closeSync();
+          if (process.env.KCLOUD_LOG_TRACE) process.stderr.write(`[${process.pid}] close ${readOnly ? 'ro' : 'rw'}\n`);
         },
       };
       try {
@@ -83,7 +124,19 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       if (LOCK_RE.test(msg)) {
+        if (process.env.KCLOUD_LOG_TRACE && delay >= 250) process.stderr.write(`[${process.pid}] locked: ${msg.split('\n')[0]}\n`);
+        if (!readOnly && !announced) {
+          try {
+            fs.writeFileSync(waitFile(dbPath), String(process.pid));
+            announced = true;
+          } catch {
+            /* read-only directory: no priority */
+          }
+        } else if (announced && Date.now() - started > 30_000) {
+          fs.utimesSync(waitFile(dbPath), new Date(), new Date()); // stay fresh
+        }
         if (Date.now() - started >= timeout) {
+          unannounce();
           const holder = lockHolder(msg);
           throw new LockTimeoutError(
             `database ${dbPath} is locked by ${holder ?? 'another process'}; waited ${((Date.now() - started) / 1000).toFixed(1)} s (--lock-timeout)`,
@@ -94,6 +147,7 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
         delay = Math.min(delay * 2, 250);
         continue;
       }
+      unannounce();
       if (e instanceof InputError || e instanceof LockTimeoutError) throw e;
       if (/not a valid DuckDB database|Unable to open|IO Error|Corrupt|checksum/i.test(msg)) {
         throw new InputError(`cannot open database ${dbPath}: ${msg.split('\n')[0]}`);

@@ -1,0 +1,77 @@
+import { Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { BaseCommand } from '../cli/base.js';
+import { filterFlags } from '../cli/flags.js';
+import { filterFromFlags } from '../lib/query/filters.js';
+import { normalised, type EventRow } from '../lib/query/events.js';
+import { tailEvents } from '../lib/query/tail.js';
+import { resolveDbPath } from '../lib/store/open.js';
+import { summarise } from './events.js';
+
+export interface TailResult {
+  /** Events shown. */
+  events: number;
+}
+
+const COLOURS: Record<string, (s: string) => string> = {
+  scheduling_decision: chalk.cyan,
+  workload_relocation: chalk.magenta,
+  cluster_reconfiguration: chalk.blue,
+  inefficiency_detected: chalk.yellow,
+  policy_change: chalk.green,
+};
+const SEVERITY: Record<string, (s: string) => string> = { critical: chalk.bgRed.white, high: chalk.red, medium: chalk.yellow, low: chalk.dim };
+
+/** One coloured line for an event. */
+export function tailLine(r: EventRow): string {
+  const colour = COLOURS[r.event_type] ?? chalk.white;
+  const sev = r.severity ? ' ' + (SEVERITY[r.severity] ?? chalk.white)(r.severity) : '';
+  const who = [r.workload_id, r.cluster_id].filter(Boolean).join(' @ ');
+  return `${chalk.dim(r.ts)} ${colour(r.event_type.padEnd(23))}${sev} ${who ? chalk.bold(who) + ' ' : ''}${summarise(r)}`;
+}
+
+export default class Tail extends BaseCommand {
+  static override summary = 'Show newly stored events as they arrive (while ingest --follow runs elsewhere).';
+  static override description = `Polls the store read-only (a short open per poll, so the ingester can commit
+between polls) and prints one coloured line per new event, with the same filters as events.
+--output jsonl prints each event in its normalised form, for piping.`;
+
+  static override examples = [
+    '<%= config.bin %> tail',
+    '<%= config.bin %> tail --type inefficiency_detected --severity high,critical',
+    '<%= config.bin %> tail --output jsonl | jq .workload',
+  ];
+
+  static override enableJsonFlag = false;
+  static override flags = {
+    ...filterFlags,
+    output: Flags.string({ char: 'o', description: 'line format', options: ['line', 'jsonl'], default: 'line' }),
+    last: Flags.integer({ char: 'n', description: 'first show the last N matching events', default: 0, min: 0 }),
+    interval: Flags.integer({ description: 'poll interval in ms', default: 500, min: 50 }),
+    max: Flags.integer({ description: 'exit after this many events', min: 1 }),
+  };
+
+  async run(): Promise<TailResult> {
+    const { flags } = await this.parse(Tail);
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const events = await tailEvents({
+      dbPath: resolveDbPath(flags.db),
+      open: { lockTimeoutMs: flags['lock-timeout'] * 1000 },
+      filter: filterFromFlags(flags),
+      intervalMs: flags.interval,
+      last: flags.last,
+      max: flags.max,
+      signal: ac.signal,
+      onEvents: (rows) => {
+        const text = rows.map((r) => (flags.output === 'jsonl' ? JSON.stringify(normalised(r)) : tailLine(r))).join('\n') + '\n';
+        return new Promise<void>((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve)));
+      },
+    });
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    return { events };
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * ingest --follow end to end: a real follower process, real files, real
+ * logrotate; every written line is counted and every event stored once.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, cli, decisionLine, query, tmpDir } from '../helpers.js';
+
+const hasLogrotate = (() => {
+  try {
+    execFileSync('logrotate', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+interface Follower {
+  child: ChildProcess;
+  stop(): Promise<Record<string, unknown>>;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function startFollow(db: string, targets: string[], extra: string[] = []): Follower {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'ingest', '--follow', ...targets, '--flush-interval', '200ms', '--drain-grace', '800ms', '--json', ...extra],
+    { env: { ...process.env, KCLOUD_LOG_DB: db, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+  return {
+    child,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      expect(code, err).toBe(0);
+      return JSON.parse(out) as Record<string, unknown>;
+    },
+  };
+}
+
+async function stored(db: string): Promise<number> {
+  if (!fs.existsSync(db)) return 0;
+  const r = await query(db, 'SELECT count(*) AS n FROM events');
+  return Number(r[0]!.n);
+}
+
+async function waitFor(db: string, n: number, timeoutMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  let got = 0;
+  while (Date.now() - t0 < timeoutMs) {
+    got = await stored(db);
+    if (got >= n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`waited ${timeoutMs} ms for ${n} events, have ${got}`);
+}
+
+/** Writes numbered events by path (as a logging library reopening its file would). */
+class Writer {
+  n = 0;
+  constructor(private readonly file: string) {}
+  write(count: number): void {
+    let s = '';
+    for (let i = 0; i < count; i++) s += decisionLine(this.n++) + '\n';
+    fs.appendFileSync(this.file, s);
+  }
+}
+
+async function checkExactlyOnce(db: string, written: number): Promise<void> {
+  const r = await query(
+    db,
+    "SELECT count(*) AS n, count(DISTINCT raw->>'seq_no') AS d, min((raw->>'seq_no')::INT) AS lo, max((raw->>'seq_no')::INT) AS hi FROM events",
+  );
+  expect(r[0]).toMatchObject({ n: BigInt(written), d: BigInt(written), lo: 0, hi: written - 1 });
+  const src = await query(db, 'SELECT count(*) AS bad FROM sources WHERE lines <> stored + rejected + duplicates + skipped');
+  expect(Number(src[0]!.bad)).toBe(0);
+  expect(cli(['verify'], { db }).code).toBe(0);
+}
+
+describe.skipIf(!hasLogrotate)('ingest --follow with the real logrotate', () => {
+  for (const mode of ['create', 'create-compress', 'copytruncate'] as const) {
+    it(`${mode}: every event once while other processes query`, async () => {
+      const dir = tmpDir('kcl-follow-');
+      const logs = path.join(dir, 'logs');
+      fs.mkdirSync(logs);
+      const log = path.join(logs, 'app.log');
+      const db = path.join(dir, 'db.duckdb');
+      const conf = path.join(dir, 'logrotate.conf');
+      const opts = mode === 'copytruncate' ? 'copytruncate\n  nocompress' : mode === 'create' ? 'create\n  nocompress' : 'create\n  compress';
+      fs.writeFileSync(conf, `${log} {\n  ${opts}\n  rotate 10\n  missingok\n}\n`);
+      const w = new Writer(log);
+      w.write(500);
+      const f = startFollow(db, [logs]);
+      await waitFor(db, 1); // the database exists: queries from now on must never fail
+      // readers while following, one after another every ~400 ms: none may fail on the lock
+      let readerFailures = 0;
+      let readerRuns = 0;
+      let reading = true;
+      const readerLoop = (async () => {
+        while (reading) {
+          const code = await new Promise<number>((resolve) => {
+            const p = spawn(process.execPath, [BIN, 'events', '--limit', '1', '--json'], { env: { ...process.env, KCLOUD_LOG_DB: db }, stdio: 'ignore' });
+            p.on('exit', (c) => resolve(c ?? -1));
+          });
+          readerRuns++;
+          if (code !== 0) readerFailures++;
+          await new Promise((r) => setTimeout(r, 400));
+        }
+      })();
+      const readers = { stop: async () => ((reading = false), await readerLoop) };
+      try {
+        await waitFor(db, 500);
+        for (let round = 0; round < 3; round++) {
+          w.write(300);
+          await waitFor(db, w.n); // copytruncate loses what was written between copy and truncate unless read first
+          execFileSync('logrotate', ['-f', '-s', path.join(dir, 'state'), conf]);
+          w.write(200);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        w.write(100);
+        await waitFor(db, w.n);
+      } finally {
+        await readers.stop();
+      }
+      await new Promise((r) => setTimeout(r, 1200)); // rotated files drain
+      const res = await f.stop();
+      expect(res.errors).toEqual([]);
+      await checkExactlyOnce(db, w.n);
+      expect(readerRuns).toBeGreaterThan(1);
+      expect(readerFailures).toBe(0);
+      if (mode === 'create-compress') expect(fs.readdirSync(logs).some((n) => n.endsWith('.gz'))).toBe(true);
+    }, 90_000);
+  }
+});
+
+describe('ingest --follow file events', () => {
+  it('Fluent Bit Rotate On: rename to NAME.DATE_hex, gzip it; new file from 0; archive not read twice', async () => {
+    const dir = tmpDir('kcl-follow-');
+    const log = path.join(dir, 'out.jsonl');
+    const db = path.join(dir, 'db.duckdb');
+    const w = new Writer(log);
+    w.write(300);
+    const f = startFollow(db, [dir]);
+    await waitFor(db, 300);
+    w.write(100); // written just before the rotation
+    const rotated = `${log}.20250115_103000_a1b2c3`;
+    fs.renameSync(log, rotated);
+    w.write(150); // the new file
+    fs.writeFileSync(rotated + '.gz', zlib.gzipSync(fs.readFileSync(rotated)));
+    fs.rmSync(rotated);
+    await waitFor(db, w.n);
+    await new Promise((r) => setTimeout(r, 1500));
+    const res = await f.stop();
+    expect(res).toMatchObject({ stored: w.n, duplicates: 0 });
+    await checkExactlyOnce(db, w.n);
+  }, 60_000);
+
+  it('truncate and rewrite past the old offset: the new content is read from 0', async () => {
+    const dir = tmpDir('kcl-follow-');
+    const log = path.join(dir, 'app.log');
+    const db = path.join(dir, 'db.duckdb');
+    const w = new Writer(log);
+    w.write(50);
+    const f = startFollow(db, [log]);
+    await waitFor(db, 50);
+    let s = '';
+    for (let i = 0; i < 120; i++) s += decisionLine(w.n++) + '\n';
+    fs.writeFileSync(log, s); // same inode, new content, longer than before
+    await waitFor(db, w.n);
+    const res = await f.stop();
+    expect(res).toMatchObject({ stored: 170 });
+    await checkExactlyOnce(db, w.n);
+    const src = await query(db, 'SELECT status, count(*) AS n FROM sources GROUP BY ALL ORDER BY 1');
+    expect(src.map((r) => r.status)).toEqual(['active', 'truncated']);
+  }, 60_000);
+
+  it('deleted while half read: drained through the open file; a new file at the same path (inode reuse) from 0', async () => {
+    const dir = tmpDir('kcl-follow-');
+    const log = path.join(dir, 'app.log');
+    const db = path.join(dir, 'db.duckdb');
+    const w = new Writer(log);
+    w.write(100);
+    const f = startFollow(db, [dir]);
+    await waitFor(db, 100);
+    // keep the file open like a writer would, append, then delete before the follower reads
+    const fd = fs.openSync(log, 'a');
+    let s = '';
+    for (let i = 0; i < 400; i++) s += decisionLine(w.n++) + '\n';
+    fs.writeSync(fd, s);
+    fs.rmSync(log);
+    fs.closeSync(fd);
+    w.write(80); // a new file at the same path
+    await waitFor(db, w.n);
+    await new Promise((r) => setTimeout(r, 1200));
+    const res = await f.stop();
+    expect(res).toMatchObject({ stored: 580 });
+    await checkExactlyOnce(db, w.n);
+  }, 60_000);
+
+  it('symlinked paths, partial last lines and over-long lines', async () => {
+    const dir = tmpDir('kcl-follow-');
+    const real = path.join(dir, 'app-2025-01-15.log');
+    const link = path.join(dir, 'current.log');
+    const db = path.join(dir, 'db.duckdb');
+    fs.writeFileSync(real, decisionLine(0) + '\n');
+    fs.symlinkSync(real, link);
+    const f = startFollow(db, [link], ['--max-line-bytes', '2048']);
+    await waitFor(db, 1);
+    const half = decisionLine(1);
+    fs.appendFileSync(real, half.slice(0, 40)); // Fluent Bit flushes 4 KiB blocks: lines arrive in pieces
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await stored(db)).toBe(1);
+    fs.appendFileSync(real, half.slice(40) + '\n' + decisionLine(2, { pad: 'x'.repeat(5000) }) + '\n' + decisionLine(3) + '\n');
+    await waitFor(db, 3);
+    const res = await f.stop();
+    expect(res).toMatchObject({ lines: 4, stored: 3, rejected: 1 });
+    const rej = JSON.parse(cli(['rejects', '--json'], { db }).stdout) as { rejects: { line: number; reason: string; path: string }[] };
+    expect(rej.rejects[0]).toMatchObject({ line: 3, reason: expect.stringContaining('--max-line-bytes 2048') });
+  }, 60_000);
+
+  it('kill -9 while following, restart: the stored events equal the lines written, each once', async () => {
+    const dir = tmpDir('kcl-follow-');
+    const log = path.join(dir, 'app.log');
+    const db = path.join(dir, 'db.duckdb');
+    const w = new Writer(log);
+    w.write(2000);
+    let f = startFollow(db, [dir]);
+    await waitFor(db, 1);
+    for (let i = 0; i < 10; i++) {
+      w.write(500);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    f.child.kill('SIGKILL');
+    await new Promise((r) => f.child.on('exit', r));
+    w.write(1000); // written while nobody follows
+    f = startFollow(db, [dir]);
+    await waitFor(db, w.n, 30_000);
+    await f.stop();
+    await checkExactlyOnce(db, w.n);
+  }, 90_000);
+
+  it('--from end starts files without a checkpoint at their end', async () => {
+    const dir = tmpDir('kcl-follow-');
+    const log = path.join(dir, 'app.log');
+    const db = path.join(dir, 'db.duckdb');
+    const w = new Writer(log);
+    w.write(100);
+    const f = startFollow(db, [dir], ['--from', 'end']);
+    for (let t0 = Date.now(); Date.now() - t0 < 20_000; ) {
+      if (fs.existsSync(db) && Number((await query(db, 'SELECT count(*) AS n FROM sources'))[0]!.n) > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    w.write(20);
+    await waitFor(db, 20);
+    const res = await f.stop();
+    expect(res).toMatchObject({ stored: 20 });
+  }, 60_000);
+
+  it('tail shows newly stored events from another process', async () => {
+    const dir = tmpDir('kcl-follow-');
+    const log = path.join(dir, 'app.log');
+    const db = path.join(dir, 'db.duckdb');
+    const w = new Writer(log);
+    w.write(10);
+    const f = startFollow(db, [dir]);
+    await waitFor(db, 10);
+    const t = spawn(process.execPath, [BIN, 'tail', '--output', 'jsonl', '--last', '5', '--max', '30', '--interval', '100'], {
+      env: { ...process.env, KCLOUD_LOG_DB: db },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(t);
+    let out = '';
+    t.stdout!.on('data', (d) => (out += d));
+    const exited = new Promise((r) => t.on('exit', r));
+    while (out.split('\n').length < 6) await new Promise((r) => setTimeout(r, 50)); // the last 5: tail is running
+    w.write(25);
+    expect(await exited).toBe(0);
+    const evs = out.trim().split('\n').map((l) => JSON.parse(l) as { seq_no: number });
+    expect(evs.map((e) => e.seq_no)).toEqual(Array.from({ length: 30 }, (_, i) => 5 + i));
+    await f.stop();
+  }, 60_000);
+});
