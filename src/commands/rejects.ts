@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Flags } from '@oclif/core';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
