@@ -11,6 +11,10 @@ export interface RejectsResult {
   rejects: RejectRow[];
 }
 
+/** A path relative to the working directory when it is below it. */
+const relative = (p: string): string =>
+  p.startsWith(process.cwd() + path.sep) ? p.slice(process.cwd().length + 1) : p;
+
 export default class Rejects extends BaseCommand {
   static override summary = 'Lines that could not be stored: where and why.';
   static override examples = [
@@ -48,8 +52,13 @@ export default class Rejects extends BaseCommand {
       else {
         this.log(
           table(
-            ['file:line', 'offset', 'reason', 'line'],
-            res.rejects.map((r) => [`${r.path}:${r.line}`, r.byte_offset, cut(r.reason, 70), cut(r.raw, 40)]),
+            ['file:line', 'byte offset', 'reason', 'text'],
+            res.rejects.map((r) => [
+              `${relative(r.path)}:${r.line}`,
+              r.byte_offset,
+              r.reason,
+              cut(r.raw, 32),
+            ]),
           ),
         );
         if (res.total > res.rejects.length)

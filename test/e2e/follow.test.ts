@@ -31,7 +31,18 @@ afterEach(() => {
 function startFollow(db: string, targets: string[], extra: string[] = []): Follower {
   const child = spawn(
     process.execPath,
-    [BIN, 'ingest', '--follow', ...targets, '--flush-interval', '200ms', '--drain-grace', '800ms', '--json', ...extra],
+    [
+      BIN,
+      'ingest',
+      '--follow',
+      ...targets,
+      '--flush-interval',
+      '200ms',
+      '--drain-grace',
+      '800ms',
+      '--json',
+      ...extra,
+    ],
     { env: { ...process.env, KCLOUD_LOG_DB: db, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -85,7 +96,10 @@ async function checkExactlyOnce(db: string, written: number): Promise<void> {
     "SELECT count(*) AS n, count(DISTINCT raw->>'seq_no') AS d, min((raw->>'seq_no')::INT) AS lo, max((raw->>'seq_no')::INT) AS hi FROM events",
   );
   expect(r[0]).toMatchObject({ n: BigInt(written), d: BigInt(written), lo: 0, hi: written - 1 });
-  const src = await query(db, 'SELECT count(*) AS bad FROM sources WHERE lines <> stored + rejected + duplicates + skipped');
+  const src = await query(
+    db,
+    'SELECT count(*) AS bad FROM sources WHERE lines <> stored + rejected + duplicates + skipped',
+  );
   expect(Number(src[0]!.bad)).toBe(0);
   expect(cli(['verify'], { db }).code).toBe(0);
 }
@@ -99,7 +113,12 @@ describe.skipIf(!hasLogrotate)('ingest --follow with the real logrotate', () => 
       const log = path.join(logs, 'app.log');
       const db = path.join(dir, 'db.duckdb');
       const conf = path.join(dir, 'logrotate.conf');
-      const opts = mode === 'copytruncate' ? 'copytruncate\n  nocompress' : mode === 'create' ? 'create\n  nocompress' : 'create\n  compress';
+      const opts =
+        mode === 'copytruncate'
+          ? 'copytruncate\n  nocompress'
+          : mode === 'create'
+            ? 'create\n  nocompress'
+            : 'create\n  compress';
       fs.writeFileSync(conf, `${log} {\n  ${opts}\n  rotate 10\n  missingok\n}\n`);
       const w = new Writer(log);
       w.write(500);
@@ -112,7 +131,10 @@ describe.skipIf(!hasLogrotate)('ingest --follow with the real logrotate', () => 
       const readerLoop = (async () => {
         while (reading) {
           const code = await new Promise<number>((resolve) => {
-            const p = spawn(process.execPath, [BIN, 'events', '--limit', '1', '--json'], { env: { ...process.env, KCLOUD_LOG_DB: db }, stdio: 'ignore' });
+            const p = spawn(process.execPath, [BIN, 'events', '--limit', '1', '--json'], {
+              env: { ...process.env, KCLOUD_LOG_DB: db },
+              stdio: 'ignore',
+            });
             p.on('exit', (c) => resolve(c ?? -1));
           });
           readerRuns++;
@@ -223,12 +245,20 @@ describe('ingest --follow file events', () => {
     fs.appendFileSync(real, half.slice(0, 40)); // Fluent Bit flushes 4 KiB blocks: lines arrive in pieces
     await new Promise((r) => setTimeout(r, 800));
     expect(await stored(db)).toBe(1);
-    fs.appendFileSync(real, half.slice(40) + '\n' + decisionLine(2, { pad: 'x'.repeat(5000) }) + '\n' + decisionLine(3) + '\n');
+    fs.appendFileSync(
+      real,
+      half.slice(40) + '\n' + decisionLine(2, { pad: 'x'.repeat(5000) }) + '\n' + decisionLine(3) + '\n',
+    );
     await waitFor(db, 3);
     const res = await f.stop();
     expect(res).toMatchObject({ lines: 4, stored: 3, rejected: 1 });
-    const rej = JSON.parse(cli(['rejects', '--json'], { db }).stdout) as { rejects: { line: number; reason: string; path: string }[] };
-    expect(rej.rejects[0]).toMatchObject({ line: 3, reason: expect.stringContaining('--max-line-bytes 2048') });
+    const rej = JSON.parse(cli(['rejects', '--json'], { db }).stdout) as {
+      rejects: { line: number; reason: string; path: string }[];
+    };
+    expect(rej.rejects[0]).toMatchObject({
+      line: 3,
+      reason: expect.stringContaining('--max-line-bytes 2048'),
+    });
   }, 60_000);
 
   it('kill -9 while following, restart: the stored events equal the lines written, each once', async () => {
@@ -259,8 +289,9 @@ describe('ingest --follow file events', () => {
     const w = new Writer(log);
     w.write(100);
     const f = startFollow(db, [dir], ['--from', 'end']);
-    for (let t0 = Date.now(); Date.now() - t0 < 20_000; ) {
-      if (fs.existsSync(db) && Number((await query(db, 'SELECT count(*) AS n FROM sources'))[0]!.n) > 0) break;
+    for (let t0 = Date.now(); Date.now() - t0 < 20_000;) {
+      if (fs.existsSync(db) && Number((await query(db, 'SELECT count(*) AS n FROM sources'))[0]!.n) > 0)
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     w.write(20);
@@ -277,10 +308,14 @@ describe('ingest --follow file events', () => {
     w.write(10);
     const f = startFollow(db, [dir]);
     await waitFor(db, 10);
-    const t = spawn(process.execPath, [BIN, 'tail', '--output', 'jsonl', '--last', '5', '--max', '30', '--interval', '100'], {
-      env: { ...process.env, KCLOUD_LOG_DB: db },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const t = spawn(
+      process.execPath,
+      [BIN, 'tail', '--output', 'jsonl', '--last', '5', '--max', '30', '--interval', '100'],
+      {
+        env: { ...process.env, KCLOUD_LOG_DB: db },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(t);
     let out = '';
     t.stdout!.on('data', (d) => (out += d));
@@ -288,7 +323,10 @@ describe('ingest --follow file events', () => {
     while (out.split('\n').length < 6) await new Promise((r) => setTimeout(r, 50)); // the last 5: tail is running
     w.write(25);
     expect(await exited).toBe(0);
-    const evs = out.trim().split('\n').map((l) => JSON.parse(l) as { seq_no: number });
+    const evs = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq_no: number });
     expect(evs.map((e) => e.seq_no)).toEqual(Array.from({ length: 30 }, (_, i) => 5 + i));
     await f.stop();
   }, 60_000);

@@ -101,7 +101,10 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
     try {
       const instance = await DuckDBInstance.create(dbPath, config);
       unannounce();
-      if (process.env.KCLOUD_LOG_TRACE) process.stderr.write(`[${process.pid}] open ${readOnly ? 'ro' : 'rw'} after ${Date.now() - started} ms\n`);
+      if (process.env.KCLOUD_LOG_TRACE)
+        process.stderr.write(
+          `[${process.pid}] open ${readOnly ? 'ro' : 'rw'} after ${Date.now() - started} ms\n`,
+        );
       const conn = await instance.connect();
       const store: Store = {
         path: dbPath,
@@ -111,7 +114,8 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
         close() {
           conn.closeSync();
           instance.closeSync();
-          if (process.env.KCLOUD_LOG_TRACE) process.stderr.write(`[${process.pid}] close ${readOnly ? 'ro' : 'rw'}\n`);
+          if (process.env.KCLOUD_LOG_TRACE)
+            process.stderr.write(`[${process.pid}] close ${readOnly ? 'ro' : 'rw'}\n`);
         },
       };
       try {
@@ -124,7 +128,8 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       if (LOCK_RE.test(msg)) {
-        if (process.env.KCLOUD_LOG_TRACE && delay >= 250) process.stderr.write(`[${process.pid}] locked: ${msg.split('\n')[0]}\n`);
+        if (process.env.KCLOUD_LOG_TRACE && delay >= 250)
+          process.stderr.write(`[${process.pid}] locked: ${msg.split('\n')[0]}\n`);
         if (!readOnly && !announced) {
           try {
             fs.writeFileSync(waitFile(dbPath), String(process.pid));
