@@ -219,30 +219,59 @@ export class Ingester {
   /** Commit what is pending (events, rejects and the offsets of dirty sources). */
   async commit(store: Store): Promise<void> {
     if (!this.dirty.size && !this.pending) return;
-    const progress: SourceProgress[] = [];
-    for (const s of this.dirty) {
-      progress.push({
-        id: s.row.id,
-        offset: s.safeOffset,
-        lines: s.lines,
-        rejected: s.rejected,
-        skipped: s.skipped,
-      });
-    }
-    const res = await new BatchWriter(store).commit(this.events, this.rejects, progress);
-    for (const s of this.dirty) {
-      const c = res.perSource.get(s.row.id) ?? { stored: 0, duplicates: 0 };
-      s.summary.lines += s.lines;
-      s.summary.rejected += s.rejected;
-      s.summary.skipped += s.skipped;
-      s.summary.stored += c.stored;
-      s.summary.duplicates += c.duplicates;
-      s.summary.offset = s.safeOffset;
-      s.lines = s.rejected = s.skipped = 0;
-    }
+    // Take the batch synchronously, so reading can go on while it is written.
+    const events = this.events;
+    const rejects = this.rejects;
+    const taken = [...this.dirty].map((s) => ({
+      s,
+      lines: s.lines,
+      rejected: s.rejected,
+      skipped: s.skipped,
+      offset: s.safeOffset,
+    }));
     this.events = [];
     this.rejects = [];
     this.dirty.clear();
+    for (const t of taken) t.s.lines = t.s.rejected = t.s.skipped = 0;
+    const progress: SourceProgress[] = taken.map((t) => ({
+      id: t.s.row.id,
+      offset: t.offset,
+      lines: t.lines,
+      rejected: t.rejected,
+      skipped: t.skipped,
+    }));
+    const res = await new BatchWriter(store).commit(events, rejects, progress);
+    for (const t of taken) {
+      const c = res.perSource.get(t.s.row.id) ?? { stored: 0, duplicates: 0 };
+      const sum = t.s.summary;
+      sum.lines += t.lines;
+      sum.rejected += t.rejected;
+      sum.skipped += t.skipped;
+      sum.stored += c.stored;
+      sum.duplicates += c.duplicates;
+      sum.offset = t.offset;
+    }
+  }
+
+  private inflight: Promise<void> | undefined;
+
+  /**
+   * Start committing the pending batch while the caller reads on (DuckDB
+   * works on its own threads); at most one commit is in flight, and its
+   * error surfaces at the next call or at `settle()`.
+   */
+  async commitBehind(store: Store): Promise<void> {
+    await this.settle();
+    const p = this.commit(store);
+    p.catch(() => undefined);
+    this.inflight = p;
+  }
+
+  /** Wait for the commit in flight, if any. */
+  async settle(): Promise<void> {
+    const p = this.inflight;
+    this.inflight = undefined;
+    await p;
   }
 
   /** Feed a chunk of bytes of source `s`. */
@@ -256,7 +285,12 @@ export class Ingester {
 }
 
 /** Read a regular file from its offset to its current end. */
-async function readFile(ing: Ingester, s: SourceState, store: Store, onBytes: (n: number) => void): Promise<void> {
+async function readFile(
+  ing: Ingester,
+  s: SourceState,
+  store: Store,
+  onBytes: (n: number) => void,
+): Promise<void> {
   const fh = await fs.promises.open(s.row.path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -267,7 +301,7 @@ async function readFile(ing: Ingester, s: SourceState, store: Store, onBytes: (n
       pos += bytesRead;
       onBytes(bytesRead);
       ing.feed(s, buf.subarray(0, bytesRead));
-      if (ing.full) await ing.commit(store);
+      if (ing.full) await ing.commitBehind(store);
     }
   } finally {
     await fh.close();
@@ -311,7 +345,10 @@ export async function ingestPaths(
   const started = performance.now();
   const { targets, errors } = expandTargets(paths);
   const ing = new Ingester(opts);
-  const commit = () => ing.commit(store);
+  const commit = async () => {
+    await ing.settle();
+    await ing.commit(store);
+  };
   const summaries: FileSummary[] = [];
   let bytesTotal = 0;
   const sizes = new Map<Target, number>();
