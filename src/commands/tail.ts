@@ -20,7 +20,12 @@ const COLOURS: Record<string, (s: string) => string> = {
   inefficiency_detected: chalk.yellow,
   policy_change: chalk.green,
 };
-const SEVERITY: Record<string, (s: string) => string> = { critical: chalk.bgRed.white, high: chalk.red, medium: chalk.yellow, low: chalk.dim };
+const SEVERITY: Record<string, (s: string) => string> = {
+  critical: chalk.bgRed.white,
+  high: chalk.red,
+  medium: chalk.yellow,
+  low: chalk.dim,
+};
 
 /** One coloured line for an event. */
 export function tailLine(r: EventRow): string {
@@ -45,8 +50,18 @@ between polls) and prints one coloured line per new event, with the same filters
   static override enableJsonFlag = false;
   static override flags = {
     ...filterFlags,
-    output: Flags.string({ char: 'o', description: 'line format', options: ['line', 'jsonl'], default: 'line' }),
-    last: Flags.integer({ char: 'n', description: 'first show the last N matching events', default: 0, min: 0 }),
+    output: Flags.string({
+      char: 'o',
+      description: 'line format',
+      options: ['line', 'jsonl'],
+      default: 'line',
+    }),
+    last: Flags.integer({
+      char: 'n',
+      description: 'first show the last N matching events',
+      default: 0,
+      min: 0,
+    }),
     interval: Flags.integer({ description: 'poll interval in ms', default: 500, min: 50 }),
     max: Flags.integer({ description: 'exit after this many events', min: 1 }),
   };
@@ -66,8 +81,13 @@ between polls) and prints one coloured line per new event, with the same filters
       max: flags.max,
       signal: ac.signal,
       onEvents: (rows) => {
-        const text = rows.map((r) => (flags.output === 'jsonl' ? JSON.stringify(normalised(r)) : tailLine(r))).join('\n') + '\n';
-        return new Promise<void>((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve)));
+        const text =
+          rows
+            .map((r) => (flags.output === 'jsonl' ? JSON.stringify(normalised(r)) : tailLine(r)))
+            .join('\n') + '\n';
+        return new Promise<void>((resolve) =>
+          process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve),
+        );
       },
     });
     process.removeListener('SIGINT', stop);

@@ -1,17 +1,72 @@
+import { Flags } from '@oclif/core';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
+import { UsageError } from '../lib/errors.js';
 import { verifyStore, type VerifyResult } from '../lib/integrity/verify.js';
+import { recordVerification } from '../lib/integrity/verifications.js';
+import { loadPublicKey, verifyReport, type ReportVerifyResult } from '../lib/integrity/sign.js';
 
-export type VerifyCommandResult = VerifyResult;
+export type StoreVerifyResult = VerifyResult & {
+  /** Id of the record kept in the store's `verifications` table; null when it could not be written. */
+  recorded: number | null;
+};
+export type VerifyCommandResult = StoreVerifyResult | ReportVerifyResult;
 
 export default class Verify extends BaseCommand {
-  static override summary = 'Check the store for tampering: hash chain, sequence and typed columns.';
+  static override summary =
+    'Check the store for tampering (hash chain, sequence, typed columns), or a signed report.';
   static override description = `Recomputes every event's SHA-256 hash and the chain in sequence order, and re-derives
-the typed columns from each raw event. Exit 3 naming the first row that does not match.`;
+the typed columns from each raw event. Exit 3 naming the first row that does not match. The result
+is recorded in the store (table verifications) so that audit reports can cite it; --no-record
+leaves the store untouched.
+
+With --report FILE --pub KEY: checks the Ed25519 signature of an audit report made with
+\`report audit --key\` instead (the store is not opened). Exit 3 when the report is unsigned, was
+signed with another key, or any byte of it changed since it was signed.`;
+
+  static override examples = [
+    '<%= config.bin %> verify',
+    '<%= config.bin %> verify --report audit.html --pub keys/kcloud-log-report.pub',
+  ];
+
+  static override flags = {
+    report: Flags.string({
+      description: 'verify the signature of this audit report instead of the store',
+      helpValue: 'FILE',
+    }),
+    pub: Flags.string({
+      description: "with --report: the signer's Ed25519 public key (PEM)",
+      helpValue: 'KEY',
+    }),
+    record: Flags.boolean({ description: 'record the result in the store', default: true, allowNo: true }),
+  };
 
   async run(): Promise<VerifyCommandResult> {
     const { flags } = await this.parse(Verify);
+    if (flags.pub && !flags.report) throw new UsageError('--pub goes with --report FILE');
+    if (flags.report) {
+      if (!flags.pub) throw new UsageError('--report needs --pub KEY (the public key of the signer)');
+      const res = verifyReport(flags.report, loadPublicKey(flags.pub));
+      if (!this.jsonEnabled()) {
+        if (res.ok)
+          this.log(`${chalk.green('ok')}: ${flags.report}: ${res.reason} (key ${res.key_id}, ${res.digest})`);
+        else this.logToStderr(`${chalk.red('FAILED')}: ${flags.report}: ${res.reason}`);
+      }
+      if (!res.ok) process.exitCode = 3;
+      return res;
+    }
+
     const res = await this.withStore(flags, true, verifyStore);
+    let recorded: number | null = null;
+    if (flags.record) {
+      try {
+        recorded = await this.withStore(flags, false, (s) => recordVerification(s, res, this.config.version));
+      } catch (e) {
+        process.stderr.write(
+          `kcloud-log: warning: verification not recorded in the store: ${(e as Error).message.split('\n')[0]}\n`,
+        );
+      }
+    }
     if (!this.jsonEnabled()) {
       if (res.ok)
         this.log(
@@ -23,6 +78,6 @@ the typed columns from each raw event. Exit 3 naming the first row that does not
         );
     }
     if (!res.ok) process.exitCode = 3;
-    return res;
+    return { ...res, recorded };
   }
 }

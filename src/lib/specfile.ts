@@ -18,8 +18,17 @@ export function keyPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Zod issues as lines `KEY: problem`, each naming the key. */
-export function describeSpecIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown => {
+  let v = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+};
+
+/** Zod issues as lines `KEY: problem`, each naming the key (`input`: what was validated, to tell "missing"). */
+export function describeSpecIssues(issues: readonly z.core.$ZodIssue[], input?: unknown): string[] {
   return issues.map((i) => {
     const at = keyPath(i.path);
     if (i.code === 'unrecognized_keys') {
@@ -28,6 +37,9 @@ export function describeSpecIssues(issues: readonly z.core.$ZodIssue[]): string[
     }
     let msg = i.message.replace(/^Invalid input: /, '');
     if (i.code === 'invalid_type' && /received undefined/.test(msg)) msg = 'is required';
+    else if (i.code === 'invalid_union' && input !== undefined && valueAt(input, i.path) === undefined)
+      msg = 'is required';
+    else if (i.code === 'invalid_union' && msg === 'Invalid input') msg = 'has the wrong type';
     return `${at || '(top level)'}: ${msg}`;
   });
 }
@@ -38,7 +50,9 @@ export function parseSpecText(text: string, name: string): unknown {
     if (/\.json$/i.test(name)) return JSON.parse(text);
     return parseYaml(text, { prettyErrors: true });
   } catch (e) {
-    throw new UsageError(`${name}: not valid ${/\.json$/i.test(name) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(
+      `${name}: not valid ${/\.json$/i.test(name) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
 }
 
@@ -57,7 +71,7 @@ export function readSpecFile(file: string): unknown {
 export function validateSpec<S extends z.ZodType>(schema: S, data: unknown, name: string): z.infer<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
-  const lines = describeSpecIssues(r.error.issues);
+  const lines = describeSpecIssues(r.error.issues, data);
   throw new UsageError(`${name}: ${lines.length === 1 ? lines[0] : '\n  ' + lines.join('\n  ')}`);
 }
 
@@ -72,13 +86,14 @@ export function durationMs(text: string): number | undefined {
  * percentage text (`"99.9%"`): numbers below 1 are fractions, from 1 up percent.
  */
 export function parseRatio(v: number | string): number | undefined {
+  const pct = (x: number) => Number((x / 100).toPrecision(12)); // 99.9 -> 0.999, not 0.9990000000000001
   if (typeof v === 'string') {
     const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
-    if (m) return Number(m[1]) / 100;
+    if (m) return pct(Number(m[1]));
     const x = Number(v.trim());
     if (v.trim() === '' || !Number.isFinite(x)) return undefined;
-    return x < 1 ? x : x / 100;
+    return x < 1 ? x : pct(x);
   }
   if (!Number.isFinite(v)) return undefined;
-  return v < 1 ? v : v / 100;
+  return v < 1 ? v : pct(v);
 }

@@ -122,6 +122,11 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
         await migrate(store);
       } catch (e) {
         store.close();
+        if (e instanceof NeedsMigration) {
+          // An older store opened for reading: migrate it once (a short write), then read.
+          (await openStore(dbPath, { ...opts, readOnly: false })).close();
+          return openStore(dbPath, opts);
+        }
         throw e;
       }
       return store;
@@ -162,6 +167,12 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
   }
 }
 
+class NeedsMigration extends Error {
+  constructor(readonly version: number) {
+    super(`schema version ${version} is older than ${SCHEMA_VERSION}`);
+  }
+}
+
 /** Run pending migrations (read-write), or check the version (read-only). */
 async function migrate(store: Store): Promise<void> {
   const { conn } = store;
@@ -182,9 +193,7 @@ async function migrate(store: Store): Promise<void> {
   if (store.readOnly) {
     if (current === 0)
       throw new InputError(`${store.path} is not a kcloud-log database (no schema_version table)`);
-    throw new InputError(
-      `database ${store.path} has schema version ${current}; run any writing command (e.g. \`kcloud-log ingest\`) to migrate it to ${SCHEMA_VERSION}`,
-    );
+    throw new NeedsMigration(current);
   }
   if (current === 0) {
     const tables = await conn.runAndReadAll(

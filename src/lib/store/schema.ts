@@ -74,6 +74,36 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR)`,
     ],
   },
+  {
+    version: 2,
+    description: 'alert rules, verification records',
+    statements: [
+      // Alert rules (`alerts rules add`): the validated rule as JSON; states are recomputed from events.
+      `CREATE TABLE alert_rules (
+        name VARCHAR NOT NULL PRIMARY KEY,
+        kind VARCHAR NOT NULL,       -- event | threshold
+        spec VARCHAR NOT NULL,       -- the rule as JSON (src/lib/alerts/rules.ts)
+        origin VARCHAR,              -- file it was loaded from, or 'flags'
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+      )`,
+      // One row per `verify` run, so reports can cite the latest result without re-verifying 10M rows.
+      `CREATE TABLE verifications (
+        id INTEGER NOT NULL,
+        verified_at TIMESTAMP NOT NULL,
+        ok BOOLEAN NOT NULL,
+        rows_checked BIGINT NOT NULL,
+        head_seq BIGINT NOT NULL,    -- chain head at the time (last good row when not ok)
+        head_chain VARCHAR NOT NULL,
+        first_bad_seq BIGINT,
+        first_bad_event_id VARCHAR,
+        reason VARCHAR,
+        checks VARCHAR NOT NULL,     -- JSON array of what was checked
+        seconds DOUBLE NOT NULL,
+        tool_version VARCHAR
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

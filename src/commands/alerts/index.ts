@@ -1,0 +1,226 @@
+import { Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { BaseCommand } from '../../cli/base.js';
+import { cut, fmtNum, table } from '../../cli/render.js';
+import { CheckFailedError, UsageError } from '../../lib/errors.js';
+import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
+import { loadSlos } from '../../lib/analyze/sla.js';
+import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
+import { loadStoredRules } from '../../lib/alerts/store.js';
+import {
+  backtestAlerts,
+  DEFAULT_EVENT_LIMIT,
+  evaluateAlerts,
+  type AlertInstance,
+  type AlertsResult,
+  type BacktestResult,
+} from '../../lib/alerts/evaluate.js';
+
+export type AlertsCommandResult = AlertsResult | BacktestResult;
+
+export default class Alerts extends BaseCommand {
+  static override summary = 'Evaluate the alert rules: what is firing, pending, resolved, and since when.';
+  static override description = `Rules are the stored ones (\`alerts rules add\`), or those of --rules FILE. States are
+recomputed from the stored events every time (nothing is kept between runs): the evaluation
+instant is --at, else the newest stored event; the span evaluated starts at --since, else at the
+oldest stored event for event rules and 7 days before --at for threshold rules.
+
+Event rules: every matching event is an alert, firing from its time for keep_firing_for
+(default 1h), then resolved. Threshold rules: the metric over the window, at every step
+(every, default 1m); true = pending, true for \`for\` = firing, false again = resolved.
+
+--backtest 30d shows when each rule would have fired over the 30 days before --at.
+--fail-on-firing exits 3 when an alert is firing (with --backtest: when any rule fired).`;
+
+  static override examples = [
+    '<%= config.bin %> alerts',
+    '<%= config.bin %> alerts --rules examples/alert-rules.yaml --fail-on-firing',
+    '<%= config.bin %> alerts --backtest 30d --json',
+  ];
+
+  static override flags = {
+    rules: Flags.string({
+      description: 'evaluate the rules of this file (YAML or JSON) instead of the stored ones',
+      helpValue: 'FILE',
+    }),
+    slo: Flags.string({
+      description: 'SLO file for slo_burn_rate rules (default: the built-in SLOs)',
+      helpValue: 'FILE',
+    }),
+    rule: Flags.string({ description: 'only these rules (repeatable)', multiple: true, helpValue: 'NAME' }),
+    at: Flags.string({
+      description: 'evaluation instant: ISO or a duration before now (default: the newest event)',
+      helpValue: 'TIME',
+    }),
+    since: Flags.string({
+      description: 'start of the evaluated span (default: the oldest event)',
+      helpValue: 'TIME',
+    }),
+    backtest: Flags.string({
+      description: 'show when each rule would have fired over this span before --at, e.g. 30d',
+      helpValue: 'DURATION',
+    }),
+    'fail-on-firing': Flags.boolean({ description: 'exit 3 when an alert is firing' }),
+    all: Flags.boolean({ description: 'list resolved alerts too (tables; --json always has them)' }),
+    limit: Flags.integer({
+      description: 'alerts listed per rule at most (counts stay exact)',
+      default: DEFAULT_EVENT_LIMIT,
+      min: 0,
+    }),
+  };
+
+  async run(): Promise<AlertsCommandResult> {
+    const { flags } = await this.parse(Alerts);
+    const now = Date.now();
+    const slos = loadSlos(flags.slo);
+    const at = flags.at ? parseTimeBound(flags.at, '--at', now) : undefined;
+    const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
+    let backtestMs: number | undefined;
+    if (flags.backtest !== undefined) {
+      backtestMs = parseDurationMs(flags.backtest);
+      if (!backtestMs || backtestMs <= 0)
+        throw new UsageError(`--backtest: expected a duration like 7d or 30d, got "${flags.backtest}"`);
+    }
+    const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
+
+    const result = await this.withStore(flags, true, async (store) => {
+      let rules: Rule[];
+      let errors: RuleError[] = [];
+      if (fileRules) rules = fileRules;
+      else ({ rules, errors } = await loadStoredRules(store, slos));
+      if (flags.rule?.length) {
+        const want = new Set(flags.rule);
+        const missing = [...want].filter(
+          (n) => !rules.some((r) => r.name === n) && !errors.some((e) => e.rule === n),
+        );
+        if (missing.length) throw new UsageError(`--rule: no rule named ${missing.join(', ')}`);
+        rules = rules.filter((r) => want.has(r.name));
+        errors = errors.filter((e) => want.has(e.rule));
+      }
+      if (backtestMs !== undefined) {
+        const span = (
+          await store.conn.runAndReadAll('SELECT max(epoch_us(ts)) FROM events')
+        ).getRows()[0]![0];
+        const end = at ?? (span === null ? 0 : Number(span));
+        return backtestAlerts(
+          store,
+          rules,
+          slos,
+          { from: since ?? end - backtestMs * 1000, until: at, limit: flags.limit },
+          errors,
+        );
+      }
+      return evaluateAlerts(store, rules, slos, { at, from: since, limit: flags.limit }, errors);
+    });
+
+    const isBacktest = 'until' in result;
+    if (!this.jsonEnabled()) {
+      if (isBacktest) this.log(renderBacktest(result));
+      else this.log(renderAlerts(result, flags.all, fileRules ? flags.rules! : 'stored rules'));
+    }
+    for (const e of result.errors)
+      process.stderr.write(`kcloud-log: rule "${e.rule}" not evaluated: ${e.reason}\n`);
+    if (flags['fail-on-firing']) {
+      const firing = isBacktest ? result.rules.some((r) => r.fired > 0) : result.counts.firing > 0;
+      if (firing) {
+        process.stderr.write(
+          `kcloud-log: check failed: ${
+            isBacktest
+              ? `rules fired in the backtest: ${result.rules
+                  .filter((r) => r.fired)
+                  .map((r) => r.rule)
+                  .join(', ')}`
+              : `${result.counts.firing} alert(s) firing`
+          }\n`,
+        );
+        process.exitCode = new CheckFailedError('').exitCode;
+      }
+    }
+    if (result.errors.length && !process.exitCode) process.exitCode = new CheckFailedError('').exitCode;
+    return result;
+  }
+}
+
+const stateText = (a: AlertInstance) =>
+  a.state === 'firing'
+    ? chalk.red.bold('firing')
+    : a.state === 'pending'
+      ? chalk.yellow('pending')
+      : chalk.green('resolved');
+
+function renderAlerts(r: AlertsResult, all: boolean, source: string): string {
+  const out: string[] = [];
+  if (!r.rules.length && !r.errors.length)
+    return `no alert rules (${source}): add some with \`kcloud-log alerts rules add\` or pass --rules FILE`;
+  out.push(
+    `${chalk.bold('alerts')} at ${r.at ?? '-'} ${chalk.dim(`(${r.at_basis}; evaluated from ${r.from ?? '-'}, ${source})`)}`,
+    `  ${chalk.red(`${r.counts.firing} firing`)} · ${chalk.yellow(`${r.counts.pending} pending`)} · ${chalk.green(`${r.counts.resolved} resolved`)}`,
+    '',
+  );
+  const shown = r.alerts.filter((a) => all || a.state !== 'resolved');
+  if (shown.length) {
+    out.push(
+      table(
+        ['state', 'rule', 'since', 'resolved', 'value', 'message', 'labels'],
+        shown.map((a) => [
+          stateText(a),
+          a.rule,
+          a.since,
+          a.resolved_at ?? '',
+          a.value === null ? '' : fmtNum(a.value, 4),
+          cut(a.message, 70),
+          Object.entries(a.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        ]),
+      ),
+      '',
+    );
+  } else out.push(chalk.dim('nothing firing or pending'), '');
+  out.push(
+    table(
+      ['rule', 'condition', 'firing', 'pending', 'resolved', 'value now'],
+      r.rules.map((s) => [
+        s.rule,
+        cut(s.condition, 70),
+        s.firing,
+        s.pending,
+        s.resolved,
+        s.value === null ? '' : fmtNum(s.value, 4),
+      ]),
+    ),
+  );
+  if (!all && r.counts.resolved)
+    out.push(chalk.dim(`(${r.counts.resolved} resolved alerts not listed: --all)`));
+  return out.join('\n');
+}
+
+function renderBacktest(r: BacktestResult): string {
+  const out: string[] = [
+    `${chalk.bold('backtest')} ${r.from ?? '-'} → ${r.until ?? '-'}  ${chalk.dim(r.basis)}`,
+    '',
+  ];
+  for (const rule of r.rules) {
+    out.push(
+      `${chalk.bold(rule.rule)}  ${rule.condition}  ${chalk.dim(`fired ${rule.fired} time(s), ${fmtNum(rule.firing_seconds / 3600, 2)} h firing`)}`,
+    );
+    if (rule.firings.length)
+      out.push(
+        table(
+          ['firing since', 'resolved', 'peak', 'message'],
+          rule.firings
+            .slice(0, 50)
+            .map((f) => [
+              f.firing_since,
+              f.resolved_at ?? chalk.red('still firing'),
+              f.peak_value === null ? '' : fmtNum(f.peak_value, 4),
+              cut(f.message, 80),
+            ]),
+        ),
+      );
+    if (rule.firings.length > 50 || rule.truncated)
+      out.push(chalk.dim(`  … ${rule.fired - Math.min(50, rule.firings.length)} more (--json for all)`));
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,166 @@
+import { Args, Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { BaseCommand } from '../../../cli/base.js';
+import { UsageError } from '../../../lib/errors.js';
+import { loadSlos } from '../../../lib/analyze/sla.js';
+import { compileRule, loadRulesFile, METRICS, type Rule } from '../../../lib/alerts/rules.js';
+import { addRules, type AddResult } from '../../../lib/alerts/store.js';
+import { ruleCondition } from '../../../lib/alerts/evaluate.js';
+
+export interface AlertsRulesAddResult extends AddResult {
+  rules: { name: string; kind: string; condition: string; spec: Rule['spec'] }[];
+}
+
+export default class AlertsRulesAdd extends BaseCommand {
+  static override summary = 'Add alert rules to the database, from flags or from a rules file.';
+  static override description = `An event rule fires on every stored event that matches: --type and --where conditions on typed
+fields (FIELD OP VALUE with =, !=, >, >=, <, <=, ~ contains; severity compares low < medium <
+high < critical; field names as logged, e.g. wasted_cost_estimate, or the column names).
+
+A threshold rule (--metric) compares a figure over a sliding --window with --threshold, and
+fires when that holds for --for: ${METRICS.join(', ')}.
+
+--message is a template: {{field}} of the event (event rules) or {{value}}, {{threshold}},
+{{metric}}, {{window}} (threshold rules), {{labels.NAME}}. Bad rules are refused with the reason;
+--file adds every rule of a file or none.`;
+
+  static override examples = [
+    `<%= config.bin %> alerts rules add high-waste --type inefficiency_detected --where 'severity>=high' --where 'wasted_cost_estimate>100' --label team=finops --message '{{cluster}} wasted {{wasted_cost_estimate}} USD'`,
+    `<%= config.bin %> alerts rules add slow-decisions --metric latency_p95_ms --threshold 250 --window 1h --for 10m`,
+    `<%= config.bin %> alerts rules add latency-burn --metric slo_burn_rate --slo decision-latency --threshold 14.4 --window 1h`,
+    '<%= config.bin %> alerts rules add --file examples/alert-rules.yaml --replace',
+  ];
+
+  static override args = {
+    name: Args.string({ description: 'rule name (not with --file)' }),
+  };
+
+  static override flags = {
+    file: Flags.string({ description: 'add every rule of this YAML/JSON file', helpValue: 'FILE' }),
+    replace: Flags.boolean({ description: 'overwrite rules with the same name' }),
+    type: Flags.string({
+      description: 'event type(s) to match (repeatable)',
+      multiple: true,
+      helpValue: 'TYPE',
+    }),
+    where: Flags.string({
+      description: 'condition FIELD OP VALUE (repeatable, all must hold)',
+      multiple: true,
+      helpValue: 'COND',
+    }),
+    'keep-firing-for': Flags.string({
+      description: 'event rules: how long each match stays firing (default 1h)',
+      helpValue: 'DURATION',
+    }),
+    metric: Flags.string({ description: 'threshold rule on this figure', options: [...METRICS] }),
+    op: Flags.string({ description: 'threshold comparison', options: ['>', '>=', '<', '<='], default: '>' }),
+    threshold: Flags.string({
+      description: 'threshold value (a number, or a percentage like 5%)',
+      helpValue: 'NUMBER',
+    }),
+    window: Flags.string({ description: 'sliding window of the metric, e.g. 1h', helpValue: 'DURATION' }),
+    for: Flags.string({
+      description: 'how long the condition must hold before firing (default 0)',
+      helpValue: 'DURATION',
+    }),
+    every: Flags.string({ description: 'evaluation step (default 1m)', helpValue: 'DURATION' }),
+    slo: Flags.string({ description: 'slo_burn_rate: the SLO name', helpValue: 'NAME' }),
+    'slo-file': Flags.string({
+      description: 'SLO file the --slo name is checked against (default: the built-in SLOs)',
+      helpValue: 'FILE',
+    }),
+    label: Flags.string({
+      description: 'label NAME=VALUE (repeatable)',
+      multiple: true,
+      helpValue: 'NAME=VALUE',
+    }),
+    message: Flags.string({ description: 'message template', helpValue: 'TEXT' }),
+    description: Flags.string({ description: 'what the rule is for', helpValue: 'TEXT' }),
+  };
+
+  async run(): Promise<AlertsRulesAddResult> {
+    const { args, flags } = await this.parse(AlertsRulesAdd);
+    const slos = loadSlos(flags['slo-file']);
+    let rules: Rule[];
+    let origin: string;
+    if (flags.file) {
+      if (args.name) throw new UsageError('give either a rule NAME with its flags, or --file FILE, not both');
+      rules = loadRulesFile(flags.file, slos);
+      origin = flags.file;
+    } else {
+      if (!args.name) throw new UsageError('missing rule NAME (or --file FILE)');
+      const labels: Record<string, string> = {};
+      for (const l of flags.label ?? []) {
+        const i = l.indexOf('=');
+        if (i < 1) throw new UsageError(`--label "${l}": expected NAME=VALUE`);
+        labels[l.slice(0, i).trim()] = l.slice(i + 1);
+      }
+      const match =
+        flags.type?.length || flags.where?.length
+          ? {
+              ...(flags.type?.length
+                ? {
+                    type: flags.type
+                      .flatMap((t) => t.split(','))
+                      .map((t) => t.trim())
+                      .filter(Boolean),
+                  }
+                : {}),
+              ...(flags.where?.length ? { where: flags.where } : {}),
+            }
+          : undefined;
+      const common = {
+        name: args.name,
+        ...(flags.description ? { description: flags.description } : {}),
+        ...(Object.keys(labels).length ? { labels } : {}),
+        ...(flags.message ? { message: flags.message } : {}),
+      };
+      let raw: Record<string, unknown>;
+      if (flags.metric) {
+        if (flags.threshold === undefined) throw new UsageError('--metric needs --threshold');
+        if (!flags.window) throw new UsageError('--metric needs --window');
+        if (flags['keep-firing-for'])
+          throw new UsageError('--keep-firing-for is for event rules; threshold rules use --for');
+        raw = {
+          ...common,
+          kind: 'threshold',
+          metric: flags.metric,
+          op: flags.op,
+          threshold: Number.isFinite(Number(flags.threshold)) ? Number(flags.threshold) : flags.threshold,
+          window: flags.window,
+          ...(flags.for ? { for: flags.for } : {}),
+          ...(flags.every ? { every: flags.every } : {}),
+          ...(flags.slo ? { slo: flags.slo } : {}),
+          ...(match ? { match } : {}),
+        };
+      } else {
+        for (const f of ['threshold', 'window', 'for', 'every', 'slo'] as const)
+          if (flags[f] !== undefined) throw new UsageError(`--${f} is for threshold rules: add --metric`);
+        if (!match)
+          throw new UsageError(
+            'an event rule needs --type and/or --where (or use --metric for a threshold rule)',
+          );
+        raw = {
+          ...common,
+          kind: 'event',
+          match,
+          ...(flags['keep-firing-for'] ? { keep_firing_for: flags['keep-firing-for'] } : {}),
+        };
+      }
+      rules = [compileRule(raw, slos)];
+      origin = 'flags';
+    }
+    const res = await this.withStore(flags, false, (store) => addRules(store, rules, origin, flags.replace));
+    const result: AlertsRulesAddResult = {
+      ...res,
+      rules: rules.map((r) => ({ name: r.name, kind: r.kind, condition: ruleCondition(r), spec: r.spec })),
+    };
+    if (!this.jsonEnabled()) {
+      for (const r of rules)
+        this.log(
+          `${res.replaced.includes(r.name) ? chalk.yellow('replaced') : chalk.green('added')} ${chalk.bold(r.name)}: ${ruleCondition(r)}`,
+        );
+    }
+    return result;
+  }
+}

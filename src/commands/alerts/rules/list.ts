@@ -1,0 +1,52 @@
+import chalk from 'chalk';
+import { BaseCommand } from '../../../cli/base.js';
+import { cut, table } from '../../../cli/render.js';
+import { listStoredRules, type StoredRule } from '../../../lib/alerts/store.js';
+import { compileRule } from '../../../lib/alerts/rules.js';
+import { ruleCondition } from '../../../lib/alerts/evaluate.js';
+import { UsageError } from '../../../lib/errors.js';
+
+export interface AlertsRulesListResult {
+  rules: (StoredRule & { condition: string | null; error: string | null })[];
+}
+
+export default class AlertsRulesList extends BaseCommand {
+  static override summary = 'List the alert rules stored in the database.';
+  static override examples = [
+    '<%= config.bin %> alerts rules list',
+    '<%= config.bin %> alerts rules list --json',
+  ];
+
+  async run(): Promise<AlertsRulesListResult> {
+    const { flags } = await this.parse(AlertsRulesList);
+    const stored = await this.withStore(flags, true, listStoredRules);
+    const rules = stored.map((s) => {
+      try {
+        return { ...s, condition: ruleCondition(compileRule(s.spec)), error: null };
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        return { ...s, condition: null, error: e.message };
+      }
+    });
+    if (!this.jsonEnabled()) {
+      if (!rules.length) this.log('no alert rules stored: add some with `kcloud-log alerts rules add`');
+      else
+        this.log(
+          table(
+            ['name', 'kind', 'condition', 'labels', 'origin', 'updated'],
+            rules.map((r) => [
+              r.name,
+              r.kind,
+              r.condition ? cut(r.condition, 80) : chalk.red(cut(r.error, 80)),
+              Object.entries(r.spec.labels ?? {})
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' '),
+              r.origin ?? '',
+              r.updated_at,
+            ]),
+          ),
+        );
+    }
+    return { rules };
+  }
+}

@@ -1,0 +1,123 @@
+import { Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { BaseCommand } from '../../cli/base.js';
+import { fmtNum, table } from '../../cli/render.js';
+import { CheckFailedError } from '../../lib/errors.js';
+import { parseTimeBound } from '../../lib/time.js';
+import { analyzeSla, loadSlos, type SlaResult, type SloResult } from '../../lib/analyze/sla.js';
+
+export type AnalyzeSlaResult = SlaResult;
+
+export default class AnalyzeSla extends BaseCommand {
+  static override summary = 'SLO compliance, error budgets and multiwindow burn rates.';
+  static override description = `SLOs come from --slo FILE (YAML or JSON, see examples/slo.yaml), else the defaults:
+  decision-latency         99% of scheduling decisions take at most 100 ms (execution_time_ms)
+  relocation-availability  relocated workloads up 99.9% of the time (from downtime_seconds)
+  decision-success         99% of decisions end with outcome 'scheduled'
+each over a 30-day period.
+
+SLIs: latency = decisions with execution_time_ms <= threshold / decisions with a latency;
+success = decisions with outcome 'scheduled' / decisions; availability = 1 - sum(downtime_seconds)
+/ (distinct relocated workloads x window seconds).
+
+Error budget: allowed = 1 - objective, consumed = (1 - SLI) / (1 - objective), remaining = 1 - consumed.
+Burn rate over 5m, 30m, 1h, 6h and 3d: (1 - SLI over the window) / (1 - objective). Burn alerts as in
+the SRE workbook: page when 1h and 5m burn >= 14.4, or 6h and 30m >= 6; ticket when 3d and 6h >= 1
+(for a 30-day period; scaled to other periods).
+
+Windows end at --until, else just after the newest stored event; the compliance window starts at
+--since, else one period earlier (not before the first event). --fail-on-breach exits 3 when an SLO
+with data is below its objective.`;
+
+  static override examples = [
+    '<%= config.bin %> analyze sla',
+    '<%= config.bin %> analyze sla --slo examples/slo.yaml --since 7d --json',
+    '<%= config.bin %> analyze sla --fail-on-breach',
+  ];
+
+  static override flags = {
+    slo: Flags.string({
+      description: 'SLO file (YAML or JSON); default: the built-in SLOs',
+      helpValue: 'FILE',
+    }),
+    since: Flags.string({
+      description:
+        'compliance window start: ISO or a duration before now (default: one SLO period before the end)',
+      helpValue: 'TIME',
+    }),
+    until: Flags.string({
+      description:
+        'end of every window (exclusive): ISO or a duration before now (default: the newest event)',
+      helpValue: 'TIME',
+    }),
+    'fail-on-breach': Flags.boolean({ description: 'exit 3 when any SLO is breached' }),
+  };
+
+  async run(): Promise<AnalyzeSlaResult> {
+    const { flags } = await this.parse(AnalyzeSla);
+    const now = Date.now();
+    const slos = loadSlos(flags.slo);
+    const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
+    const until = flags.until ? parseTimeBound(flags.until, '--until', now) : undefined;
+    const result = await this.withStore(flags, true, (store) => analyzeSla(store, slos, { since, until }));
+    if (!this.jsonEnabled()) this.log(renderSla(result));
+    if (flags['fail-on-breach'] && result.breached.length) {
+      process.stderr.write(`kcloud-log: check failed: SLO breached: ${result.breached.join(', ')}\n`);
+      process.exitCode = new CheckFailedError('').exitCode;
+    }
+    return result;
+  }
+}
+
+const pct = (v: number | null, d = 3) => (v === null ? '-' : `${fmtNum(v * 100, d)}%`);
+
+function status(s: SloResult): string {
+  return s.status === 'met'
+    ? chalk.green('met')
+    : s.status === 'breached'
+      ? chalk.red.bold('BREACHED')
+      : chalk.yellow('no data');
+}
+
+export function renderSla(r: SlaResult): string {
+  const out: string[] = [];
+  out.push(
+    `${chalk.bold('SLA compliance')}  until ${r.until ?? '-'} ${chalk.dim(`(${r.until_basis}; SLOs: ${r.source})`)}`,
+    '',
+  );
+  const windows = r.slos[0]?.burn_rates.map((b) => b.window) ?? [];
+  out.push(
+    table(
+      ['SLO', 'objective', 'SLI', 'status', 'budget left', ...windows.map((w) => `burn ${w}`), 'burn alerts'],
+      r.slos.map((s) => [
+        s.name,
+        pct(s.objective),
+        pct(s.sli),
+        status(s),
+        s.error_budget.remaining === null ? '-' : `${fmtNum(s.error_budget.remaining * 100, 1)}%`,
+        ...windows.map((w) => fmtNum(s.burn_rates.find((b) => b.window === w)?.burn_rate ?? null, 2)),
+        s.burn_alerts
+          .filter((a) => a.firing)
+          .map((a) => chalk.red(`${a.name} (${a.severity})`))
+          .join(', ') || chalk.dim('none'),
+      ]),
+    ),
+  );
+  out.push('');
+  for (const s of r.slos) {
+    const counts =
+      s.sli_kind === 'relocation_availability'
+        ? `${fmtNum(s.downtime_seconds, 1)} s downtime, ${fmtNum(s.workloads, 0)} workloads x ${fmtNum(s.window.seconds, 0)} s`
+        : `${fmtNum(s.good, 0)} good of ${fmtNum(s.valid, 0)}`;
+    out.push(`${chalk.bold(s.name)}  ${s.description}`);
+    out.push(chalk.dim(`  window ${s.window.since} → ${s.window.until} (${s.window.basis}); ${counts}`));
+    out.push(chalk.dim(`  ${s.method}`));
+  }
+  out.push(
+    '',
+    chalk.dim(`error budget: ${r.basis.error_budget}`),
+    chalk.dim(`burn rate: ${r.basis.burn_rate}`),
+    chalk.dim(`burn alerts: ${r.basis.burn_alerts}`),
+  );
+  return out.join('\n');
+}

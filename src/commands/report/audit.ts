@@ -1,0 +1,186 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { BaseCommand } from '../../cli/base.js';
+import { InputError, UsageError } from '../../lib/errors.js';
+import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
+import { loadSlos } from '../../lib/analyze/sla.js';
+import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
+import { loadStoredRules } from '../../lib/alerts/store.js';
+import {
+  buildAuditReport,
+  AUTO_VERIFY_MAX_ROWS,
+  DEFAULT_GAP_MS,
+  DEFAULT_LIST_LIMIT,
+  type AuditReport,
+} from '../../lib/report/audit.js';
+import { renderHtml, renderJson, renderMarkdown } from '../../lib/report/render.js';
+import {
+  keyId,
+  loadPrivateKey,
+  signReport,
+  type ReportFormat,
+  type SignatureBlock,
+} from '../../lib/integrity/sign.js';
+
+export interface ReportAuditResult {
+  /** The file written; null for standard output. */
+  out: string | null;
+  format: ReportFormat;
+  bytes: number;
+  /** sha256 of the report without signature (what a signature covers). */
+  digest: string;
+  signature: SignatureBlock | null;
+  report: AuditReport;
+}
+
+export default class ReportAudit extends BaseCommand {
+  static override summary =
+    'An audit report: completeness, decisions, relocations, policies, waste, SLAs, cost, alerts, integrity.';
+  static override description = `Covers the window --since/--until (default: the whole store): scope and completeness (sources,
+lines read, stored, rejected by reason, duplicates, quiet gaps over --gap), scheduling decisions,
+relocations, cluster reconfigurations, every policy change, inefficiencies and the actions taken,
+SLA compliance (--slo), cost effects, alerts at the end of the window (stored rules, or --rules),
+and integrity: the hash-chain head and a verification of the chain. Each figure says how it was
+computed.
+
+Verification: a full one runs for the report when the store has fewer than ${AUTO_VERIFY_MAX_ROWS.toLocaleString('en-US')} events or with
+--verify; otherwise (or with --no-verify) the report cites the latest \`kcloud-log verify\` run recorded
+in the store, and says which. Exit 3 when the verification failed (the report is still written).
+
+Formats: md, html (one self-contained file with inline SVG charts, no network, printable), json.
+--key KEY signs the report (Ed25519): the signature of the sha256 of the unsigned report is
+appended to it (last line in md/html, last member "signature" in json); check it with
+\`kcloud-log verify --report FILE --pub KEY.pub\`. Create keys with \`kcloud-log report keygen\`.`;
+
+  static override examples = [
+    '<%= config.bin %> report audit --since 2025-01-01 --until 2025-02-01 --format html --out audit-2025-01.html',
+    '<%= config.bin %> report audit --format json --out audit.json --key keys/kcloud-log-report.key',
+    '<%= config.bin %> report audit --format md > audit.md',
+  ];
+
+  static override flags = {
+    since: Flags.string({
+      description: 'window start (inclusive): ISO or a duration before now',
+      helpValue: 'TIME',
+    }),
+    until: Flags.string({
+      description: 'window end (exclusive): ISO or a duration before now',
+      helpValue: 'TIME',
+    }),
+    format: Flags.string({
+      description: 'report format (default: from the --out extension, else md)',
+      options: ['md', 'html', 'json'],
+    }),
+    out: Flags.string({
+      char: 'O',
+      description: 'write the report to FILE (default: standard output)',
+      helpValue: 'FILE',
+    }),
+    key: Flags.string({ description: 'sign with this Ed25519 private key (PEM)', helpValue: 'KEY' }),
+    slo: Flags.string({ description: 'SLO file (default: the built-in SLOs)', helpValue: 'FILE' }),
+    rules: Flags.string({ description: 'alert rules file (default: the stored rules)', helpValue: 'FILE' }),
+    gap: Flags.string({
+      description: 'report quiet periods at least this long',
+      default: '1h',
+      helpValue: 'DURATION',
+    }),
+    verify: Flags.boolean({
+      description: 'verify the whole chain now (default: only below 1M events)',
+      allowNo: true,
+    }),
+    limit: Flags.integer({
+      description: 'rows per listing (counts are always complete)',
+      default: DEFAULT_LIST_LIMIT,
+      min: 1,
+    }),
+  };
+
+  async run(): Promise<ReportAuditResult> {
+    const { flags } = await this.parse(ReportAudit);
+    const now = Date.now();
+    const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
+    const until = flags.until ? parseTimeBound(flags.until, '--until', now) : undefined;
+    if (since !== undefined && until !== undefined && until <= since)
+      throw new UsageError('--until must be after --since');
+    const gapMs = parseDurationMs(flags.gap);
+    if (!gapMs || gapMs < 1000)
+      throw new UsageError(`--gap: expected a duration of at least 1s, like 30m or 1h; got "${flags.gap}"`);
+    const ext = flags.out ? path.extname(flags.out).toLowerCase().replace(/^\./, '') : '';
+    const format = (flags.format ??
+      (ext === 'html' || ext === 'htm' ? 'html' : ext === 'json' ? 'json' : 'md')) as ReportFormat;
+    const key = flags.key ? loadPrivateKey(flags.key) : undefined;
+    const slos = loadSlos(flags.slo);
+    const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
+    // --verify: always verify now; --no-verify: cite the recorded verification; neither: automatic.
+    const verifyFlag: boolean | undefined = flags.verify;
+
+    const report = await this.withStore(flags, true, async (store) => {
+      let rules: Rule[];
+      let errors: RuleError[] = [];
+      if (fileRules) rules = fileRules;
+      else ({ rules, errors } = await loadStoredRules(store, slos));
+      return buildAuditReport(store, {
+        since,
+        until,
+        gapMs: gapMs ?? DEFAULT_GAP_MS,
+        slos,
+        rules,
+        ruleErrors: errors,
+        rulesSource: flags.rules ?? 'rules stored in the database',
+        verify: verifyFlag,
+        toolVersion: this.config.version,
+        signingKeyId: key ? keyId(key) : undefined,
+        listLimit: flags.limit,
+        dbPath: store.path,
+      });
+    });
+
+    const text =
+      format === 'json'
+        ? renderJson(report)
+        : format === 'html'
+          ? renderHtml(report)
+          : renderMarkdown(report);
+    const body = Buffer.from(text, 'utf8');
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    let bytes: Buffer = body;
+    let signature: SignatureBlock | null = null;
+    if (key) {
+      const s = signReport(body, format, key);
+      bytes = s.signed;
+      signature = s.block;
+    }
+    if (flags.out) {
+      try {
+        fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
+        fs.writeFileSync(flags.out, bytes);
+      } catch (e) {
+        throw new InputError(
+          `cannot write ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
+      }
+    } else if (!this.jsonEnabled()) {
+      process.stdout.write(bytes);
+    }
+
+    const v = report.integrity.verification;
+    const failed = v.ok === false || v.verified_head_unchanged === false;
+    if (flags.out && !this.jsonEnabled()) {
+      this.log(
+        `${chalk.green('wrote')} ${flags.out} (${format}, ${bytes.length.toLocaleString('en-US')} bytes, ${report.scope.events.toLocaleString('en-US')} events in scope)${signature ? `, signed with key ${signature.key_id.slice(0, 16)}…` : ''}`,
+      );
+      this.log(`  chain head seq ${report.integrity.chain_head.seq}: ${report.integrity.chain_head.chain}`);
+      this.log(`  verification: ${v.mode}${v.ok === null ? '' : v.ok ? ' ok' : ' FAILED'} (${v.basis})`);
+    }
+    if (failed) {
+      process.stderr.write(
+        `kcloud-log: check failed: ${v.ok === false ? `chain verification failed at seq ${v.first_bad?.seq}: ${v.first_bad?.reason}` : 'the store changed since the recorded verification'}\n`,
+      );
+      process.exitCode = 3;
+    }
+    return { out: flags.out ?? null, format, bytes: bytes.length, digest, signature, report };
+  }
+}
