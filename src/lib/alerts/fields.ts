@@ -5,15 +5,9 @@
  * Conditions never parse JSON: they compare typed columns.
  */
 
-export type FieldType = 'number' | 'text' | 'severity' | 'boolean';
+export { EVENT_TYPES } from '../schema/index.js';
 
-export const EVENT_TYPES = [
-  'scheduling_decision',
-  'workload_relocation',
-  'cluster_reconfiguration',
-  'inefficiency_detected',
-  'policy_change',
-] as const;
+export type FieldType = 'number' | 'text' | 'severity' | 'boolean';
 
 const D = 'scheduling_decision';
 const R = 'workload_relocation';

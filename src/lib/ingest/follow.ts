@@ -20,6 +20,7 @@
  * - symlinked paths: followed (identity is the target's inode);
  * - partial last lines and over-long lines: see LineSplitter.
  */
+import { sleep } from '../sleep.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -98,19 +99,6 @@ class Tail {
 }
 
 const keyOf = (st: { dev: number | bigint; ino: number | bigint }) => `${st.dev}:${st.ino}`;
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 export async function follow(paths: readonly string[], opts: FollowOptions): Promise<FollowResult> {
   const started = Date.now();

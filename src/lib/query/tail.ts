@@ -1,4 +1,5 @@
 /** Newly stored events, polled from another process with short read-only opens. */
+import { sleep } from '../sleep.js';
 import { openStore, type OpenOptions } from '../store/open.js';
 import { searchEvents, type EventRow } from './events.js';
 import type { EventFilter } from './filters.js';
@@ -16,20 +17,6 @@ export interface TailOptions {
   signal?: AbortSignal;
   onEvents: (rows: EventRow[]) => void | Promise<void>;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** Poll until aborted (or `max` events); returns how many events were delivered. */
 export async function tailEvents(o: TailOptions): Promise<number> {

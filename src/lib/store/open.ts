@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { InputError, LockTimeoutError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export const DEFAULT_DB = 'kcloud-log.duckdb';
@@ -42,8 +43,6 @@ function lockHolder(message: string): string | undefined {
   const m = /held in (.+?) \(PID (\d+)\)/.exec(message);
   return m ? `PID ${m[2]} (${m[1]})` : undefined;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Writer priority. DuckDB's shared read locks would let a stream of
