@@ -41,6 +41,11 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       min: 64,
     }),
     quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors' }),
+    'memory-limit': Flags.string({
+      description: "DuckDB's buffer memory while writing (it caches what it wrote up to this)",
+      default: '256MB',
+      helpValue: 'SIZE',
+    }),
     follow: Flags.boolean({
       char: 'f',
       description:
@@ -73,15 +78,19 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     const tty = process.stderr.isTTY && !this.jsonEnabled() && !flags.quiet;
     if (flags.follow) return this.follow(paths, flags, tty);
     const bar = tty ? progressBar() : undefined;
-    const result = await this.withStore(flags, false, (store) =>
-      ingestPaths(store, paths, {
-        strict: flags.strict,
-        batchSize: flags['batch-size'],
-        maxLineBytes: flags['max-line-bytes'],
-        onProgress: bar
-          ? (p) => bar.update(p.bytesRead, p.bytesTotal, `${p.lines.toLocaleString()} lines`)
-          : undefined,
-      }),
+    const result = await this.withStore(
+      flags,
+      false,
+      (store) =>
+        ingestPaths(store, paths, {
+          strict: flags.strict,
+          batchSize: flags['batch-size'],
+          maxLineBytes: flags['max-line-bytes'],
+          onProgress: bar
+            ? (p) => bar.update(p.bytesRead, p.bytesTotal, `${p.lines.toLocaleString()} lines`)
+            : undefined,
+        }),
+      { memory_limit: flags['memory-limit'] },
     );
     bar?.done();
     for (const e of result.errors) this.warn(`${e.path}: ${e.reason}`);
@@ -106,7 +115,10 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     let lastLine = 0;
     const result = await follow(paths, {
       dbPath: resolveDbPath(flags.db as string | undefined),
-      open: { lockTimeoutMs: (flags['lock-timeout'] as number) * 1000 },
+      open: {
+        lockTimeoutMs: (flags['lock-timeout'] as number) * 1000,
+        config: { memory_limit: flags['memory-limit'] as string },
+      },
       strict: flags.strict as boolean,
       batchSize: flags['batch-size'] as number,
       maxLineBytes: flags['max-line-bytes'] as number,

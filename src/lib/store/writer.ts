@@ -66,15 +66,15 @@ export async function readHead(store: Store): Promise<{ seq: number; chain: stri
 export class BatchWriter {
   constructor(private readonly store: Store) {}
 
-  private staged = false;
-
-  /** The staging table the appender fills; typed columns are derived from it in SQL. */
+  /**
+   * The staging table the appender fills; typed columns are derived from it
+   * in SQL. It lives for one batch: dropping it frees its memory (deleted
+   * rows of a temp table would stay in memory until the process ends).
+   */
   private async stage(): Promise<void> {
-    if (this.staged) return;
     await this.store.conn.run(
-      `CREATE TEMP TABLE IF NOT EXISTS stage (${BASE_COLUMNS.map(([n, t]) => `${n} ${t.replace(' NOT NULL', '')}`).join(', ')})`,
+      `CREATE OR REPLACE TEMP TABLE stage (${BASE_COLUMNS.map(([n, t]) => `${n} ${t.replace(' NOT NULL', '')}`).join(', ')})`,
     );
-    this.staged = true;
   }
 
   private readonly insertSql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
@@ -119,12 +119,12 @@ ${deriveSelect(
     }
 
     // 2. one transaction: rows (with sequence numbers and the chain, in input order), rejects, offsets
-    await this.stage();
     await conn.run('BEGIN TRANSACTION');
     // The head is read inside the transaction: another writer may have committed since our last batch.
     let { seq, chain } = await readHead(this.store);
     try {
       if (unique.length) {
+        await this.stage();
         const app = await conn.createAppender('stage', 'main', 'temp');
         for (const e of unique) {
           seq++;
@@ -145,7 +145,7 @@ ${deriveSelect(
         app.flushSync();
         app.closeSync();
         await conn.run(this.insertSql);
-        await conn.run('DELETE FROM temp.stage');
+        await conn.run('DROP TABLE temp.stage');
       }
       if (rejects.length) {
         const app = await conn.createAppender('rejects');

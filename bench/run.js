@@ -1,0 +1,1247 @@
+#!/usr/bin/env node
+/**
+ * kcloud-log benchmark harness (issue 6). Plain Node ESM, no build step.
+ *
+ *   npm run bench                                   # defaults: 1M events, 10M-event query store
+ *   npm run bench -- --events 50000 --large 200000 --follow-seconds 5 --runs 3
+ *   npm run bench -- --only queries,startup --large 0
+ *   node bench/run.js --help
+ *
+ * See bench/README.md for what each figure measures and how.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { installExitHandlers, isInterrupted, onCleanup, run, start, stop } from './lib/proc.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const GENERATOR = path.join(ROOT, 'examples', 'generate.mjs');
+const RSS_HOOK = path.join(HERE, 'lib', 'rss-hook.mjs');
+const SECTIONS = ['ingest', 'follow', 'queries', 'startup'];
+
+const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [options])
+
+  --events N            events of the batch-ingest file (default 1000000)
+  --large N             events of the query store (default 10000000; 0 = reuse the --events store)
+  --runs K              runs per figure; medians are reported (default 5)
+  --seed S              generator seed (default 1)
+  --out DIR             output and cache directory (default bench/out)
+  --only LIST           sections: ${SECTIONS.join(',')} (default: all)
+  --cli PATH            the CLI entry point (default ./bin/run.js)
+  --rss-gb G            also measure ingest peak RSS on a file of about G GB (default off)
+  --follow-seconds S    duration of the follow-mode writer (default 30)
+  --follow-rate R       lines per second appended in follow mode (default 10000)
+  --flush-interval D    ingest --follow --flush-interval (default 1s)
+  --poll-ms MS          follow-mode poller interval (default 100)
+  --cli-poll-s S        follow mode: also run \`kcloud-log sql\` every S seconds (default 2; 0 = off)
+  --rebuild-store       rebuild the cached query store even if it looks valid
+  --reuse-store         reuse a cached store built by a different build of the CLI (default: rebuild)
+  --fail-on-target      exit 1 when a figure misses its target (default: exit 0 unless the harness fails)
+  --help`;
+
+// ---------------------------------------------------------------------------
+// Options
+
+const { values: argv } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    large: { type: 'string', default: '10000000' },
+    runs: { type: 'string', default: '5' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string', default: path.join('bench', 'out') },
+    only: { type: 'string' },
+    cli: { type: 'string', default: path.join('.', 'bin', 'run.js') },
+    'rss-gb': { type: 'string' },
+    'follow-seconds': { type: 'string', default: '30' },
+    'follow-rate': { type: 'string', default: '10000' },
+    'flush-interval': { type: 'string', default: '1s' },
+    'poll-ms': { type: 'string', default: '100' },
+    'cli-poll-s': { type: 'string', default: '2' },
+    'rebuild-store': { type: 'boolean', default: false },
+    'reuse-store': { type: 'boolean', default: false },
+    'fail-on-target': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (argv.help) {
+  process.stdout.write(HELP + '\n');
+  process.exit(0);
+}
+const int = (name, min = 0) => {
+  const v = Number(String(argv[name]).replace(/[_,]/g, ''));
+  if (!Number.isInteger(v) || v < min) {
+    process.stderr.write(`bench: --${name} must be a whole number >= ${min}, got ${argv[name]}\n`);
+    process.exit(2);
+  }
+  return v;
+};
+const opt = {
+  events: int('events', 1),
+  large: int('large', 0),
+  runs: int('runs', 1),
+  seed: int('seed', 0),
+  out: path.resolve(argv.out),
+  only: argv.only ? argv.only.split(',').map((s) => s.trim()) : SECTIONS,
+  cli: path.resolve(argv.cli),
+  rssGb: argv['rss-gb'] === undefined ? 0 : Number(argv['rss-gb']),
+  followSeconds: Number(argv['follow-seconds']),
+  followRate: int('follow-rate', 1),
+  flushInterval: argv['flush-interval'],
+  pollMs: int('poll-ms', 10),
+  cliPollS: Number(argv['cli-poll-s']),
+  rebuildStore: argv['rebuild-store'],
+  reuseStore: argv['reuse-store'],
+};
+for (const s of opt.only) {
+  if (!SECTIONS.includes(s)) {
+    process.stderr.write(`bench: --only: unknown section ${s} (known: ${SECTIONS.join(', ')})\n`);
+    process.exit(2);
+  }
+}
+if (!fs.existsSync(opt.cli)) {
+  process.stderr.write(`bench: --cli ${opt.cli} does not exist\n`);
+  process.exit(2);
+}
+if (!(opt.followSeconds > 0) || !(opt.rssGb >= 0) || !(opt.cliPollS >= 0)) {
+  process.stderr.write('bench: --follow-seconds, --rss-gb and --cli-poll-s must be numbers >= 0\n');
+  process.exit(2);
+}
+
+const DATA = path.join(opt.out, 'data');
+const STORES = path.join(opt.out, 'stores');
+const TMP = path.join(opt.out, 'tmp', `run-${process.pid}`);
+fs.mkdirSync(DATA, { recursive: true });
+fs.mkdirSync(STORES, { recursive: true });
+fs.mkdirSync(TMP, { recursive: true });
+installExitHandlers();
+onCleanup(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+const T0 = Date.now();
+const log = (msg) =>
+  !isInterrupted() &&
+  process.stderr.write(`[${((Date.now() - T0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const quantile = (sorted, q) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : null;
+const round = (v, d = 0) => (v === null || v === undefined ? null : Math.round(v * 10 ** d) / 10 ** d);
+const fmtInt = (v) => (v === null || v === undefined ? '-' : Math.round(v).toLocaleString('en-US'));
+const fmtMs = (v) =>
+  v === null || v === undefined ? '-' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
+const fmtBytes = (b) => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${Math.round(b / 1e6)} MB`);
+const fmtMb = (kb) => (kb ? `${Math.round(kb / 1024)} MB` : '-');
+/** A path for display: relative to the repository when inside it. */
+const rel = (p) => {
+  const r = path.relative(ROOT, p);
+  return r && !r.startsWith('..') ? r : p;
+};
+const rmDb = (db) => {
+  for (const f of [db, `${db}.wal`, `${db}.writer-waiting`, `${db}.tmp`])
+    fs.rmSync(f, { recursive: true, force: true });
+};
+const readJson = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
+/** The last JSON value printed on stdout (oclif --json prints one document). */
+function parseJsonOut(text) {
+  const t = text.trim();
+  try {
+    return JSON.parse(t);
+  } catch {
+    const i = t.lastIndexOf('\n{');
+    if (i >= 0) {
+      try {
+        return JSON.parse(t.slice(i + 1));
+      } catch {
+        /* fall through */
+      }
+    }
+    return undefined;
+  }
+}
+/** The most telling line of an error output: the first that names an error, else the first. */
+const firstLine = (s) => {
+  const lines = String(s ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return (lines.find((l) => /error|not found|failed|refus/i.test(l)) ?? lines[0] ?? '').slice(0, 300);
+};
+const isMissingCommand = (r) => /command .*not found|not a kcloud-log command/i.test(r.stderr + r.stdout);
+
+/** Child environment: no inherited store path or tracing; no colour. */
+const childEnv = (extra = {}) => {
+  const env = { ...process.env, NO_COLOR: '1', ...extra };
+  delete env.KCLOUD_LOG_DB;
+  delete env.KCLOUD_LOG_TRACE;
+  delete env.FORCE_COLOR;
+  return env;
+};
+
+/** Run the CLI under test: `node CLI args...`, whole-process wall time. */
+function cli(args, { timeoutMs = 120_000, rssOut, sampleRss = false, keepOutput = true } = {}) {
+  const nodeArgs = rssOut ? ['--import', RSS_HOOK] : [];
+  return run(process.execPath, [...nodeArgs, opt.cli, ...args], {
+    cwd: TMP,
+    env: childEnv(rssOut ? { BENCH_RSS_OUT: rssOut } : {}),
+    timeoutMs,
+    sampleRss,
+    keepOutput,
+  });
+}
+
+/** Peak RSS (kB) of a finished run: getrusage from the preload hook, else the sampled VmHWM. */
+function peakRss(rssOut, r) {
+  try {
+    const v = readJson(rssOut).maxrss_kb;
+    fs.rmSync(rssOut, { force: true });
+    return { kb: v, how: 'getrusage' };
+  } catch {
+    return { kb: r.peakHwmKb || null, how: 'VmHWM sampled' };
+  }
+}
+
+/** Drop nothing, just read the file once so every measured run finds it in the page cache. */
+async function warmCache(file) {
+  await pipeline(
+    fs.createReadStream(file, { highWaterMark: 4 << 20 }),
+    new Writable({
+      write(_c, _e, cb) {
+        cb();
+      },
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Machine and load
+
+function machine() {
+  const cpus = os.cpus();
+  let osName = `${os.type()} ${os.release()}`;
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(fs.readFileSync('/etc/os-release', 'utf8'));
+    if (m) osName = `${m[1]} (${os.type()} ${os.release()})`;
+  } catch {
+    /* not Linux */
+  }
+  return {
+    hostname: os.hostname(),
+    os: osName,
+    arch: os.arch(),
+    cpus: cpus.length,
+    cpu_model: cpus[0]?.model ?? 'unknown',
+    ram_gb: round(os.totalmem() / 2 ** 30, 1),
+    free_ram_gb_at_start: round(os.freemem() / 2 ** 30, 1),
+    node: process.version,
+    duckdb_node_api: pkgVersion('@duckdb/node-api'),
+    oclif_core: pkgVersion('@oclif/core'),
+  };
+}
+function pkgVersion(name) {
+  try {
+    return readJson(path.join(ROOT, 'node_modules', name, 'package.json')).version;
+  } catch {
+    return null;
+  }
+}
+/** The code measured: the repository's commit and the build of the CLI under test. */
+function codeInfo() {
+  const git = (...a) => {
+    try {
+      return execFileSync('git', a, {
+        cwd: ROOT,
+        timeout: 10_000,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const status = git('status', '--porcelain');
+  return {
+    commit: git('rev-parse', 'HEAD'),
+    uncommitted_changes: status === null ? null : status.split('\n').filter(Boolean).length,
+    cli: opt.cli,
+    cli_build: buildFingerprint(),
+  };
+}
+
+/**
+ * A fingerprint of the CLI build's ingest and store code (dist/lib/{ingest,store,schema}):
+ * a cached query store is rebuilt when it changes, since a store written by other
+ * code may have another layout.
+ */
+function buildFingerprint() {
+  const dist = path.join(path.dirname(opt.cli), '..', 'dist', 'lib');
+  const h = createHash('sha256');
+  let files = 0;
+  for (const d of ['ingest', 'store', 'schema']) {
+    const dir = path.join(dist, d);
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir, { recursive: true }).map(String).sort()) {
+      const full = path.join(dir, f);
+      if (!f.endsWith('.js') || !fs.statSync(full).isFile()) continue;
+      h.update(`${d}/${f}\0`).update(fs.readFileSync(full)).update('\0');
+      files++;
+    }
+  }
+  return files ? h.digest('hex').slice(0, 16) : null;
+}
+
+const loadSamples = [];
+const sampleLoad = () =>
+  loadSamples.push({ t: Math.round((Date.now() - T0) / 1000), load1: os.loadavg()[0] });
+sampleLoad();
+const loadTimer = setInterval(sampleLoad, 5000);
+loadTimer.unref();
+
+// ---------------------------------------------------------------------------
+// Data sets and stores (cached in --out)
+
+/** A generated JSONL file of n events (cached by n and seed). */
+async function ensureData(n) {
+  const base = path.join(DATA, `events-${n}-seed${opt.seed}`);
+  const file = `${base}.jsonl`;
+  const exp = `${base}.expected.json`;
+  if (fs.existsSync(file) && fs.existsSync(exp)) {
+    const expected = readJson(exp);
+    return { file, expected, bytes: fs.statSync(file).size, cached: true };
+  }
+  log(`generating ${fmtInt(n)} events (seed ${opt.seed}) -> ${rel(file)}`);
+  const tmp = `${base}.partial`;
+  const r = await run(
+    process.execPath,
+    [
+      GENERATOR,
+      '--events',
+      String(n),
+      '--seed',
+      String(opt.seed),
+      '--out',
+      tmp,
+      '--expected',
+      `${tmp}.json`,
+      '--quiet',
+    ],
+    { timeoutMs: 120_000 + n * 0.05, env: childEnv() },
+  );
+  if (r.code !== 0) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(
+      `generator failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${firstLine(r.stderr)}`,
+    );
+  }
+  fs.renameSync(`${tmp}.json`, exp);
+  fs.renameSync(tmp, file);
+  log(`generated in ${(r.ms / 1000).toFixed(1)} s (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB)`);
+  return { file, expected: readJson(exp), bytes: fs.statSync(file).size, cached: false };
+}
+
+/** Ingest timeout: generous (5k events/s floor) so a slow run is reported, not hung. */
+const ingestTimeout = (n) => 120_000 + n * 0.2;
+
+/** A store with `data` ingested (cached; rebuilt when the CLI cannot read it or counts differ). */
+async function ensureStore(data, name) {
+  const db = path.join(STORES, `${name}.duckdb`);
+  const meta = `${db}.json`;
+  const fingerprint = buildFingerprint();
+  if (!opt.rebuildStore && fs.existsSync(db) && fs.existsSync(meta)) {
+    const old = readJson(meta);
+    if (!opt.reuseStore && old.cli_build !== fingerprint) {
+      log(
+        `cached store ${rel(db)} was built by another build of the ingest code: rebuilding (--reuse-store keeps it)`,
+      );
+    } else {
+      const r = await cli(['sql', 'SELECT count(*) AS n FROM events', '--db', db, '--json'], {
+        timeoutMs: 120_000,
+      });
+      const j = parseJsonOut(r.stdout);
+      const n = Number(j?.rows?.[0]?.n);
+      if (r.code === 0 && n === data.expected.stored) return { db, build: old, cached: true };
+      log(
+        `cached store ${rel(db)} unusable (${r.code === 0 ? `${n} events` : firstLine(r.stderr)}): rebuilding`,
+      );
+    }
+  }
+  rmDb(db);
+  fs.rmSync(meta, { force: true });
+  log(`building store ${rel(db)} from ${fmtInt(data.expected.records)} events`);
+  const rssOut = path.join(TMP, 'store-rss.json');
+  const r = await cli(['ingest', data.file, '--db', db, '--json'], {
+    timeoutMs: ingestTimeout(data.expected.records),
+    rssOut,
+    sampleRss: true,
+  });
+  const j = parseJsonOut(r.stdout);
+  if (r.code !== 0 || !j) {
+    rmDb(db);
+    throw new Error(
+      `store build failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${firstLine(r.stderr)}`,
+    );
+  }
+  const build = {
+    events: data.expected.records,
+    bytes: data.bytes,
+    stored: j.stored,
+    lines: j.lines,
+    wall_ms: round(r.ms),
+    stored_per_s: round(j.stored / (r.ms / 1000)),
+    lines_per_s: round(j.lines / (r.ms / 1000)),
+    peak_rss_kb: peakRss(rssOut, r).kb,
+    db_bytes: fs.statSync(db).size,
+    built_at: new Date().toISOString(),
+    cli: opt.cli,
+    cli_build: fingerprint,
+  };
+  fs.writeFileSync(meta, JSON.stringify(build, null, 2) + '\n');
+  log(`store built in ${(r.ms / 1000).toFixed(1)} s (${fmtInt(build.stored_per_s)} stored/s)`);
+  return { db, build, cached: false };
+}
+
+// ---------------------------------------------------------------------------
+// Checks (figure vs target)
+
+const checks = [];
+function check(section, name, value, display, target, pass) {
+  checks.push({ section, name, value, display, target, pass: value === null ? null : pass });
+}
+
+// ---------------------------------------------------------------------------
+// 1. Batch ingest vs DuckDB's read_ndjson_objects, and peak RSS
+
+async function kcloudIngestOnce(data, tag) {
+  const db = path.join(TMP, `ingest-${tag}.duckdb`);
+  rmDb(db);
+  const rssOut = path.join(TMP, `rss-${tag}.json`);
+  const r = await cli(['ingest', data.file, '--db', db, '--json'], {
+    timeoutMs: ingestTimeout(data.expected.records),
+    rssOut,
+    sampleRss: true,
+  });
+  const rss = peakRss(rssOut, r);
+  rmDb(db);
+  const j = parseJsonOut(r.stdout);
+  if (r.code !== 0 || !j) {
+    return {
+      ok: false,
+      error: r.timedOut ? 'timed out' : `exit ${r.code}: ${firstLine(r.stderr)}`,
+      wall_ms: r.ms,
+    };
+  }
+  return {
+    ok: true,
+    wall_ms: r.ms,
+    inner_s: j.seconds,
+    stored: j.stored,
+    lines: j.lines,
+    rejected: j.rejected,
+    duplicates: j.duplicates,
+    skipped: j.skipped,
+    peak_rss_kb: rss.kb,
+    rss_how: rss.how,
+  };
+}
+
+async function duckdbLoadOnce(data, tag) {
+  const db = path.join(TMP, `duck-${tag}.duckdb`);
+  rmDb(db);
+  const rssOut = path.join(TMP, `duck-rss-${tag}.json`);
+  const r = await run(
+    process.execPath,
+    ['--import', RSS_HOOK, path.join(HERE, 'lib', 'duckdb-load.js'), data.file, db],
+    {
+      cwd: TMP,
+      env: childEnv({ BENCH_RSS_OUT: rssOut }),
+      timeoutMs: ingestTimeout(data.expected.records),
+      sampleRss: true,
+    },
+  );
+  const rss = peakRss(rssOut, r);
+  rmDb(db);
+  const j = parseJsonOut(r.stdout);
+  if (r.code !== 0 || !j) {
+    return {
+      ok: false,
+      error: r.timedOut ? 'timed out' : `exit ${r.code}: ${firstLine(r.stderr)}`,
+      wall_ms: r.ms,
+    };
+  }
+  return { ok: true, wall_ms: r.ms, inner_s: j.seconds, rows: j.rows, peak_rss_kb: rss.kb };
+}
+
+async function benchIngest() {
+  const data = await ensureData(opt.events);
+  await warmCache(data.file);
+  const res = {
+    events: opt.events,
+    file: rel(data.file),
+    file_bytes: data.bytes,
+    expected: { lines: data.expected.lines, stored: data.expected.stored },
+    timing: 'whole process wall time, node start-up included, for both kcloud-log and DuckDB',
+    runs: [],
+  };
+  for (let i = 0; i < opt.runs; i++) {
+    const order = i % 2 === 0 ? ['kcloud', 'duckdb'] : ['duckdb', 'kcloud'];
+    const pair = {};
+    for (const who of order) {
+      log(
+        `ingest run ${i + 1}/${opt.runs}: ${who === 'kcloud' ? 'kcloud-log ingest' : 'DuckDB read_ndjson_objects'}`,
+      );
+      pair[who] = who === 'kcloud' ? await kcloudIngestOnce(data, i) : await duckdbLoadOnce(data, i);
+      const p = pair[who];
+      log(
+        p.ok
+          ? `  ${(p.wall_ms / 1000).toFixed(2)} s wall, ${fmtMb(p.peak_rss_kb)} peak RSS`
+          : `  failed: ${p.error}`,
+      );
+    }
+    pair.ratio = pair.kcloud.ok && pair.duckdb.ok ? pair.duckdb.wall_ms / pair.kcloud.wall_ms : null;
+    res.runs.push(pair);
+  }
+  const k = res.runs.map((p) => p.kcloud).filter((p) => p.ok);
+  const d = res.runs.map((p) => p.duckdb).filter((p) => p.ok);
+  const kWall = median(k.map((p) => p.wall_ms));
+  const dWall = median(d.map((p) => p.wall_ms));
+  const stored = k[0]?.stored ?? null;
+  const lines = k[0]?.lines ?? null;
+  res.kcloud = {
+    ok_runs: k.length,
+    failed: res.runs
+      .map((p) => p.kcloud)
+      .filter((p) => !p.ok)
+      .map((p) => p.error),
+    median_wall_ms: round(kWall),
+    median_inner_s: round(median(k.map((p) => p.inner_s)), 2),
+    stored,
+    lines,
+    counts_match_expected: k.every(
+      (p) => p.stored === data.expected.stored && p.lines === data.expected.lines,
+    ),
+    stored_per_s: kWall ? round(stored / (kWall / 1000)) : null,
+    lines_per_s: kWall ? round(lines / (kWall / 1000)) : null,
+    mib_per_s: kWall ? round(data.bytes / 2 ** 20 / (kWall / 1000), 1) : null,
+    median_peak_rss_kb: median(k.map((p) => p.peak_rss_kb)),
+  };
+  res.duckdb = {
+    ok_runs: d.length,
+    failed: res.runs
+      .map((p) => p.duckdb)
+      .filter((p) => !p.ok)
+      .map((p) => p.error),
+    statement: "CREATE TABLE t AS SELECT * FROM read_ndjson_objects('FILE', ignore_errors = true)",
+    note: 'ignore_errors: the file has torn (malformed) lines, which DuckDB otherwise refuses; they load as NULL rows',
+    median_wall_ms: round(dWall),
+    median_inner_s: round(median(d.map((p) => p.inner_s)), 2),
+    rows: d[0]?.rows ?? null,
+    rows_per_s: dWall && d[0] ? round(d[0].rows / (dWall / 1000)) : null,
+    median_peak_rss_kb: median(d.map((p) => p.peak_rss_kb)),
+  };
+  res.ratio = kWall && dWall ? round(dWall / kWall, 2) : null;
+  res.ratio_inner =
+    res.kcloud.median_inner_s && res.duckdb.median_inner_s
+      ? round(res.duckdb.median_inner_s / res.kcloud.median_inner_s, 2)
+      : null;
+  res.ratio_per_run = res.runs.map((p) => round(p.ratio, 2));
+  if (!res.kcloud.counts_match_expected && k.length) {
+    log(
+      `WARNING: ingest counts differ from the generator's expected counts (stored ${stored} vs ${data.expected.stored})`,
+    );
+  }
+  check(
+    'ingest',
+    `batch ingest, ${fmtInt(opt.events)} events (stored/s)`,
+    res.kcloud.stored_per_s,
+    `${fmtInt(res.kcloud.stored_per_s)}/s (${fmtInt(res.kcloud.lines_per_s)} lines/s, ${fmtMs(kWall)})`,
+    '>= 150,000/s',
+    res.kcloud.stored_per_s >= 150_000,
+  );
+  check(
+    'ingest',
+    'DuckDB read_ndjson_objects load, same file',
+    dWall,
+    `${fmtMs(dWall)} (${fmtInt(res.duckdb.rows_per_s)} rows/s)`,
+    'reference',
+    null,
+  );
+  check(
+    'ingest',
+    'ratio DuckDB time / kcloud-log time',
+    res.ratio,
+    `${res.ratio ?? '-'}x`,
+    '>= 1.3x',
+    res.ratio >= 1.3,
+  );
+
+  // Peak RSS: a quarter-size file, the full file (above), optionally a ~G GB file.
+  res.rss = { sizes: [] };
+  const quarter = Math.max(1, Math.round(opt.events / 4));
+  const qData = await ensureData(quarter);
+  await warmCache(qData.file);
+  log(`ingest peak RSS: ${fmtInt(quarter)} events`);
+  const q = await kcloudIngestOnce(qData, 'quarter');
+  res.rss.sizes.push({
+    events: quarter,
+    file_bytes: qData.bytes,
+    ok: q.ok,
+    peak_rss_kb: q.peak_rss_kb ?? null,
+    wall_ms: round(q.wall_ms),
+    error: q.error,
+  });
+  res.rss.sizes.push({
+    events: opt.events,
+    file_bytes: data.bytes,
+    ok: k.length > 0,
+    peak_rss_kb: res.kcloud.median_peak_rss_kb,
+    wall_ms: round(kWall),
+    note: `median of ${k.length} runs`,
+  });
+  if (opt.rssGb > 0) {
+    const perEvent = data.bytes / opt.events;
+    const n = Math.round((opt.rssGb * 1e9) / perEvent);
+    const big = await ensureData(n);
+    log(`ingest peak RSS: ${fmtInt(n)} events (${(big.bytes / 1e9).toFixed(1)} GB)`);
+    const b = await kcloudIngestOnce(big, 'big');
+    res.rss.sizes.push({
+      events: n,
+      file_bytes: big.bytes,
+      ok: b.ok,
+      peak_rss_kb: b.peak_rss_kb ?? null,
+      wall_ms: round(b.wall_ms),
+      stored_per_s: b.ok ? round(b.stored / (b.wall_ms / 1000)) : null,
+      error: b.error,
+    });
+  }
+  for (const s of res.rss.sizes) {
+    check(
+      'ingest',
+      `ingest peak RSS, ${fmtInt(s.events)} events (${fmtBytes(s.file_bytes)} file)`,
+      s.peak_rss_kb,
+      fmtMb(s.peak_rss_kb),
+      '< 400 MB',
+      s.peak_rss_kb !== null && s.peak_rss_kb < 400 * 1024,
+    );
+  }
+  const a = res.rss.sizes[0].peak_rss_kb;
+  const b = res.rss.sizes[res.rss.sizes.length - 1].peak_rss_kb;
+  res.rss.growth = a && b ? round(b / a, 2) : null;
+  check(
+    'ingest',
+    'peak RSS growth, largest file / quarter file',
+    res.rss.growth,
+    `${res.rss.growth ?? '-'}x`,
+    'flat (< 1.5x)',
+    res.rss.growth !== null && res.rss.growth < 1.5,
+  );
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// 2. Follow mode: write -> visible latency at a sustained rate
+
+async function benchFollow() {
+  const dir = path.join(TMP, 'follow');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const db = path.join(dir, 'follow.duckdb');
+  const file = path.join(logs, 'bench.jsonl');
+  const ticksFile = path.join(dir, 'ticks.json');
+  const res = {
+    rate: opt.followRate,
+    seconds: opt.followSeconds,
+    flush_interval: opt.flushInterval,
+    poll_ms: opt.pollMs,
+    method:
+      'writer appends lines stamped with bench_seq/bench_written_at; a separate poller process opens the store read-only every poll_ms, reads max(seq) and closes it; a line is visible at the completion of the first poll with max(seq) >= its seq',
+  };
+
+  // A warm-up line (bench_seq 0, seq 1) so the follower is up before the clock starts.
+  const { createGenerator } = await import(pathToFileURL(GENERATOR).href);
+  const warm = createGenerator({ events: 1, seed: 99, bad: 0, dup: 0, skip: 0, unknown: 0 }).lines.next()
+    .value;
+  fs.writeFileSync(file, `{"bench_seq":0,"bench_written_at":${Date.now()},` + warm.slice(1) + '\n');
+
+  const budget = (opt.followSeconds + 180) * 1000;
+  log(`follow: starting ingest --follow (flush ${opt.flushInterval}), poller every ${opt.pollMs} ms`);
+  const follower = start(
+    process.execPath,
+    [opt.cli, 'ingest', '--follow', logs, '--db', db, '--json', '--flush-interval', opt.flushInterval],
+    { cwd: TMP, env: childEnv(), timeoutMs: budget, sampleRss: true },
+  );
+  const polls = [];
+  let pollerSummary;
+  let buf = '';
+  const poller = start(
+    process.execPath,
+    [path.join(HERE, 'lib', 'follow-poller.js'), '--db', db, '--interval', String(opt.pollMs)],
+    {
+      cwd: TMP,
+      env: childEnv(),
+      timeoutMs: budget,
+      keepOutput: false,
+      onStdout: (c) => {
+        buf += c;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const l = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          try {
+            const v = JSON.parse(l);
+            if (Array.isArray(v)) polls.push(v);
+            else pollerSummary = v;
+          } catch {
+            /* ignore */
+          }
+        }
+      },
+    },
+  );
+  const maxSeq = () => (polls.length ? polls[polls.length - 1][1] : 0);
+  const alive = (h) => h.child.exitCode === null && h.child.signalCode === null;
+  const waitFor = async (cond, ms) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !cond() && alive(follower) && alive(poller)) await sleep(50);
+    return cond();
+  };
+  const cliChecks = { runs: 0, failed: 0, errors: [], wall_ms: [] };
+  let writer;
+  let stopAt;
+  try {
+    if (!(await waitFor(() => maxSeq() >= 1, 60_000))) {
+      throw new Error(
+        `follower did not store the warm-up line within 60 s${alive(follower) ? '' : ' (it exited)'}`,
+      );
+    }
+    log(`follow: follower is up; writing ${fmtInt(opt.followRate)} lines/s for ${opt.followSeconds} s`);
+    writer = start(
+      process.execPath,
+      [
+        path.join(HERE, 'lib', 'follow-writer.js'),
+        '--file',
+        file,
+        '--rate',
+        String(opt.followRate),
+        '--seconds',
+        String(opt.followSeconds),
+        '--first',
+        '1',
+        '--seed',
+        String(opt.seed + 1000),
+        '--ticks',
+        ticksFile,
+      ],
+      { cwd: TMP, env: childEnv(), timeoutMs: budget },
+    );
+    // A user's query now and then, through the CLI: must never fail.
+    let writing = true;
+    const cliLoop = (async () => {
+      if (!(opt.cliPollS > 0)) return;
+      while (writing) {
+        const t = Date.now();
+        const r = await cli(['sql', 'SELECT max(seq) AS m FROM events', '--db', db, '--json'], {
+          timeoutMs: 60_000,
+        });
+        cliChecks.runs++;
+        cliChecks.wall_ms.push(round(r.ms));
+        if (r.code !== 0) {
+          cliChecks.failed++;
+          if (cliChecks.errors.length < 5)
+            cliChecks.errors.push(r.timedOut ? 'timed out' : firstLine(r.stderr));
+        }
+        const wait = opt.cliPollS * 1000 - (Date.now() - t);
+        if (wait > 0 && writing) await sleep(wait);
+      }
+    })();
+    const w = await writer.done;
+    const ws = parseJsonOut(w.stdout);
+    if (w.code !== 0 || !ws) throw new Error(`writer failed: ${firstLine(w.stderr)}`);
+    res.writer = ws;
+    log(
+      `follow: wrote ${fmtInt(ws.written)} lines in ${ws.seconds.toFixed(1)} s (${fmtInt(ws.rate)}/s); waiting for the rest`,
+    );
+    const target = ws.last + 1;
+    const caught = await waitFor(() => maxSeq() >= target, 60_000);
+    writing = false;
+    await cliLoop;
+    if (!caught)
+      log(`follow: WARNING: only seq ${maxSeq()} of ${target} visible 60 s after the writer stopped`);
+    await sleep(opt.pollMs * 2);
+  } finally {
+    stopAt = Date.now();
+    await stop(poller, 'SIGTERM', 15_000);
+    const f = await stop(follower, 'SIGINT', 60_000);
+    res.follower = {
+      exit: f.code,
+      signal: f.signal,
+      peak_rss_kb: f.peakHwmKb || null,
+      result: (() => {
+        const j = parseJsonOut(f.stdout);
+        return j
+          ? { lines: j.lines, stored: j.stored, rejected: j.rejected, commits: j.commits, cycles: j.cycles }
+          : null;
+      })(),
+      stderr: f.code === 0 ? undefined : firstLine(f.stderr),
+    };
+    if (writer) await stop(writer, 'SIGTERM', 5000);
+  }
+  res.poller = pollerSummary ?? null;
+  res.cli_queries = {
+    runs: cliChecks.runs,
+    failed: cliChecks.failed,
+    errors: cliChecks.errors,
+    median_wall_ms: round(median(cliChecks.wall_ms)),
+    max_wall_ms: cliChecks.wall_ms.length ? Math.max(...cliChecks.wall_ms) : null,
+  };
+
+  // What reached the store: every bench_seq exactly once, in order.
+  const v = await verifyFollowStore(db);
+  res.store = v;
+  const written = res.writer.written;
+  const lost = v ? written - v.distinct_in_range : null;
+
+  // Latency per line: visible time (poll completion) - write time.
+  const ticks = readJson(ticksFile);
+  const lat = [];
+  let unseen = 0;
+  let p = 0;
+  for (const [first, count, at] of ticks) {
+    for (let k = first; k < first + count; k++) {
+      while (p < polls.length && polls[p][1] < k + 1) p++;
+      if (p < polls.length) lat.push(polls[p][0] - at);
+      else {
+        // Never seen while polling: count it at the stop time (a lower bound).
+        unseen++;
+        lat.push(stopAt - at);
+      }
+    }
+  }
+  lat.sort((a, b) => a - b);
+  res.latency_ms = {
+    lines: lat.length,
+    unseen_by_poller: unseen,
+    unseen_note: unseen
+      ? 'lines not visible when polling stopped count with latency = stop time - write time'
+      : undefined,
+    p50: quantile(lat, 0.5),
+    p95: quantile(lat, 0.95),
+    p99: quantile(lat, 0.99),
+    max: lat.length ? lat[lat.length - 1] : null,
+    min: lat.length ? lat[0] : null,
+  };
+  res.lost = lost;
+  const failedQueries = (res.poller?.failed ?? 0) + res.cli_queries.failed;
+  res.failed_queries = failedQueries;
+  check(
+    'follow',
+    `follow: write->visible p50 (${fmtInt(opt.followRate)} lines/s)`,
+    res.latency_ms.p50,
+    fmtMs(res.latency_ms.p50),
+    'reference',
+    null,
+  );
+  check(
+    'follow',
+    `follow: write->visible p95 (${fmtInt(res.writer.rate)} lines/s sustained)`,
+    res.latency_ms.p95,
+    fmtMs(res.latency_ms.p95),
+    '< 2 s',
+    res.latency_ms.p95 !== null && res.latency_ms.p95 < 2000,
+  );
+  check(
+    'follow',
+    'follow: write->visible max',
+    res.latency_ms.max,
+    fmtMs(res.latency_ms.max),
+    'reference',
+    null,
+  );
+  check(
+    'follow',
+    `follow: lines lost (of ${fmtInt(written)})`,
+    lost,
+    String(lost ?? '-'),
+    '0',
+    lost === 0 && v?.duplicates === 0 && v?.out_of_order === 0,
+  );
+  check(
+    'follow',
+    `follow: failed queries (${res.poller?.polls ?? 0} polls + ${res.cli_queries.runs} CLI)`,
+    failedQueries,
+    String(failedQueries),
+    '0',
+    failedQueries === 0,
+  );
+  return res;
+}
+
+/** Read the follow store directly (read-only): counts per bench_seq. */
+async function verifyFollowStore(db) {
+  if (!fs.existsSync(db)) return null;
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  for (let i = 0; i < 100; i++) {
+    try {
+      const inst = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+      const conn = await inst.connect();
+      try {
+        const r = await conn.runAndReadAll(`
+          WITH b AS (SELECT seq, TRY_CAST(json_extract_string(raw, '$.bench_seq') AS BIGINT) AS k FROM events)
+          SELECT count(*) AS rows, count(DISTINCT k) AS distinct_k,
+                 count(DISTINCT k) FILTER (WHERE k >= 1) AS distinct_in_range,
+                 count(*) FILTER (WHERE k IS NULL) AS without_seq,
+                 count(*) FILTER (WHERE seq <> k + 1) AS out_of_order,
+                 max(k) AS max_k
+          FROM b`);
+        const [row] = r.getRowObjectsJson();
+        const n = (x) => (x === null ? null : Number(x));
+        return {
+          rows: n(row.rows),
+          distinct_in_range: n(row.distinct_in_range),
+          duplicates: n(row.rows) - n(row.distinct_k) - n(row.without_seq),
+          without_bench_seq: n(row.without_seq),
+          out_of_order: n(row.out_of_order),
+          max_bench_seq: n(row.max_k),
+        };
+      } finally {
+        conn.closeSync();
+        inst.closeSync();
+      }
+    } catch (e) {
+      if (!/lock/i.test(String(e?.message))) throw e;
+      await sleep(100);
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// 3. Query latency on the large store
+
+async function pickIds(db) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+  const conn = await inst.connect();
+  try {
+    // A workload of typical size: the median by number of events among workloads with decisions.
+    const w = await conn.runAndReadAll(`
+      WITH c AS (SELECT workload_id, count(*) AS n FROM events
+                 WHERE workload_id IS NOT NULL GROUP BY 1
+                 HAVING count(*) FILTER (WHERE event_type = 'scheduling_decision') > 0),
+           r AS (SELECT *, row_number() OVER (ORDER BY n, workload_id) AS i, count(*) OVER () AS total FROM c)
+      SELECT workload_id, n, total, (SELECT max(n) FROM c) AS max_n FROM r WHERE i = (total + 1) // 2`);
+    const [wr] = w.getRowObjectsJson();
+    const t = await conn.runAndReadAll(
+      `SELECT strftime(max(ts) - INTERVAL 1 DAY, '%Y-%m-%dT%H:%M:%SZ') AS since FROM events`,
+    );
+    const [tr] = t.getRowObjectsJson();
+    return {
+      workload: wr?.workload_id ?? null,
+      workload_events: Number(wr?.n ?? 0),
+      workloads: Number(wr?.total ?? 0),
+      max_workload_events: Number(wr?.max_n ?? 0),
+      since: tr?.since ?? null,
+    };
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
+}
+
+async function benchQueries() {
+  let n = opt.large;
+  if (n === 0) n = opt.events;
+  const data = await ensureData(n);
+  const store = await ensureStore(data, `kcloud-${n}-seed${opt.seed}`);
+  const ids = await pickIds(store.db);
+  log(
+    `queries on ${fmtInt(n)} events: workload ${ids.workload} (${ids.workload_events} events), since ${ids.since}`,
+  );
+  const reportOut = path.join(TMP, 'audit.json');
+  const qs = [
+    {
+      name: 'events --workload W --type scheduling_decision --limit 50',
+      args: ['events', '--workload', ids.workload, '--type', 'scheduling_decision', '--limit', '50'],
+      target: 300,
+    },
+    {
+      name: 'events --since <last day> --type workload_relocation --limit 50',
+      args: ['events', '--since', ids.since, '--type', 'workload_relocation', '--limit', '50'],
+      target: 300,
+    },
+    { name: 'trace W', args: ['trace', ids.workload], target: 300 },
+    { name: 'analyze scheduling', args: ['analyze', 'scheduling'], target: 1000 },
+    { name: 'analyze cost', args: ['analyze', 'cost'], target: 1000 },
+    { name: 'analyze sla', args: ['analyze', 'sla'], target: 1000 },
+    {
+      name: 'report audit --format json --out FILE',
+      args: ['report', 'audit', '--format', 'json', '--out', reportOut],
+      target: 1000,
+    },
+  ];
+  for (const q of qs) Object.assign(q, { walls: [], failures: [], missing: false, out_bytes: 0 });
+  // Round-robin over the queries, so a burst of load on the shared machine hits all alike.
+  for (let i = 0; i < opt.runs; i++) {
+    log(`queries run ${i + 1}/${opt.runs}`);
+    for (const q of qs) {
+      if (q.missing || q.failures.length > 1) continue;
+      const r = await cli([...q.args, '--db', store.db], { timeoutMs: 120_000, keepOutput: false });
+      if (r.code === 0) {
+        q.walls.push(r.ms);
+        q.out_bytes = r.outBytes;
+      } else if (isMissingCommand(r)) q.missing = true;
+      else q.failures.push(r.timedOut ? 'timed out after 120 s' : `exit ${r.code}: ${firstLine(r.stderr)}`);
+      fs.rmSync(reportOut, { force: true });
+    }
+  }
+  const res = {
+    events: n,
+    store: rel(store.db),
+    store_bytes: fs.statSync(store.db).size,
+    store_cached: store.cached,
+    store_build: store.build,
+    ids,
+    timing:
+      'whole process wall time (node + oclif start-up, open, query, render, exit), output piped and discarded',
+    queries: qs.map((q) => ({
+      name: q.name,
+      argv: ['kcloud-log', ...q.args.map((a) => (a === reportOut ? '/tmp/x.json' : a)), '--db', 'STORE'],
+      status: q.missing
+        ? 'missing'
+        : q.walls.length
+          ? q.failures.length
+            ? 'partly failed'
+            : 'ok'
+          : 'failed',
+      runs: q.walls.length,
+      median_ms: round(median(q.walls)),
+      min_ms: q.walls.length ? round(Math.min(...q.walls)) : null,
+      max_ms: q.walls.length ? round(Math.max(...q.walls)) : null,
+      output_bytes: q.out_bytes,
+      target_ms: q.target,
+      failures: q.failures,
+    })),
+  };
+  if (!store.cached) {
+    const b = store.build;
+    check(
+      'queries',
+      `store build: ingest ${fmtInt(n)} events (stored/s)`,
+      b.stored_per_s,
+      `${fmtInt(b.stored_per_s)}/s (${fmtMs(b.wall_ms)}, ${fmtMb(b.peak_rss_kb)} peak RSS)`,
+      '>= 150,000/s',
+      b.stored_per_s >= 150_000,
+    );
+  }
+  for (const q of res.queries) {
+    const display =
+      q.status === 'missing'
+        ? 'command not found (missing)'
+        : q.status === 'failed'
+          ? `failed: ${q.failures[0]}`
+          : `${fmtMs(q.median_ms)} (${fmtMs(q.min_ms)}-${fmtMs(q.max_ms)})`;
+    check(
+      'queries',
+      `${fmtInt(n)} ev: ${q.name}`,
+      q.median_ms,
+      display,
+      `< ${fmtMs(q.target_ms)}`,
+      q.median_ms !== null && q.median_ms < q.target_ms && q.status === 'ok',
+    );
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// 4. Start-up
+
+async function benchStartup() {
+  const small = await ensureData(1000);
+  const store = await ensureStore(small, `small-1000-seed${opt.seed}`);
+  const items = [
+    { name: 'kcloud-log --help', args: ['--help'], target: 250 },
+    {
+      name: 'kcloud-log sources --json (1,000-event store)',
+      args: ['sources', '--json', '--db', store.db],
+      target: null,
+    },
+  ];
+  for (const it of items) {
+    it.walls = [];
+    it.failures = [];
+    // One unmeasured run first, so the file cache is warm as for a user's second command.
+    await cli(it.args, { timeoutMs: 60_000 });
+    for (let i = 0; i < opt.runs; i++) {
+      const r = await cli(it.args, { timeoutMs: 60_000 });
+      if (r.code === 0) it.walls.push(r.ms);
+      else it.failures.push(r.timedOut ? 'timed out' : `exit ${r.code}: ${firstLine(r.stderr)}`);
+    }
+  }
+  const nodeOnly = [];
+  for (let i = 0; i < opt.runs; i++) {
+    const r = await run(process.execPath, ['-e', '0'], { timeoutMs: 30_000, env: childEnv() });
+    nodeOnly.push(r.ms);
+  }
+  const res = {
+    timing: 'whole process wall time; one unmeasured warm-up run first',
+    node_bare_ms: round(median(nodeOnly)),
+    items: items.map((it) => ({
+      name: it.name,
+      runs: it.walls.length,
+      median_ms: round(median(it.walls)),
+      min_ms: it.walls.length ? round(Math.min(...it.walls)) : null,
+      max_ms: it.walls.length ? round(Math.max(...it.walls)) : null,
+      target_ms: it.target,
+      failures: it.failures,
+    })),
+  };
+  for (const it of res.items) {
+    check(
+      'startup',
+      it.name,
+      it.median_ms,
+      it.failures.length && !it.runs ? `failed: ${it.failures[0]}` : fmtMs(it.median_ms),
+      it.target_ms ? `< ${fmtMs(it.target_ms)}` : 'reference',
+      it.target_ms ? it.median_ms !== null && it.median_ms < it.target_ms : null,
+    );
+  }
+  check(
+    'startup',
+    'node -e 0 (bare Node start, for reference)',
+    res.node_bare_ms,
+    fmtMs(res.node_bare_ms),
+    'reference',
+    null,
+  );
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// Main
+
+function printTable(results) {
+  const m = results.machine;
+  const rows = checks.map((c) => [
+    c.name,
+    c.display,
+    c.target,
+    c.pass === null ? (c.target === 'reference' ? '' : 'n/a') : c.pass ? 'PASS' : 'FAIL',
+  ]);
+  const head = ['figure', 'measured', 'target', ''];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) =>
+    r
+      .map((c, i) => String(c).padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
+  const out = [
+    '',
+    `kcloud-log benchmark  ${results.started_at}`,
+    `machine: ${m.cpus} x ${m.cpu_model}, ${m.ram_gb} GB RAM, ${m.os}, Node ${m.node}, @duckdb/node-api ${m.duckdb_node_api}`,
+    `load average (1 min): ${results.load.start.map((x) => x.toFixed(2)).join(' ')} at start, ${results.load.end.map((x) => x.toFixed(2)).join(' ')} at end; during the run mean ${results.load.during.mean}, max ${results.load.during.max}`,
+    `options: --events ${opt.events} --large ${opt.large} --runs ${opt.runs} --seed ${opt.seed} --only ${opt.only.join(',')} --cli ${rel(opt.cli)}`,
+    'times are whole-process wall times, median of --runs, Node start-up included',
+    '',
+    line(head),
+    line(w.map((n) => '-'.repeat(n))),
+  ];
+  let section;
+  for (let i = 0; i < rows.length; i++) {
+    if (section && checks[i].section !== section) out.push('');
+    section = checks[i].section;
+    out.push(line(rows[i]));
+  }
+  const failed = checks.filter((c) => c.pass === false).length;
+  const passed = checks.filter((c) => c.pass === true).length;
+  out.push('', `${passed} passed, ${failed} failed; results: ${rel(results.file)}`, '');
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+/** The figures as a Markdown table (bench/out/results.md), for bench/README.md. */
+function markdown(results) {
+  const m = results.machine;
+  const l = results.load;
+  const esc = (v) => String(v).replaceAll('|', '\\|');
+  const out = [
+    `Run ${results.started_at} (${results.seconds} s): \`node bench/run.js ${process.argv.slice(2).join(' ')}\``,
+    '',
+    `Machine: ${m.cpus} x ${m.cpu_model}, ${m.ram_gb} GB RAM, ${m.os}, Node ${m.node}, @duckdb/node-api ${m.duckdb_node_api}.`,
+    `Load average (1 min): ${l.start[0]} at start, ${l.end[0]} at end, mean ${l.during.mean} and max ${l.during.max} during the run.`,
+    `Code: commit ${results.code.commit?.slice(0, 12) ?? '?'}${results.code.uncommitted_changes ? ` + ${results.code.uncommitted_changes} uncommitted changes` : ''}, CLI ${rel(opt.cli)}.`,
+    '',
+    '| figure | measured | target | |',
+    '|---|---|---|---|',
+    ...checks.map(
+      (c) =>
+        `| ${esc(c.name)} | ${esc(c.display)} | ${esc(c.target)} | ${c.pass === null ? '' : c.pass ? 'pass' : '**fail**'} |`,
+    ),
+  ];
+  return out.join('\n') + '\n';
+}
+
+async function main() {
+  const startedAt = new Date().toISOString();
+  const results = {
+    started_at: startedAt,
+    machine: machine(),
+    options: { ...opt, cli: rel(opt.cli), out: rel(opt.out) },
+    code: codeInfo(),
+    load: { start: os.loadavg().map((x) => round(x, 2)) },
+  };
+  log(`kcloud-log bench: ${opt.only.join(', ')}; load average ${results.load.start.join(' ')}`);
+  const sections = { ingest: benchIngest, follow: benchFollow, queries: benchQueries, startup: benchStartup };
+  for (const s of SECTIONS) {
+    if (!opt.only.includes(s)) continue;
+    const t = Date.now();
+    try {
+      results[s] = await sections[s]();
+    } catch (e) {
+      log(`${s}: FAILED: ${e?.stack ?? e}`);
+      results[s] = { error: String(e?.message ?? e) };
+      check(s, `${s} section`, null, `error: ${String(e?.message ?? e).split('\n')[0]}`, 'runs', false);
+      checks[checks.length - 1].pass = false;
+    }
+    results[s] ??= {};
+    results[s].section_seconds = round((Date.now() - t) / 1000, 1);
+  }
+  sampleLoad();
+  clearInterval(loadTimer);
+  const l1 = loadSamples.map((s) => s.load1);
+  results.load.end = os.loadavg().map((x) => round(x, 2));
+  results.load.during = {
+    mean: round(l1.reduce((a, b) => a + b, 0) / l1.length, 2),
+    max: round(Math.max(...l1), 2),
+    samples_every_5s: loadSamples.map((s) => [s.t, round(s.load1, 2)]),
+  };
+  results.finished_at = new Date().toISOString();
+  results.seconds = round((Date.now() - T0) / 1000, 1);
+  results.checks = checks;
+  results.file = path.join(opt.out, 'results.json');
+  fs.writeFileSync(results.file, JSON.stringify(results, null, 2) + '\n');
+  fs.copyFileSync(results.file, path.join(opt.out, `results-${startedAt.replace(/[:.]/g, '-')}.json`));
+  fs.writeFileSync(path.join(opt.out, 'results.md'), markdown(results));
+  printTable(results);
+  return argv['fail-on-target'] && checks.some((c) => c.pass === false) ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`bench: ${e?.stack ?? e}\n`);
+    process.exitCode = 2;
+  },
+);
