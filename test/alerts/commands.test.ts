@@ -10,7 +10,7 @@ import RulesAdd from '../../src/commands/alerts/rules/add.js';
 import RulesList from '../../src/commands/alerts/rules/list.js';
 import RulesRemove from '../../src/commands/alerts/rules/remove.js';
 import { buildDb, HOUR, scenario, tmpDir, type Ev, type Inefficiency } from '../sla/events.js';
-import { runCmd } from '../sla/run.js';
+import { runCmd } from '../run-command.js';
 
 let dir: string;
 let db: string;

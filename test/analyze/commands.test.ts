@@ -4,15 +4,13 @@
  * The command classes run directly (no built dist/ needed).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import AnalyzeScheduling from '../../src/commands/analyze/scheduling.js';
 import AnalyzeCost from '../../src/commands/analyze/cost.js';
 import Trace from '../../src/commands/trace.js';
+import { runCmd } from '../run-command.js';
 import { buildStore, generate, refScheduling, tmpDir, T0_US, type GenDecision } from './gen.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HOUR = 3600e6;
 const MID = T0_US + 24 * HOUR;
 let dir: string;
@@ -37,45 +35,8 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-/**
- * Run a command class with --json and capture what it prints. oclif writes
- * through console.log/console.error (which vitest intercepts), so those are
- * captured here, together with process.stderr.write.
- */
-async function run(cmd: { run(argv: string[], opts: string): Promise<unknown> }, argv: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...a: unknown[]) => void stdout.push(a.map(String).join(' ')));
-  const err = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void stderr.push(a.map(String).join(' ')));
-  const write = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: unknown) => (stderr.push(String(chunk)), true));
-  process.exitCode = undefined;
-  let error: (Error & { oclif?: { exit?: number }; exitCode?: number }) | undefined;
-  try {
-    await cmd.run([...argv, '--db', db, '--json'], root);
-  } catch (e) {
-    error = e as typeof error;
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-    write.mockRestore();
-  }
-  const exit = process.exitCode;
-  process.exitCode = undefined;
-  const text = stdout.join('\n').trim();
-  return {
-    error,
-    exit,
-    stdout: text,
-    stderr: stderr.join(''),
-    json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
-  };
-}
+/** Run a command class with --json on the test store (see test/run-command.ts). */
+const run = (cmd: Parameters<typeof runCmd>[0], argv: string[]) => runCmd(cmd, [...argv, '--db', db]);
 
 const iso = (us: number) => new Date(us / 1000).toISOString();
 
@@ -83,7 +44,7 @@ describe('analyze scheduling --json', () => {
   it('prints the documented keys', async () => {
     const r = await run(AnalyzeScheduling, ['--by', 'scheduler', '--interval', '1h']);
     expect(r.error).toBeUndefined();
-    expect(r.exit ?? 0).toBe(0);
+    expect(r.code ?? 0).toBe(0);
     for (const k of [
       'decisions',
       'throughput_per_min',
@@ -107,12 +68,12 @@ describe('analyze scheduling --json', () => {
     const ok = await run(AnalyzeScheduling, [...base, '--fail-under-reduction', '30']);
     const change = (ok.json!.change as { avg_pct: number }).avg_pct;
     expect(change).toBeLessThan(-30);
-    expect(ok.exit ?? 0).toBe(0);
+    expect(ok.code ?? 0).toBe(0);
     expect(ok.json!.verdict).toBe('pass');
     expect(ok.json!.baseline).toHaveProperty('latency_ms');
 
     const bad = await run(AnalyzeScheduling, [...base, '--fail-under-reduction', String(-change + 1)]);
-    expect(bad.exit).toBe(3);
+    expect(bad.code).toBe(3);
     expect(bad.json!.verdict).toBe('fail');
     expect(bad.stderr).toContain('--fail-under-reduction');
   });
@@ -120,16 +81,16 @@ describe('analyze scheduling --json', () => {
   it('exits 3 exactly when p95 is over the threshold', async () => {
     const p95 = refScheduling(decisions).p95!;
     const over = await run(AnalyzeScheduling, ['--fail-if-p95-over', String(Math.floor(p95 - 1))]);
-    expect(over.exit).toBe(3);
+    expect(over.code).toBe(3);
     expect((over.json!.latency_ms as { p95: number }).p95).toBeGreaterThan(Math.floor(p95 - 1));
     const under = await run(AnalyzeScheduling, ['--fail-if-p95-over', String(Math.ceil(p95 + 1))]);
-    expect(under.exit ?? 0).toBe(0);
+    expect(under.code ?? 0).toBe(0);
   });
 
   it('refuses a reduction gate without a baseline (exit 2)', async () => {
     // With --json, oclif prints the error as JSON and sets the exit code instead of throwing.
     const r = await run(AnalyzeScheduling, ['--fail-under-reduction', '30']);
-    expect(r.exit).toBe(2);
+    expect(r.code).toBe(2);
     expect(JSON.stringify(r.json)).toContain('needs a baseline');
   });
 });
@@ -168,7 +129,7 @@ describe('trace --json', () => {
   });
   it('exits 1 for an unknown id', async () => {
     const r = await run(Trace, ['wl-nope-123']);
-    expect(r.exit).toBe(1);
+    expect(r.code).toBe(1);
     // With --json the error is also a JSON document on stdout.
     expect(JSON.stringify(r.json)).toContain('no events for workload');
   });

@@ -10,7 +10,7 @@ import ReportAudit from '../../src/commands/report/audit.js';
 import ReportKeygen from '../../src/commands/report/keygen.js';
 import Verify from '../../src/commands/verify.js';
 import { buildDb, open, scenario, tmpDir, type Ev } from '../sla/events.js';
-import { runCmd } from '../sla/run.js';
+import { runCmd } from '../run-command.js';
 
 let dir: string;
 let db: string;
