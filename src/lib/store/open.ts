@@ -100,11 +100,13 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
     try {
       const instance = await DuckDBInstance.create(dbPath, config);
       unannounce();
-      if (process.env.KCLOUD_LOG_TRACE)
-        process.stderr.write(
-          `[${process.pid}] open ${readOnly ? 'ro' : 'rw'} after ${Date.now() - started} ms\n`,
-        );
-      const conn = await instance.connect();
+      let conn;
+      try {
+        conn = await instance.connect();
+      } catch (e) {
+        instance.closeSync();
+        throw e;
+      }
       const store: Store = {
         path: dbPath,
         readOnly,
@@ -113,8 +115,6 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
         close() {
           conn.closeSync();
           instance.closeSync();
-          if (process.env.KCLOUD_LOG_TRACE)
-            process.stderr.write(`[${process.pid}] close ${readOnly ? 'ro' : 'rw'}\n`);
         },
       };
       try {
@@ -132,8 +132,6 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       if (LOCK_RE.test(msg)) {
-        if (process.env.KCLOUD_LOG_TRACE && delay >= 250)
-          process.stderr.write(`[${process.pid}] locked: ${msg.split('\n')[0]}\n`);
         if (!readOnly && !announced) {
           try {
             fs.writeFileSync(waitFile(dbPath), String(process.pid));
