@@ -87,6 +87,12 @@ describe('decodeLine edge cases', () => {
     const inMsg = decodeLine('{"date":1736937000.1,"message":"{\\"event_type\\":\\"x\\"}"}', st);
     expect(inMsg).toMatchObject({ kind: 'value', raw: '{"event_type":"x"}' });
   });
+  it('ignores a byte order mark at the start of a line', () => {
+    expect(decodeLine('\uFEFF{"event_type":"x","timestamp":1}', {})).toMatchObject({
+      kind: 'value',
+      raw: '{"event_type":"x","timestamp":1}',
+    });
+  });
   it('a docker record around plain text is an ordinary log line', () => {
     expect(
       decodeLine('{"log":"starting server\\n","stream":"stderr","time":"2025-01-15T10:00:00Z"}', {}).kind,

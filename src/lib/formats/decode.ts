@@ -86,7 +86,9 @@ function record(obj: unknown, raw: string, format: FormatName, state: DecodeStat
   return { kind: 'value', value: o, raw, format, fbTag };
 }
 
-export function decodeLine(line: string, state: DecodeState): Decoded {
+export function decodeLine(text: string, state: DecodeState): Decoded {
+  // A byte order mark (a file written by some Windows tools) is not part of the line.
+  const line = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const first = line.charCodeAt(0);
   if (first === 123 /* { */) {
     const p = parseJson(line);
