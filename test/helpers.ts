@@ -95,3 +95,25 @@ export function decisionLine(i: number, extra: Record<string, unknown> = {}): st
     ...extra,
   });
 }
+
+/** A seeded PRNG (mulberry32) for test data: same seed, same numbers. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Continuous quantile (linear interpolation between closest ranks, Hyndman-Fan type 7), as DuckDB's quantile_cont. */
+export function quantile(values: number[], q: number): number | null {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}

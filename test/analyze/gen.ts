@@ -12,16 +12,8 @@ import path from 'node:path';
 import { openStore } from '../../src/lib/store/open.js';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng, quantile } from '../helpers.js';
+import { rng, quantile } from '../helpers.js';
 
 export interface GenDecision {
   kind: 'decision';
@@ -380,16 +372,6 @@ export async function buildStore(dir: string, name: string, events: GenEvent[], 
 /* ------------------------------------------------------------------------------------------------
  * Reference computations (plain JS, from the generated values)
  * ---------------------------------------------------------------------------------------------- */
-
-/** Continuous quantile (linear interpolation between closest ranks), as defined by the Hyndman-Fan type 7. */
-export function quantile(values: number[], q: number): number | null {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 
 export function refScheduling(ds: GenDecision[]) {
   const lat = ds.map((d) => d.execMs);

@@ -9,16 +9,8 @@ import path from 'node:path';
 import { openStore, type Store } from '../../src/lib/store/open.js';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng, quantile } from '../helpers.js';
+import { rng } from '../helpers.js';
 
 export const T0 = Date.UTC(2025, 2, 1, 0, 0, 0) * 1000; // µs
 export const MIN = 60e6;
@@ -291,14 +283,6 @@ export async function open(db: string, readOnly = true): Promise<Store> {
 }
 
 /** Continuous quantile (Hyndman-Fan type 7), as DuckDB quantile_cont. */
-export function quantile(values: number[], q: number): number | null {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 
 export function near(actual: number | null | undefined, expected: number | null, rel = 1e-9): boolean {
   if (expected === null) return actual === null || actual === undefined;
