@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
-import { ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
+import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
 import { progressBar } from '../cli/render.js';
 import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
@@ -34,7 +34,11 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     strict: Flags.boolean({
       description: 'reject events whose event_type is not one of the five known types',
     }),
-    'batch-size': Flags.integer({ description: 'events per committed batch', default: 50_000, min: 1 }),
+    'batch-size': Flags.integer({
+      description: `events per commit (default: two DuckDB row groups); with --follow, a commit also happens every min(batch-size, ${FLUSH_EVENTS}) events`,
+      default: DEFAULT_BATCH,
+      min: 1,
+    }),
     'max-line-bytes': Flags.integer({
       description: 'longer lines become rejects',
       default: 1024 * 1024,

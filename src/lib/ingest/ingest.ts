@@ -12,10 +12,13 @@ import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import type { Store } from '../store/open.js';
-import { BatchWriter, type PendingEvent, type PendingReject, type SourceProgress } from '../store/writer.js';
+import { Transaction, type PendingEvent, type PendingReject, type SourceProgress } from '../store/writer.js';
 
 export interface IngestOptions extends ClassifyOptions {
-  /** Events per committed batch. */
+  /**
+   * Events per commit in batch ingest (default: two DuckDB row groups, so
+   * commits write whole row groups to the file rather than through the WAL).
+   */
   batchSize?: number;
   maxLineBytes?: number;
   /** Called after each commit and each file, for progress display. */
@@ -63,6 +66,10 @@ export interface IngestResult {
 }
 
 const CHUNK = 1 << 20;
+/** Events per append: small enough to hold in memory, large enough to amortise a duplicate check. */
+export const FLUSH_EVENTS = 32_768;
+/** Two DuckDB row groups. */
+export const DEFAULT_BATCH = 2 * 122_880;
 
 /** State of one source while it is read. */
 export class SourceState {
@@ -119,7 +126,7 @@ export class Ingester {
   readonly maxLineBytes: number;
 
   constructor(private readonly opts: IngestOptions = {}) {
-    this.batchSize = opts.batchSize ?? 50_000;
+    this.batchSize = opts.batchSize ?? DEFAULT_BATCH;
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
@@ -216,58 +223,81 @@ export class Ingester {
     return this.dirty.size;
   }
 
-  /** Commit what is pending (events, rejects and the offsets of dirty sources). */
-  async commit(store: Store): Promise<void> {
-    if (!this.dirty.size && !this.pending) return;
-    // Take the batch synchronously, so reading can go on while it is written.
+  /** The open transaction of batch ingest, and what it holds per source. */
+  private txn: Transaction | undefined;
+  private txnSources = new Map<SourceState, SourceProgress>();
+
+  /**
+   * Append what is pending to the open transaction (begun if need be); the
+   * batch is taken synchronously, so reading can go on while it is written.
+   * Commits when `commit` is set or the transaction holds `batchSize` events.
+   */
+  async flush(store: Store, commit: boolean): Promise<void> {
     const events = this.events;
     const rejects = this.rejects;
-    const taken = [...this.dirty].map((s) => ({
-      s,
-      lines: s.lines,
-      rejected: s.rejected,
-      skipped: s.skipped,
-      offset: s.safeOffset,
-    }));
+    const taken = [...this.dirty];
     this.events = [];
     this.rejects = [];
     this.dirty.clear();
-    for (const t of taken) t.s.lines = t.s.rejected = t.s.skipped = 0;
-    const progress: SourceProgress[] = taken.map((t) => ({
-      id: t.s.row.id,
-      offset: t.offset,
-      lines: t.lines,
-      rejected: t.rejected,
-      skipped: t.skipped,
-    }));
-    const res = await new BatchWriter(store).commit(events, rejects, progress);
-    for (const t of taken) {
-      const c = res.perSource.get(t.s.row.id) ?? { stored: 0, duplicates: 0 };
-      const sum = t.s.summary;
-      sum.lines += t.lines;
-      sum.rejected += t.rejected;
-      sum.skipped += t.skipped;
-      sum.stored += c.stored;
-      sum.duplicates += c.duplicates;
-      sum.offset = t.offset;
+    for (const s of taken) {
+      const p = this.txnSources.get(s) ?? { id: s.row.id, offset: s.safeOffset, lines: 0, rejected: 0, skipped: 0 };
+      p.offset = s.safeOffset;
+      p.lines += s.lines;
+      p.rejected += s.rejected;
+      p.skipped += s.skipped;
+      this.txnSources.set(s, p);
+      s.lines = s.rejected = s.skipped = 0;
     }
+    if (!this.txn && !this.txnSources.size) return;
+    try {
+      this.txn ??= await Transaction.begin(store);
+      if (events.length || rejects.length) await this.txn.append(events, rejects);
+      if (!commit && this.txn.rows < this.batchSize) return;
+      const sources = [...this.txnSources];
+      const res = await this.txn.commit(sources.map(([, p]) => p));
+      for (const [s, p] of sources) {
+        const c = res.perSource.get(s.row.id) ?? { stored: 0, duplicates: 0 };
+        const sum = s.summary;
+        sum.lines += p.lines;
+        sum.rejected += p.rejected;
+        sum.skipped += p.skipped;
+        sum.stored += c.stored;
+        sum.duplicates += c.duplicates;
+        sum.offset = p.offset;
+      }
+    } catch (e) {
+      await this.txn?.rollback();
+      this.txn = undefined;
+      this.txnSources.clear();
+      throw e;
+    } finally {
+      if (commit || !this.txn || this.txn.rows >= this.batchSize) {
+        this.txn = undefined;
+        this.txnSources.clear();
+      }
+    }
+  }
+
+  /** Commit what is pending (events, rejects and the offsets of dirty sources). */
+  async commit(store: Store): Promise<void> {
+    await this.flush(store, true);
   }
 
   private inflight: Promise<void> | undefined;
 
   /**
-   * Start committing the pending batch while the caller reads on (DuckDB
-   * works on its own threads); at most one commit is in flight, and its
+   * Start appending the pending events while the caller reads on (DuckDB
+   * works on its own threads); at most one append is in flight, and its
    * error surfaces at the next call or at `settle()`.
    */
   async commitBehind(store: Store): Promise<void> {
     await this.settle();
-    const p = this.commit(store);
+    const p = this.flush(store, false);
     p.catch(() => undefined);
     this.inflight = p;
   }
 
-  /** Wait for the commit in flight, if any. */
+  /** Wait for the append in flight, if any. */
   async settle(): Promise<void> {
     const p = this.inflight;
     this.inflight = undefined;
@@ -279,8 +309,9 @@ export class Ingester {
     s.splitter.push(chunk, (line) => this.handleLine(s, line));
   }
 
+  /** Enough pending to append (batch ingest) or to commit (follow mode). */
   get full(): boolean {
-    return this.pending >= this.batchSize;
+    return this.pending >= Math.min(this.batchSize, FLUSH_EVENTS);
   }
 }
 
@@ -349,6 +380,7 @@ export async function ingestPaths(
     await ing.settle();
     await ing.commit(store);
   };
+  const behind = () => ing.commitBehind(store);
   const summaries: FileSummary[] = [];
   let bytesTotal = 0;
   const sizes = new Map<Target, number>();
@@ -372,7 +404,7 @@ export async function ingestPaths(
       if (t.kind === 'stdin') {
         const row = await createSource(store, '-', 'stdin', null, null, 0);
         state = new SourceState(row, 'new', ing.maxLineBytes);
-        await readStream(ing, state, opts.stdin ?? process.stdin, 0, (n) => (bytesRead += n), commit);
+        await readStream(ing, state, opts.stdin ?? process.stdin, 0, (n) => (bytesRead += n), behind);
       } else {
         const ident = identify(t.path);
         const { row, how } = await resolveSource(store, t.path, ident);
@@ -389,7 +421,7 @@ export async function ingestPaths(
         };
         if (ident.gzip) {
           const gunzip = fs.createReadStream(t.path).pipe(zlib.createGunzip());
-          await readStream(ing, state, gunzip, row.offset, onBytes, commit);
+          await readStream(ing, state, gunzip, row.offset, onBytes, behind);
         } else {
           bytesRead += row.offset;
           await readFile(ing, state, store, onBytes);

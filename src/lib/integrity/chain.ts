@@ -7,7 +7,7 @@
  * US is the unit separator (0x1f). The same row text is computed by DuckDB in
  * `ROW_HASH_SQL`, so `verify` can hash rows in SQL and fold the chain here.
  */
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
 const US = '\x1f';
@@ -22,9 +22,13 @@ export interface ChainRow {
   raw: string;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
+// One-shot `crypto.hash` (Node >= 20.12) is ~1 µs cheaper per call than a Hash object,
+// and ingest hashes two or three times per event.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
+export const sha256Hex: (text: string) => string = oneShot
+  ? (text) => oneShot('sha256', text, 'hex')
+  : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 export function eventHash(r: Omit<ChainRow, 'seq'>, seq: number): string {
   return sha256Hex(

@@ -49,6 +49,8 @@ const TYPES: Record<string, { paths: string[]; cols: Record<string, (j: (i: numb
         '$.cost_calculation.efficiency_score',
         '$.execution_time_ms',
         '$.severity',
+        '$.decision.cost_calculation.alternatives',
+        '$.alternatives', // 25
       ],
       cols: {
         workload_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
@@ -274,8 +276,12 @@ export const PATHS_EXPR = (() => {
   return `CASE event_type ${branches.join(' ')} ELSE json_extract_string(raw, ${lit(TYPES['']!.paths)}) END`;
 })();
 
-/** A decision's alternatives as a typed list, parsed once per row. */
-const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(coalesce(json_extract(raw, '$.decision.cost_calculation.alternatives'), json_extract(raw, '$.alternatives')) AS STRUCT("cluster" VARCHAR, "cost" DOUBLE)[]) END`;
+/**
+ * A decision's alternatives as a typed list. Their JSON text comes from the
+ * same multi-path extraction (paths 24 and 25), so only that array is parsed
+ * again, not the whole event.
+ */
+const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(TRY_CAST(coalesce(j[24], j[25]) AS JSON) AS STRUCT("cluster" VARCHAR, "cost" DOUBLE)[]) END`;
 
 /**
  * SELECT list deriving every typed column from a relation `src` that has
@@ -283,7 +289,7 @@ const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(co
  */
 export function deriveSelect(src: string, passthrough: readonly string[]): string {
   return `SELECT ${[...passthrough, ...DERIVED_COLUMNS.map((c) => `${c.expr} AS ${c.name}`)].join(',\n  ')}
-FROM (SELECT *, ${PATHS_EXPR} AS j, ${ALTS_EXPR} AS alts FROM ${src}) AS derive_src`;
+FROM (SELECT *, ${ALTS_EXPR} AS alts FROM (SELECT *, ${PATHS_EXPR} AS j FROM ${src}) AS paths_src) AS derive_src`;
 }
 
 /** Macro `kq(text)`: a Kubernetes quantity (`32Gi`, `500m`, `2G`, `4`) as a DOUBLE. */

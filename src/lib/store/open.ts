@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { InputError, LockTimeoutError } from '../errors.js';
 import { sleep } from '../sleep.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { ID_HASH_PROBE_KEY, ID_HASH_PROBE_SQL, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export const DEFAULT_DB = 'kcloud-log.duckdb';
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
@@ -171,6 +171,28 @@ class NeedsMigration extends Error {
 }
 
 /** Run pending migrations (read-write), or check the version (read-only). */
+/**
+ * id_hash is DuckDB's hash(event_id); should a DuckDB upgrade change that
+ * function, the column is rebuilt before anything is written, so the
+ * duplicate check never compares hashes of two different functions.
+ */
+async function checkIdHash(store: Store): Promise<void> {
+  const r = await store.conn.runAndReadAll(
+    `SELECT (SELECT value FROM meta WHERE key = '${ID_HASH_PROBE_KEY}') = ${ID_HASH_PROBE_SQL}`,
+  );
+  if (r.getRows()[0]![0] === true) return;
+  await store.conn.run('BEGIN TRANSACTION');
+  try {
+    await store.conn.run('UPDATE events SET id_hash = hash(event_id)');
+    await store.conn.run(`DELETE FROM meta WHERE key = '${ID_HASH_PROBE_KEY}'`);
+    await store.conn.run(`INSERT INTO meta VALUES ('${ID_HASH_PROBE_KEY}', ${ID_HASH_PROBE_SQL})`);
+    await store.conn.run('COMMIT');
+  } catch (e) {
+    await store.conn.run('ROLLBACK');
+    throw e;
+  }
+}
+
 async function migrate(store: Store): Promise<void> {
   const { conn } = store;
   const has = await conn.runAndReadAll(
@@ -186,7 +208,10 @@ async function migrate(store: Store): Promise<void> {
       `database ${store.path} has schema version ${current}, newer than this kcloud-log understands (${SCHEMA_VERSION}); upgrade kcloud-log`,
     );
   }
-  if (current === SCHEMA_VERSION) return;
+  if (current === SCHEMA_VERSION) {
+    if (!store.readOnly) await checkIdHash(store);
+    return;
+  }
   if (store.readOnly) {
     if (current === 0)
       throw new InputError(`${store.path} is not a kcloud-log database (no schema_version table)`);
@@ -220,6 +245,7 @@ async function migrate(store: Store): Promise<void> {
       throw e;
     }
   }
+  await checkIdHash(store);
 }
 
 /** Open, run `fn`, always close. */

@@ -4,6 +4,10 @@
  */
 import { DERIVED_COLUMNS, QUANTITY_MACRO } from './derive.js';
 
+/** meta key holding `hash('kcloud-log')` as computed when id_hash was last filled. */
+export const ID_HASH_PROBE_KEY = 'id_hash_probe';
+export const ID_HASH_PROBE_SQL = "hash('kcloud-log')::VARCHAR";
+
 /** Columns of `events` written by the ingester (the rest are derived in SQL). */
 export const BASE_COLUMNS = [
   ['seq', 'BIGINT NOT NULL'], // ingest order, 1-based, no gaps
@@ -102,6 +106,19 @@ export const MIGRATIONS: readonly Migration[] = [
         seconds DOUBLE NOT NULL,
         tool_version VARCHAR
       )`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'id_hash for the duplicate check',
+    statements: [
+      // DuckDB's hash(event_id): the duplicate check scans this 8-byte column instead of every
+      // event_id string, and reads event_id only where a hash matches. The probe records the hash
+      // function's output, so a DuckDB upgrade that changes it is noticed and the column rebuilt.
+      'ALTER TABLE events ADD COLUMN id_hash UBIGINT',
+      'UPDATE events SET id_hash = hash(event_id)',
+      `DELETE FROM meta WHERE key = '${ID_HASH_PROBE_KEY}'`,
+      `INSERT INTO meta VALUES ('${ID_HASH_PROBE_KEY}', ${ID_HASH_PROBE_SQL})`,
     ],
   },
 ];

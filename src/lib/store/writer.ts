@@ -8,10 +8,10 @@
  * DuckDB (one value per column per batch, not per row); the typed columns
  * are then derived from `raw` in SQL (store/derive.ts).
  */
-import { DuckDBTimestampValue } from '@duckdb/node-api';
+import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Store } from './open.js';
-import { deriveSelect } from './derive.js';
-import { BASE_COLUMNS, EVENT_COLUMNS } from './schema.js';
+import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
+import { BASE_COLUMNS } from './schema.js';
 import { GENESIS, eventHash, nextChain } from '../integrity/chain.js';
 
 export interface PendingEvent {
@@ -54,6 +54,12 @@ export interface BatchResult {
 }
 
 const RS = '\x1e';
+
+/** The staging table the appender fills (one per append; typed columns are derived from it in SQL). */
+const STAGE_COLUMNS =
+  'seq DOUBLE, event_id VARCHAR, ts_us DOUBLE, event_type VARCHAR, known BOOLEAN, source_id INTEGER, line DOUBLE, tags VARCHAR, raw VARCHAR, chain VARCHAR';
+const STAGED = `(SELECT seq::BIGINT AS seq, event_id, make_timestamp(ts_us::BIGINT) AS ts, event_type, known, source_id,
+  line::BIGINT AS line, tags, raw, chain FROM temp.stage) AS staged`;
 export const REJECT_RAW_LIMIT = 4096;
 
 /** The chain head and last seq of the store. */
@@ -63,109 +69,150 @@ export async function readHead(store: Store): Promise<{ seq: number; chain: stri
   return row ? { seq: Number(row[0]), chain: String(row[1]) } : { seq: 0, chain: GENESIS };
 }
 
-export class BatchWriter {
-  constructor(private readonly store: Store) {}
+/**
+ * One write transaction, filled by any number of `append` calls and ended by
+ * `commit` (or `rollback`). Batch ingest appends sub-batches of a few
+ * thousand events and commits every couple of DuckDB row groups: the
+ * ingester then holds little in memory, and each commit writes whole row
+ * groups straight to the database file instead of through the WAL.
+ * Follow mode appends once and commits at once.
+ */
+export class Transaction {
+  /** Rows stored in this transaction so far. */
+  rows = 0;
+  private seq = 0;
+  private chain = GENESIS;
+  private readonly perSource = new Map<number, { stored: number; duplicates: number }>();
+  /** Ids stored by this transaction (the duplicate check's query sees only committed rows). */
+  private readonly ids = new Set<string>();
 
-  /**
-   * The staging table the appender fills; typed columns are derived from it
-   * in SQL. It lives for one batch: dropping it frees its memory (deleted
-   * rows of a temp table would stay in memory until the process ends).
-   */
-  private async stage(): Promise<void> {
-    await this.store.conn.run(
-      `CREATE OR REPLACE TEMP TABLE stage (${BASE_COLUMNS.map(([n, t]) => `${n} ${t.replace(' NOT NULL', '')}`).join(', ')})`,
-    );
+  private constructor(
+    private readonly store: Store,
+    /** A second connection: outside the transaction, its scans skip the uncommitted rows. */
+    private readonly reader: DuckDBConnection,
+  ) {}
+
+  static async begin(store: Store): Promise<Transaction> {
+    const t = new Transaction(store, await store.instance.connect());
+    await store.conn.run('BEGIN TRANSACTION');
+    try {
+      // The head is read inside the transaction: another writer may have committed since our last batch.
+      ({ seq: t.seq, chain: t.chain } = await readHead(store));
+    } catch (e) {
+      await t.rollback();
+      throw e;
+    }
+    return t;
   }
 
-  private readonly insertSql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-${deriveSelect(
-  'temp.stage',
-  BASE_COLUMNS.map(([n]) => n),
-)}`;
+  private count(id: number) {
+    let c = this.perSource.get(id);
+    if (!c) this.perSource.set(id, (c = { stored: 0, duplicates: 0 }));
+    return c;
+  }
 
-  async commit(
-    events: PendingEvent[],
-    rejects: PendingReject[],
-    sources: SourceProgress[],
-  ): Promise<BatchResult> {
+  private readonly insertSql = `INSERT INTO events (${[...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)].join(', ')})
+${deriveSelect(STAGED, [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) AS id_hash'])}`;
+
+  /**
+   * Ids of `ids` already stored (committed, or appended earlier in this
+   * transaction). The scan reads the 8-byte id_hash column; event_id is
+   * compared only for rows whose hash matches.
+   */
+  private async existing(ids: string[]): Promise<Set<string>> {
+    const conn = this.reader;
+    const packed = ids.join(RS);
+    const hit = await conn.runAndReadAll(
+      `SELECT list(DISTINCT id_hash) FROM events
+       WHERE id_hash IN (SELECT hash(unnest(string_split($1, '${RS}'))))`,
+      [packed],
+    );
+    const hashes = hit.getRows()[0]?.[0];
+    if (!hashes || !(hashes as { items: unknown[] }).items?.length) return new Set();
+    const r = await conn.runAndReadAll(
+      `SELECT DISTINCT event_id FROM events
+       WHERE id_hash IN (SELECT unnest($2::UBIGINT[])) AND event_id IN (SELECT unnest(string_split($1, '${RS}')))`,
+      [packed, `[${(hashes as { items: unknown[] }).items.join(',')}]`],
+    );
+    return new Set(r.getRows().map((row) => String(row[0])));
+  }
+
+  /** Add events (duplicates dropped, sequence numbers and chain assigned in input order) and rejects. */
+  async append(events: PendingEvent[], rejects: PendingReject[]): Promise<void> {
     const { conn } = this.store;
-    const perSource = new Map<number, { stored: number; duplicates: number }>();
-    const count = (id: number) => {
-      let c = perSource.get(id);
-      if (!c) perSource.set(id, (c = { stored: 0, duplicates: 0 }));
-      return c;
-    };
-
-    // 1. duplicates: within the batch, then against the store
+    // 1. duplicates: within the batch, then against the store (and this transaction)
     const firstById = new Map<string, PendingEvent>();
     for (const e of events) {
-      if (firstById.has(e.eventId)) count(e.sourceId).duplicates++;
+      if (firstById.has(e.eventId)) this.count(e.sourceId).duplicates++;
       else firstById.set(e.eventId, e);
     }
     let unique = [...firstById.values()];
     if (unique.length) {
-      const r = await conn.runAndReadAll(
-        `SELECT DISTINCT event_id FROM events WHERE event_id IN (SELECT unnest(string_split($1, '${RS}')))`,
-        [unique.map((e) => e.eventId).join(RS)],
-      );
-      const existing = new Set(r.getRows().map((row) => String(row[0])));
-      if (existing.size) {
-        unique = unique.filter((e) => {
-          if (!existing.has(e.eventId)) return true;
-          count(e.sourceId).duplicates++;
-          return false;
-        });
-      }
+      const existing = await this.existing(unique.map((e) => e.eventId));
+      unique = unique.filter((e) => {
+        if (!existing.has(e.eventId) && !this.ids.has(e.eventId)) return true;
+        this.count(e.sourceId).duplicates++;
+        return false;
+      });
     }
+    // 2. rows, with sequence numbers and the chain, in input order
+    if (unique.length) {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE stage (${STAGE_COLUMNS})`);
+      const app = await conn.createAppender('stage', 'main', 'temp');
+      let { seq, chain } = this;
+      for (const e of unique) {
+        seq++;
+        chain = nextChain(chain, eventHash(e, seq));
+        // Numbers go in as DOUBLE (exact below 2^53) and are cast in SQL: no BigInt per value.
+        app.appendDouble(seq);
+        app.appendVarchar(e.eventId);
+        app.appendDouble(e.tsMicros);
+        app.appendVarchar(e.eventType);
+        app.appendBoolean(e.known);
+        app.appendInteger(e.sourceId);
+        app.appendDouble(e.line);
+        app.appendVarchar(e.tags);
+        app.appendVarchar(e.raw);
+        app.appendVarchar(chain);
+        app.endRow();
+        this.count(e.sourceId).stored++;
+        this.ids.add(e.eventId);
+      }
+      app.flushSync();
+      app.closeSync();
+      await conn.run(this.insertSql);
+      // Dropping the stage frees its memory (deleted rows of a temp table stay until the process ends).
+      await conn.run('DROP TABLE temp.stage');
+      this.seq = seq;
+      this.chain = chain;
+      this.rows += unique.length;
+    }
+    // 3. rejects
+    if (rejects.length) {
+      const app = await conn.createAppender('rejects');
+      const at = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+      for (const r of rejects) {
+        app.appendInteger(r.sourceId);
+        app.appendVarchar(r.path);
+        app.appendBigInt(BigInt(r.line));
+        app.appendBigInt(BigInt(r.byteOffset));
+        app.appendVarchar(r.reason);
+        app.appendVarchar(truncateUtf8(r.raw, REJECT_RAW_LIMIT));
+        app.appendBigInt(BigInt(r.rawLength));
+        app.appendTimestamp(at);
+        app.endRow();
+      }
+      app.flushSync();
+      app.closeSync();
+    }
+  }
 
-    // 2. one transaction: rows (with sequence numbers and the chain, in input order), rejects, offsets
-    await conn.run('BEGIN TRANSACTION');
-    // The head is read inside the transaction: another writer may have committed since our last batch.
-    let { seq, chain } = await readHead(this.store);
+  /** Record the sources' new offsets and counts, and commit everything appended. */
+  async commit(sources: SourceProgress[]): Promise<BatchResult> {
+    const { conn } = this.store;
     try {
-      if (unique.length) {
-        await this.stage();
-        const app = await conn.createAppender('stage', 'main', 'temp');
-        for (const e of unique) {
-          seq++;
-          chain = nextChain(chain, eventHash(e, seq));
-          app.appendBigInt(BigInt(seq));
-          app.appendVarchar(e.eventId);
-          app.appendTimestamp(new DuckDBTimestampValue(BigInt(e.tsMicros)));
-          app.appendVarchar(e.eventType);
-          app.appendBoolean(e.known);
-          app.appendInteger(e.sourceId);
-          app.appendBigInt(BigInt(e.line));
-          app.appendVarchar(e.tags);
-          app.appendVarchar(e.raw);
-          app.appendVarchar(chain);
-          app.endRow();
-          count(e.sourceId).stored++;
-        }
-        app.flushSync();
-        app.closeSync();
-        await conn.run(this.insertSql);
-        await conn.run('DROP TABLE temp.stage');
-      }
-      if (rejects.length) {
-        const app = await conn.createAppender('rejects');
-        const at = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
-        for (const r of rejects) {
-          app.appendInteger(r.sourceId);
-          app.appendVarchar(r.path);
-          app.appendBigInt(BigInt(r.line));
-          app.appendBigInt(BigInt(r.byteOffset));
-          app.appendVarchar(r.reason);
-          app.appendVarchar(truncateUtf8(r.raw, REJECT_RAW_LIMIT));
-          app.appendBigInt(BigInt(r.rawLength));
-          app.appendTimestamp(at);
-          app.endRow();
-        }
-        app.flushSync();
-        app.closeSync();
-      }
       for (const s of sources) {
-        const c = perSource.get(s.id) ?? { stored: 0, duplicates: 0 };
+        const c = this.perSource.get(s.id) ?? { stored: 0, duplicates: 0 };
         await conn.run(
           `UPDATE sources SET "offset" = $2, size = coalesce($3, size), status = coalesce($4, status),
              lines = lines + $5, stored = stored + $6, rejected = rejected + $7, duplicates = duplicates + $8,
@@ -186,12 +233,42 @@ ${deriveSelect(
       }
       await conn.run('COMMIT');
     } catch (e) {
-      await conn.run('ROLLBACK').catch(() => undefined);
+      await this.rollback();
       throw e;
     }
-    const stored = unique.length;
-    return { stored, duplicates: events.length - stored, perSource };
+    this.closeReader();
+    let duplicates = 0;
+    for (const c of this.perSource.values()) duplicates += c.duplicates;
+    return { stored: this.rows, duplicates, perSource: this.perSource };
   }
+
+  private closed = false;
+  private closeReader(): void {
+    if (!this.closed) this.reader.closeSync();
+    this.closed = true;
+  }
+
+  async rollback(): Promise<void> {
+    await this.store.conn.run('ROLLBACK').catch(() => undefined);
+    this.closeReader();
+  }
+}
+
+/** One batch in one transaction: its events, rejects and the new offsets of its sources. */
+export async function commitBatch(
+  store: Store,
+  events: PendingEvent[],
+  rejects: PendingReject[],
+  sources: SourceProgress[],
+): Promise<BatchResult> {
+  const t = await Transaction.begin(store);
+  try {
+    await t.append(events, rejects);
+  } catch (e) {
+    await t.rollback();
+    throw e;
+  }
+  return t.commit(sources);
 }
 
 /** The first `limit` bytes of `text` as UTF-8, cut on a character boundary. */
