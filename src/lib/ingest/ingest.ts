@@ -240,7 +240,13 @@ export class Ingester {
     this.rejects = [];
     this.dirty.clear();
     for (const s of taken) {
-      const p = this.txnSources.get(s) ?? { id: s.row.id, offset: s.safeOffset, lines: 0, rejected: 0, skipped: 0 };
+      const p = this.txnSources.get(s) ?? {
+        id: s.row.id,
+        offset: s.safeOffset,
+        lines: 0,
+        rejected: 0,
+        skipped: 0,
+      };
       p.offset = s.safeOffset;
       p.lines += s.lines;
       p.rejected += s.rejected;
