@@ -4,6 +4,7 @@ import { BaseCommand } from '../cli/base.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
 import { progressBar } from '../cli/render.js';
+import { keepHeapSmall } from '../cli/heap.js';
 import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
 import { parseDurationMs } from '../lib/time.js';
@@ -47,7 +48,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors' }),
     'memory-limit': Flags.string({
       description: "DuckDB's buffer memory while writing (it caches what it wrote up to this)",
-      default: '256MB',
+      default: '128MB',
       helpValue: 'SIZE',
     }),
     follow: Flags.boolean({
@@ -77,6 +78,15 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
   };
 
   async run(): Promise<IngestCommandResult> {
+    const stopHeapKeeper = keepHeapSmall();
+    try {
+      return await this.main();
+    } finally {
+      stopHeapKeeper();
+    }
+  }
+
+  private async main(): Promise<IngestCommandResult> {
     const { argv, flags } = await this.parse(Ingest);
     const paths = argv as string[];
     const tty = process.stderr.isTTY && !this.jsonEnabled() && !flags.quiet;

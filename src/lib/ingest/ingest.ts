@@ -12,6 +12,7 @@ import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import type { Store } from '../store/open.js';
+import { InputError } from '../errors.js';
 import { Transaction, type PendingEvent, type PendingReject, type SourceProgress } from '../store/writer.js';
 
 export interface IngestOptions extends ClassifyOptions {
@@ -434,6 +435,9 @@ export async function ingestPaths(
         }
       }
     } catch (e) {
+      // A file that cannot be read (missing, unreadable, corrupt gzip) is reported and skipped;
+      // anything else (the database failing) stops the ingest: nothing of the open batch is committed.
+      if (typeof (e as NodeJS.ErrnoException).code !== 'string' && !(e instanceof InputError)) throw e;
       errors.push({
         path: t.path,
         reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
