@@ -1,6 +1,6 @@
 /** Read-only SQL for power users: one statement, a query, no writes, no file access. */
 import type { Store } from '../store/open.js';
-import { StatementType } from '@duckdb/node-api';
+import { StatementType } from '../store/duckdb.js';
 import { UsageError } from '../errors.js';
 
 export interface SqlResult {

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from './duckdb.js';
 import { InputError, LockTimeoutError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import { ID_HASH_PROBE_KEY, ID_HASH_PROBE_SQL, MIGRATIONS, SCHEMA_VERSION } from './schema.js';

@@ -8,7 +8,7 @@
  * DuckDB (one value per column per batch, not per row); the typed columns
  * are then derived from `raw` in SQL (store/derive.ts).
  */
-import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTimestampValue, type DuckDBConnection } from './duckdb.js';
 import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
