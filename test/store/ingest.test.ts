@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 import { verifyStore } from '../../src/lib/integrity/verify.js';
 import { listRejects } from '../../src/lib/query/sources.js';
-import { FIXTURES, withTmpStore } from '../helpers.js';
+import { FIXTURES, tmpDir, withTmpStore } from '../helpers.js';
+import { openStore } from '../../src/lib/store/open.js';
 import type { Store } from '../../src/lib/store/open.js';
 
 const spec = fs.readFileSync(path.join(FIXTURES, 'spec-events.jsonl'), 'utf8').trim().split('\n');
@@ -202,6 +203,68 @@ describe('ingest accounting', () => {
   });
 });
 
+describe('transactions of several appends', () => {
+  it('finds duplicates within a transaction, across transactions and against the store', async () => {
+    await withTmpStore(async (store, dir) => {
+      const first = path.join(dir, 'first.jsonl');
+      fs.writeFileSync(first, [ev(0, { event_id: 'stored-before' })].join('\n') + '\n');
+      await ingestPaths(store, [first]);
+      const lines = Array.from({ length: 1000 }, (_, i) => ev(i + 1));
+      lines[200] = ev(11); // same content as line 11: same transaction (batch 300), a later append (64)
+      lines[700] = ev(12); // a later transaction
+      lines[900] = ev(0, { event_id: 'stored-before' }); // committed by the earlier ingest
+      const log = path.join(dir, 'many.jsonl');
+      fs.writeFileSync(log, lines.join('\n') + '\n');
+      const r = await ingestPaths(store, [log], { batchSize: 300, appendSize: 64 });
+      expect(r).toMatchObject({ lines: 1000, stored: 997, duplicates: 3 });
+      expect(await count(store)).toBe(998);
+      expect(await count(store, 'SELECT max(seq) - min(seq) + 1 FROM events')).toBe(998);
+      expect(await count(store, 'SELECT count(*) FROM events WHERE id_hash = hash(event_id)')).toBe(998);
+      expect((await verifyStore(store)).ok).toBe(true);
+      const src = await store.conn.runAndReadAll(
+        'SELECT lines, stored, duplicates, "offset" FROM sources WHERE path LIKE \'%many.jsonl\'',
+      );
+      expect(src.getRows()[0]!.map(Number)).toEqual([1000, 997, 3, fs.statSync(log).size]);
+    });
+  });
+});
+
+describe('id_hash migration', () => {
+  it('fills id_hash in a store from before it, and rebuilds it when the hash function changes', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'old.duckdb');
+    try {
+      let store = await openStore(db);
+      const log = path.join(dir, 'a.jsonl');
+      fs.writeFileSync(log, Array.from({ length: 50 }, (_, i) => ev(i)).join('\n') + '\n');
+      await ingestPaths(store, [log]);
+      // make it a version 2 store
+      await store.conn.run('ALTER TABLE events DROP COLUMN id_hash');
+      await store.conn.run('DELETE FROM schema_version WHERE version = 3');
+      await store.conn.run("DELETE FROM meta WHERE key = 'id_hash_probe'");
+      store.close();
+      store = await openStore(db);
+      expect(await count(store, 'SELECT count(*) FROM events WHERE id_hash = hash(event_id)')).toBe(50);
+      // as if DuckDB's hash() had changed since the column was filled
+      await store.conn.run("UPDATE meta SET value = '0' WHERE key = 'id_hash_probe'");
+      await store.conn.run('UPDATE events SET id_hash = 0');
+      store.close();
+      store = await openStore(db);
+      expect(await count(store, 'SELECT count(*) FROM events WHERE id_hash = hash(event_id)')).toBe(50);
+      const again = await ingestPaths(store, [path.join(dir, 'a.jsonl')]);
+      expect(again.stored).toBe(0);
+      fs.writeFileSync(path.join(dir, 'b.jsonl'), ev(3) + '\n' + ev(77) + '\n');
+      expect(await ingestPaths(store, [path.join(dir, 'b.jsonl')])).toMatchObject({
+        stored: 1,
+        duplicates: 1,
+      });
+      store.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('verify', () => {
   async function tampered(sql: string) {
     return withTmpStore(async (store, dir) => {
@@ -222,6 +285,12 @@ describe('verify', () => {
     const r = await tampered('UPDATE events SET exec_ms = 1 WHERE seq = 12');
     expect(r.first_bad).toMatchObject({ seq: 12, reason: expect.stringContaining('exec_ms') });
   });
+  it('names a row whose id_hash was edited (the duplicate check would miss its event)', async () => {
+    const r = await tampered('UPDATE events SET id_hash = 1 WHERE seq = 4');
+    expect(r.first_bad).toMatchObject({ seq: 4 });
+    expect(r.first_bad?.reason).toMatch(/id_hash/);
+  });
+
   it('detects a deleted row', async () => {
     const r = await tampered('DELETE FROM events WHERE seq = 5');
     expect(r.first_bad).toMatchObject({ seq: 6, reason: expect.stringContaining('row 5 missing') });

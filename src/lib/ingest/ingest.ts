@@ -21,6 +21,8 @@ export interface IngestOptions extends ClassifyOptions {
    * commits write whole row groups to the file rather than through the WAL).
    */
   batchSize?: number;
+  /** Events per append to the open transaction (default FLUSH_EVENTS). */
+  appendSize?: number;
   maxLineBytes?: number;
   /** Called after each commit and each file, for progress display. */
   onProgress?: (p: IngestProgress) => void;
@@ -318,7 +320,7 @@ export class Ingester {
 
   /** Enough pending to append (batch ingest) or to commit (follow mode). */
   get full(): boolean {
-    return this.pending >= Math.min(this.batchSize, FLUSH_EVENTS);
+    return this.pending >= Math.min(this.batchSize, this.opts.appendSize ?? FLUSH_EVENTS);
   }
 }
 

@@ -27,7 +27,7 @@ export async function verifyStore(store: Store): Promise<VerifyResult> {
   const checks = [
     'sequence numbers are 1..N without gaps or repeats',
     'sha256 chain over each row (seq, event_id, ts, event_type, source, line, tags, raw)',
-    'typed columns equal their derivation from raw',
+    'typed columns equal their derivation from raw, id_hash equals hash(event_id)',
   ];
   let prev = GENESIS;
   let expected = 1;
@@ -66,11 +66,11 @@ export async function verifyStore(store: Store): Promise<VerifyResult> {
     }
   }
   if (!bad) {
-    const cols = DERIVED_COLUMNS.map((c) => c.name);
+    const cols = [...DERIVED_COLUMNS.map((c) => c.name), 'id_hash'];
     const diff = cols.map((c) => `e.${c} IS DISTINCT FROM d.${c}`).join(' OR ');
     const which = cols.map((c) => `CASE WHEN e.${c} IS DISTINCT FROM d.${c} THEN '${c}' END`).join(', ');
     const r = await store.conn.runAndReadAll(
-      `WITH d AS (${deriveSelect('events', ['seq'])})
+      `WITH d AS (${deriveSelect('events', ['seq', 'hash(event_id) AS id_hash'])})
        SELECT e.seq, e.event_id, concat_ws(', ', ${which}) AS cols FROM events e JOIN d USING (seq) WHERE ${diff} ORDER BY e.seq LIMIT 1`,
     );
     const row = r.getRows()[0];
