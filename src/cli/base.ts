@@ -2,7 +2,10 @@
  * What every command shares: `--db`, `--lock-timeout`, mapping library
  * errors to exit codes and one-line messages, colour only on a TTY.
  */
-import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Errors from '@oclif/core/errors';
+import * as Flags from '@oclif/core/flags';
+import type { Interfaces } from '@oclif/core';
 import chalk from 'chalk';
 import { KcloudError } from '../lib/errors.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';

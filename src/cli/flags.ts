@@ -1,5 +1,5 @@
 /** Flags shared by the commands that filter events. */
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 
 export const filterFlags = {
   type: Flags.string({

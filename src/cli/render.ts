@@ -1,8 +1,11 @@
 /** Rendering helpers for commands: tables, numbers, a progress bar on stderr. */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import chalk from 'chalk';
 
 export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
+  // cli-table3 and its dependencies take ~50 ms to load: only when a table is drawn.
+  const Table = createRequire(import.meta.url)('cli-table3') as typeof TableType;
   const t = new Table({
     head: head.map((h) => chalk.bold(h)),
     style: { head: [], border: [], compact: true },

@@ -1,10 +1,13 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
+import { UsageError } from '../lib/errors.js';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
 import { filterFlags } from '../cli/flags.js';
 import { fmtNum, table } from '../cli/render.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import {
+  DEFAULT_INEFFICIENCY_LIMIT,
   traceWorkload,
   type Placement,
   type Relocation,
@@ -37,13 +40,29 @@ An unknown id exits 1 and suggests close matches.`;
   static override flags = {
     since: filterFlags.since,
     until: filterFlags.until,
+    raw: Flags.boolean({
+      description: "include each event's stored JSON in --json output (events[].event); reads the raw column",
+    }),
+    inefficiencies: Flags.string({
+      description: `how many inefficiencies on its clusters to list (all are counted): a number or "all"`,
+      default: String(DEFAULT_INEFFICIENCY_LIMIT),
+      helpValue: 'N|all',
+    }),
   };
 
   async run(): Promise<TraceCommandResult> {
     const { args, flags } = await this.parse(Trace);
     const f = filterFromFlags({ since: flags.since, until: flags.until });
+    const limit = flags.inefficiencies === 'all' ? Number.POSITIVE_INFINITY : Number(flags.inefficiencies);
+    if (!(limit >= 0) || (Number.isFinite(limit) && !Number.isInteger(limit)))
+      throw new UsageError(`--inefficiencies "${flags.inefficiencies}": use a whole number or "all"`);
     const result = await this.withStore(flags, true, (store) =>
-      traceWorkload(store, args.workload, { since: f.since, until: f.until }),
+      traceWorkload(store, args.workload, {
+        since: f.since,
+        until: f.until,
+        withRaw: flags.raw,
+        inefficiencyLimit: limit,
+      }),
     );
     if (!this.jsonEnabled()) this.log(renderTrace(result));
     return result;
@@ -156,13 +175,13 @@ export function renderTrace(r: TraceResult): string {
   const items: Item[] = [];
   const placementsBySeq = new Map(r.placements.map((p) => [p.seq, p]));
   const relocationsBySeq = new Map(r.relocations.map((x) => [x.seq, x]));
+  const inefficienciesBySeq = new Map(r.inefficiencies.map((x) => [x.seq, x]));
   const seen = new Set<number>();
   for (const e of r.events) {
     seen.add(e.seq);
     const p = placementsBySeq.get(e.seq);
     const x = relocationsBySeq.get(e.seq);
-    const i =
-      e.event_type === 'inefficiency_detected' ? r.inefficiencies.find((v) => v.seq === e.seq) : undefined;
+    const i = inefficienciesBySeq.get(e.seq);
     items.push({
       ts: e.ts,
       seq: e.seq,
@@ -173,6 +192,12 @@ export function renderTrace(r: TraceResult): string {
     if (!seen.has(i.seq)) items.push({ ts: i.ts, seq: i.seq, lines: [inefficiencyLine(i)] });
   items.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.seq - b.seq));
   for (const it of items) out.push(...it.lines);
+  if (s.inefficiencies > r.inefficiencies.length)
+    out.push(
+      chalk.dim(
+        `… ${r.inefficiencies.length} of ${s.inefficiencies} inefficiencies on its clusters listed (--inefficiencies N|all)`,
+      ),
+    );
 
   if (r.stays.length) {
     out.push(

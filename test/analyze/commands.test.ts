@@ -127,6 +127,23 @@ describe('trace --json', () => {
     for (const k of ['workload_id', 'events', 'placements', 'relocations', 'summary'])
       expect(r.json, k).toHaveProperty(k);
   });
+  it('--raw adds each stored event; --inefficiencies bounds the list, not the counts', async () => {
+    const plain = await run(Trace, ['wl-1', '--inefficiencies', '2']);
+    const raw = await run(Trace, ['wl-1', '--raw', '--inefficiencies', 'all']);
+    type T = {
+      events: { event?: unknown }[];
+      inefficiencies: unknown[];
+      summary: { inefficiencies: number };
+    };
+    const p = plain.json as T;
+    const a = raw.json as T;
+    expect(p.events.every((e) => e.event === undefined)).toBe(true);
+    expect(a.events.every((e) => e.event !== undefined)).toBe(true);
+    expect(p.inefficiencies.length).toBe(Math.min(2, a.summary.inefficiencies));
+    expect(a.inefficiencies.length).toBe(a.summary.inefficiencies);
+    const bad = await run(Trace, ['wl-1', '--inefficiencies', 'some']);
+    expect(bad.code).toBe(2);
+  });
   it('exits 1 for an unknown id', async () => {
     const r = await run(Trace, ['wl-nope-123']);
     expect(r.code).toBe(1);

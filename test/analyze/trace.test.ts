@@ -109,10 +109,32 @@ describe('traceWorkload', () => {
         )
           expected.push(e);
     });
-    expect(r.inefficiencies.length).toBe(expected.length);
+    expect(r.summary.inefficiencies).toBe(expected.length);
+    expect(r.stays.reduce((a, x) => a + x.inefficiencies, 0)).toBe(expected.length);
+    expect(r.inefficiencies.length).toBe(Math.min(expected.length, 100));
+    const all = await traceWorkload(store, id, { inefficiencyLimit: Number.POSITIVE_INFINITY });
+    expect(all.inefficiencies.map((x) => Date.parse(x.ts))).toEqual(
+      expected.map((e) => Math.floor(e.us / 1000)).sort((a, b) => a - b),
+    );
+    expect((await traceWorkload(store, id, { inefficiencyLimit: 0 })).inefficiencies).toEqual([]);
+    expect(expected.length).toBeGreaterThan(5);
+    const five = await traceWorkload(store, id, { inefficiencyLimit: 5 });
+    expect(five.inefficiencies).toEqual(all.inefficiencies.slice(0, 5));
+    const { wasted_usd_on_its_clusters: w5, ...s5 } = five.summary;
+    const { wasted_usd_on_its_clusters: wAll, ...sAll } = all.summary;
+    expect(s5).toEqual(sAll);
+    expect(close(w5 + 1, wAll + 1)).toBe(true);
     expect(
       close(r.summary.wasted_usd_on_its_clusters + 1, expected.reduce((a, e) => a + e.waste, 0) + 1),
     ).toBe(true);
+  });
+
+  it("lists each event's stored JSON only when asked", async () => {
+    const plain = await traceWorkload(store, 'wl-3');
+    expect(plain.events.every((e) => e.event === undefined)).toBe(true);
+    const raw = await traceWorkload(store, 'wl-3', { withRaw: true });
+    expect(raw.events.every((e) => typeof e.event === 'object' && e.event !== null)).toBe(true);
+    expect(raw.placements).toEqual(plain.placements);
   });
 
   it('limits to --since/--until', async () => {

@@ -240,7 +240,7 @@ describe('id_hash migration', () => {
       await ingestPaths(store, [log]);
       // make it a version 2 store
       await store.conn.run('ALTER TABLE events DROP COLUMN id_hash');
-      await store.conn.run('DELETE FROM schema_version WHERE version = 3');
+      await store.conn.run('DELETE FROM schema_version WHERE version >= 3');
       await store.conn.run("DELETE FROM meta WHERE key = 'id_hash_probe'");
       store.close();
       store = await openStore(db);

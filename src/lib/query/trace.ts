@@ -20,7 +20,13 @@ export interface TraceOptions {
   since?: number;
   /** Epoch microseconds, exclusive; also the end of the last stay (default: the newest stored event). */
   until?: number;
+  /** Include each event's stored JSON (`events[].event`); reading it costs a scan of the raw column. */
+  withRaw?: boolean;
+  /** Inefficiencies listed (all are counted); default 100, Infinity for all. */
+  inefficiencyLimit?: number;
 }
+
+export const DEFAULT_INEFFICIENCY_LIMIT = 100;
 
 export interface TraceEvent {
   seq: number;
@@ -28,8 +34,8 @@ export interface TraceEvent {
   ts: string;
   event_type: string;
   cluster_id: string | null;
-  /** The stored event as logged (normalised JSON). */
-  event: Json;
+  /** The stored event as logged (with `withRaw` / `--raw` only). */
+  event?: Json;
 }
 
 export interface Alternative {
@@ -172,19 +178,11 @@ export async function closeMatches(
   return (r.getRowObjectsJS() as Row[]).map((x) => String(x.v));
 }
 
-function alternativesOf(ev: Json): { cluster: string; cost: number | null }[] {
-  if (!ev || typeof ev !== 'object' || Array.isArray(ev)) return [];
-  const decision = ev.decision as Record<string, Json> | undefined;
-  const cc =
-    decision && typeof decision === 'object'
-      ? (decision.cost_calculation as Record<string, Json> | undefined)
-      : undefined;
-  const list = (
-    cc && typeof cc === 'object' && Array.isArray(cc.alternatives) ? cc.alternatives : ev.alternatives
-  ) as Json;
-  if (!Array.isArray(list)) return [];
-  return list
-    .filter((a): a is { [k: string]: Json } => !!a && typeof a === 'object' && !Array.isArray(a))
+/** The typed `alternatives` column: a list of {cluster, cost}. */
+function alternativesOf(v: unknown): { cluster: string; cost: number | null }[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((a): a is { cluster?: unknown; cost?: unknown } => !!a && typeof a === 'object')
     .map((a) => ({ cluster: String(a.cluster ?? ''), cost: n(a.cost) }));
 }
 
@@ -204,7 +202,7 @@ export async function traceWorkload(
     cond.push(`ts < make_timestamp($${params.length}::BIGINT)`);
   }
   const res = await store.conn.runAndReadAll(
-    `SELECT seq, event_id, epoch_us(ts) AS t, event_type, cluster_id, raw,
+    `SELECT seq, event_id, epoch_us(ts) AS t, event_type, cluster_id, alternatives${opts.withRaw ? ', raw' : ''},
             scheduler, workload_type, req_cpu, req_memory_bytes, req_gpu, req_power_budget, reason, outcome,
             est_cost_per_hour, est_power_watts, efficiency_score, exec_ms, alt_min_cost, alt_min_cluster,
             trigger, from_cluster, cost_saving_per_hour, power_saving_watts, migration_seconds, downtime_seconds
@@ -251,24 +249,25 @@ export async function traceWorkload(
   for (const r of rows) {
     const t = n(r.t)!;
     const ts = microsToIso(t);
-    let ev: Json;
-    try {
-      ev = JSON.parse(String(r.raw)) as Json;
-    } catch {
-      ev = String(r.raw);
-    }
-    events.push({
+    const e: TraceEvent = {
       seq: n(r.seq)!,
       event_id: String(r.event_id),
       ts,
       event_type: String(r.event_type),
       cluster_id: s(r.cluster_id),
-      event: ev,
-    });
+    };
+    if (opts.withRaw) {
+      try {
+        e.event = JSON.parse(String(r.raw)) as Json;
+      } catch {
+        e.event = String(r.raw);
+      }
+    }
+    events.push(e);
     if (r.event_type === 'scheduling_decision') {
       const cost = n(r.est_cost_per_hour);
       const altMin = n(r.alt_min_cost);
-      const alts = alternativesOf(ev).map((a) => ({
+      const alts = alternativesOf(r.alternatives).map((a) => ({
         cluster: a.cluster,
         cost_usd_per_hour: a.cost,
         diff_usd_per_hour: a.cost !== null && cost !== null ? a.cost - cost : null,
@@ -360,44 +359,65 @@ export async function traceWorkload(
     };
   });
 
-  // Inefficiencies on those clusters while the workload was there.
+  // Inefficiencies on those clusters while the workload was there: each is matched (ASOF) to the
+  // stay in effect at its time, and counts if that stay is on its cluster. All are counted in SQL;
+  // the first `inefficiencyLimit` are listed.
   const inefficiencies: TraceInefficiency[] = [];
+  let inefficiencyCount = 0;
+  let wastedOnClusters = 0;
   const clusters = [...new Set(stays.map((x) => x.cluster).filter((c): c is string => c !== null))];
   if (clusters.length) {
-    const p: (string | number)[] = [...clusters];
-    const firstUs = Math.min(...stays.map((x) => x.fromUs));
-    const lastUs = Math.max(...stays.map((x) => x.untilUs));
-    p.push(firstUs, lastUs);
-    const ir = await store.conn.runAndReadAll(
-      `SELECT seq, epoch_us(ts) AS t, cluster_id, severity, inefficiency_type, utilization_pct, idle_hours, wasted_cost, recommended_action, auto_action
-       FROM events
-       WHERE event_type = 'inefficiency_detected' AND cluster_id IN (${clusters.map((_, i) => `$${i + 1}`).join(', ')})
-         AND ts >= make_timestamp($${p.length - 1}::BIGINT) AND ts <= make_timestamp($${p.length}::BIGINT)
-       ORDER BY ts, seq`,
-      p,
+    // A stay of zero length holds nothing unless it is the last one (whose end is inclusive).
+    const spans = stays
+      .map((x, i) => ({ i, c: x.cluster, f: x.fromUs, u: x.untilUs, last: i === stays.length - 1 }))
+      .filter((x) => x.c !== null && (x.u > x.f || x.last));
+    const limit = opts.inefficiencyLimit ?? DEFAULT_INEFFICIENCY_LIMIT;
+    const p: (string | number)[] = [
+      JSON.stringify(spans),
+      Math.min(...spans.map((x) => x.f)),
+      Math.max(...spans.map((x) => x.u)),
+    ];
+    const matched = `WITH s AS (
+        SELECT unnest(from_json($1, '[{"i":"INTEGER","c":"VARCHAR","f":"BIGINT","u":"BIGINT","last":"BOOLEAN"}]'), recursive := true)
+      ), x AS (
+        SELECT seq, epoch_us(ts) AS t, cluster_id, severity, inefficiency_type, utilization_pct, idle_hours,
+               wasted_cost, recommended_action, auto_action
+        FROM events
+        WHERE event_type = 'inefficiency_detected' AND cluster_id IN (${clusters.map((_, i) => `$${i + 4}`).join(', ')})
+          AND ts >= make_timestamp($2::BIGINT) AND ts <= make_timestamp($3::BIGINT)
+      ), m AS (
+        SELECT x.*, s.i AS stay FROM x ASOF JOIN s ON x.t >= s.f
+        WHERE s.c = x.cluster_id AND (x.t < s.u OR (x.t = s.u AND s.last))
+      )`;
+    const agg = await store.conn.runAndReadAll(
+      `${matched} SELECT stay, count(*) AS k, sum(wasted_cost) AS w FROM m GROUP BY stay`,
+      [...p, ...clusters],
     );
-    for (const r of ir.getRowObjectsJS() as Row[]) {
-      const t = n(r.t)!;
-      const stay = stays.find(
-        (x) =>
-          x.cluster === r.cluster_id &&
-          t >= x.fromUs &&
-          (t < x.untilUs || (t === x.untilUs && x === stays[stays.length - 1])),
+    for (const r of agg.getRowObjectsJS() as Row[]) {
+      const k = n(r.k) ?? 0;
+      stays[n(r.stay)!]!.inefficiencies = k;
+      inefficiencyCount += k;
+      wastedOnClusters += n(r.w) ?? 0;
+    }
+    if (inefficiencyCount && limit > 0) {
+      const ir = await store.conn.runAndReadAll(
+        `${matched} SELECT * FROM m ORDER BY t, seq${Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ''}`,
+        [...p, ...clusters],
       );
-      if (!stay) continue;
-      stay.inefficiencies++;
-      inefficiencies.push({
-        seq: n(r.seq)!,
-        ts: microsToIso(t),
-        cluster: s(r.cluster_id),
-        severity: s(r.severity),
-        type: s(r.inefficiency_type),
-        utilization_pct: n(r.utilization_pct),
-        idle_hours: n(r.idle_hours),
-        wasted_usd: n(r.wasted_cost),
-        recommended_action: s(r.recommended_action),
-        auto_action: r.auto_action === null || r.auto_action === undefined ? null : Boolean(r.auto_action),
-      });
+      for (const r of ir.getRowObjectsJS() as Row[]) {
+        inefficiencies.push({
+          seq: n(r.seq)!,
+          ts: microsToIso(n(r.t)!),
+          cluster: s(r.cluster_id),
+          severity: s(r.severity),
+          type: s(r.inefficiency_type),
+          utilization_pct: n(r.utilization_pct),
+          idle_hours: n(r.idle_hours),
+          wasted_usd: n(r.wasted_cost),
+          recommended_action: s(r.recommended_action),
+          auto_action: r.auto_action === null || r.auto_action === undefined ? null : Boolean(r.auto_action),
+        });
+      }
     }
   }
 
@@ -434,8 +454,8 @@ export async function traceWorkload(
       estimated_savings_usd_per_hour: sum(relocations.map((x) => x.estimated_saving_usd_per_hour)),
       downtime_seconds: sum(relocations.map((x) => x.downtime_seconds)),
       migration_seconds: sum(relocations.map((x) => x.migration_seconds)),
-      inefficiencies: inefficiencies.length,
-      wasted_usd_on_its_clusters: sum(inefficiencies.map((x) => x.wasted_usd)),
+      inefficiencies: inefficiencyCount,
+      wasted_usd_on_its_clusters: wastedOnClusters,
       end: microsToIso(endUs),
       end_basis: endBasis,
     },

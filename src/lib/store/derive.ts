@@ -202,6 +202,12 @@ const TYPES: Record<string, { paths: string[]; cols: Record<string, (j: (i: numb
     },
   };
 
+/** A decision's alternatives, typed: trace lists them without parsing `raw`. */
+export const ALTERNATIVES_TYPE = 'STRUCT("cluster" VARCHAR, "cost" DOUBLE)[]';
+
+/** The alternatives of a decision from its raw JSON (as `deriveSelect` computes them), for migration 4. */
+export const ALTERNATIVES_FROM_RAW = `TRY_CAST(TRY_CAST(coalesce(json_extract_string(raw, '$.decision.cost_calculation.alternatives'), json_extract_string(raw, '$.alternatives')) AS JSON) AS ${ALTERNATIVES_TYPE})`;
+
 /** The derived columns, in table order, with their DuckDB types. */
 export const DERIVED_COLUMNS: readonly Col[] = (() => {
   const types: Record<string, string> = {
@@ -248,12 +254,14 @@ export const DERIVED_COLUMNS: readonly Col[] = (() => {
     policy_version: 'VARCHAR',
     previous_policy: 'VARCHAR',
     actor: 'VARCHAR',
+    alternatives: ALTERNATIVES_TYPE,
   };
   const alts = 'alts';
   const special: Record<string, string> = {
     alt_count: `CASE WHEN event_type = 'scheduling_decision' THEN len(${alts}) END`,
     alt_min_cost: `CASE WHEN event_type = 'scheduling_decision' THEN list_min(list_transform(${alts}, a -> a.cost)) END`,
     alt_min_cluster: `CASE WHEN event_type = 'scheduling_decision' THEN list_sort(list_transform(${alts}, a -> {'c': a.cost, 'n': a."cluster"}))[1].n END`,
+    alternatives: `CASE WHEN event_type = 'scheduling_decision' THEN ${alts} END`,
   };
   return Object.entries(types).map(([name, type]) => {
     if (special[name]) return { name, type, expr: special[name]! };
@@ -281,7 +289,7 @@ export const PATHS_EXPR = (() => {
  * same multi-path extraction (paths 24 and 25), so only that array is parsed
  * again, not the whole event.
  */
-const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(TRY_CAST(coalesce(j[24], j[25]) AS JSON) AS STRUCT("cluster" VARCHAR, "cost" DOUBLE)[]) END`;
+const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(TRY_CAST(coalesce(j[24], j[25]) AS JSON) AS ${ALTERNATIVES_TYPE}) END`;
 
 /**
  * SELECT list deriving every typed column from a relation `src` that has

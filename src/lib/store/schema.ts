@@ -2,7 +2,7 @@
  * Tables of the store and their forward-only migrations, run on open.
  * Each migration runs in a transaction and records its version.
  */
-import { DERIVED_COLUMNS, QUANTITY_MACRO } from './derive.js';
+import { ALTERNATIVES_FROM_RAW, ALTERNATIVES_TYPE, DERIVED_COLUMNS, QUANTITY_MACRO } from './derive.js';
 
 /** meta key holding `hash('kcloud-log')` as computed when id_hash was last filled. */
 export const ID_HASH_PROBE_KEY = 'id_hash_probe';
@@ -119,6 +119,16 @@ export const MIGRATIONS: readonly Migration[] = [
       'UPDATE events SET id_hash = hash(event_id)',
       `DELETE FROM meta WHERE key = '${ID_HASH_PROBE_KEY}'`,
       `INSERT INTO meta VALUES ('${ID_HASH_PROBE_KEY}', ${ID_HASH_PROBE_SQL})`,
+    ],
+  },
+  {
+    version: 4,
+    description: "decisions' alternatives as a typed column",
+    statements: [
+      // Stores created since have the column from version 1 (it is one of DERIVED_COLUMNS).
+      `ALTER TABLE events ADD COLUMN IF NOT EXISTS alternatives ${ALTERNATIVES_TYPE}`,
+      `UPDATE events SET alternatives = ${ALTERNATIVES_FROM_RAW}
+       WHERE event_type = 'scheduling_decision' AND alternatives IS NULL`,
     ],
   },
 ];
