@@ -64,7 +64,9 @@ export const REJECT_RAW_LIMIT = 4096;
 
 /** The chain head and last seq of the store. */
 export async function readHead(store: Store): Promise<{ seq: number; chain: string }> {
-  const r = await store.conn.runAndReadAll('SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1');
+  const r = await store.conn.runAndReadAll(
+    'SELECT seq, chain FROM events WHERE seq = (SELECT max(seq) FROM events)',
+  );
   const row = r.getRows()[0];
   return row ? { seq: Number(row[0]), chain: String(row[1]) } : { seq: 0, chain: GENESIS };
 }
