@@ -289,6 +289,21 @@ function niceStep(raw: number): number {
   return 10 * p;
 }
 
+/** Run each task on a connection of its own to the same database, concurrently. */
+async function onConnections<T extends readonly ((s: Store) => Promise<unknown>)[]>(
+  store: Store,
+  tasks: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const conns = await Promise.all(tasks.map(() => store.instance.connect()));
+  try {
+    return (await Promise.all(tasks.map((t, i) => t({ ...store, conn: conns[i]! })))) as {
+      -readonly [K in keyof T]: Awaited<ReturnType<T[K]>>;
+    };
+  } finally {
+    for (const c of conns) c.closeSync();
+  }
+}
+
 export async function buildAuditReport(store: Store, o: AuditOptions): Promise<AuditReport> {
   const limit = o.listLimit ?? DEFAULT_LIST_LIMIT;
   const gapMs = o.gapMs ?? DEFAULT_GAP_MS;
@@ -354,10 +369,13 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   if (o.until !== undefined && gapRows.length) gap(n0(gapRows[gapRows.length - 1]!.hi), o.until, 'end');
   if (!gapRows.length && o.since !== undefined && o.until !== undefined) gap(o.since, o.until, 'between');
 
-  // Analyses (the same code as `analyze scheduling`, `analyze cost`, `analyze sla`).
-  const sched = await analyzeScheduling(store, { filter, by: 'cluster' });
-  const cost = await analyzeCost(store, { filter });
-  const sla = await analyzeSla(store, o.slos, { since: o.since ?? firstUs ?? undefined, until: o.until });
+  // Analyses (the same code as `analyze scheduling`, `analyze cost`, `analyze sla`), each on its
+  // own connection so DuckDB runs them side by side (one connection runs one query at a time).
+  const [sched, cost, sla] = await onConnections(store, [
+    (s) => analyzeScheduling(s, { filter, by: 'cluster' }),
+    (s) => analyzeCost(s, { filter }),
+    (s) => analyzeSla(s, o.slos, { since: o.since ?? firstUs ?? undefined, until: o.until }),
+  ] as const);
 
   // Latency histogram: bins of a round width up to the p99, the rest in one open bin.
   const hist: LatencyBin[] = [];
