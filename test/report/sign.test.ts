@@ -89,6 +89,17 @@ describe('report signatures', () => {
           const r = verifyReport(f, loadPublicKey(pubFile));
           expect(r.ok, `byte ${pos}: ${r.reason}`).toBe(false);
         }
+        // every byte of the signature value (Node's base64 decoder ignores some of them)
+        const text = signed.toString('latin1');
+        const m = /"signature":\s*"([^"]+)"/.exec(text)!;
+        const start = m.index + m[0].indexOf(m[1]!);
+        for (let pos = start; pos < start + m[1]!.length; pos++) {
+          const bad = Buffer.from(signed);
+          bad[pos] = bad[pos] === 0x41 ? 0x42 : 0x41;
+          const f = path.join(dir, `sig.${format}`);
+          fs.writeFileSync(f, bad);
+          expect(verifyReport(f, loadPublicKey(pubFile)).ok, `signature byte ${pos - start}`).toBe(false);
+        }
         // a change that keeps the file well-formed: a digit of the body
         const bad = Buffer.from(signed.toString().replace('1006', '1007').replace('1,006', '1,007'));
         const f = path.join(dir, `digit.${format}`);

@@ -263,9 +263,15 @@ export function verifyReport(file: string, pub: KeyObject): ReportVerifyResult {
       ...res,
       reason: 'the report was changed after signing: its digest does not match the signed digest',
     };
+  // Node decodes base64 leniently (a changed padding character or unused low bits decode to the
+  // same bytes), so only the canonical encoding of a 64-byte signature is accepted: any change
+  // to the block is then a failure.
+  const sig = Buffer.from(b.signature, 'base64');
+  if (sig.length !== 64 || sig.toString('base64') !== b.signature)
+    return { ...res, reason: 'the signature is not a canonical base64 Ed25519 signature (changed?)' };
   let valid = false;
   try {
-    valid = verify(null, digest, pub, Buffer.from(b.signature, 'base64'));
+    valid = verify(null, digest, pub, sig);
   } catch {
     valid = false;
   }
