@@ -229,6 +229,28 @@ describe('transactions of several appends', () => {
   });
 });
 
+describe('storage order', () => {
+  it('writes a commit grouped by event type, decisions last, each group in sequence order', async () => {
+    await withTmpStore(async (store, dir) => {
+      const lines = [...spec, ...flat, ...Array.from({ length: 40 }, (_, i) => ev(i)), ...spec.slice(1)];
+      const log = path.join(dir, 'mixed.jsonl');
+      fs.writeFileSync(log, lines.join('\n') + '\n');
+      await ingestPaths(store, [log]);
+      await store.conn.run('SET threads = 1');
+      const r = await store.conn.runAndReadAll('SELECT event_type, seq FROM events'); // storage order
+      const rows = r.getRows().map(([t, q]) => ({ t: String(t), q: Number(q) }));
+      const runs = rows.map((x) => x.t).filter((t, i, a) => i === 0 || a[i - 1] !== t);
+      expect(new Set(runs).size).toBe(runs.length); // each type in one run
+      expect(runs.at(-1)).toBe('scheduling_decision');
+      for (const t of runs) {
+        const seqs = rows.filter((x) => x.t === t).map((x) => x.q);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      }
+      expect((await verifyStore(store)).ok).toBe(true);
+    });
+  });
+});
+
 describe('id_hash migration', () => {
   it('fills id_hash in a store from before it, and rebuilds it when the hash function changes', async () => {
     const dir = tmpDir();
