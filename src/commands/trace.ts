@@ -161,6 +161,9 @@ function otherLine(e: TraceEvent): string {
   return `${chalk.dim(e.ts)}  ${chalk.bold(e.event_type)}${e.cluster_id ? ` on ${e.cluster_id}` : ''}`;
 }
 
+/** Stays drawn in the human output (all are in --json), then totals per cluster. */
+const STAYS_SHOWN = 50;
+
 export function renderTrace(r: TraceResult): string {
   const s = r.summary;
   const out: string[] = [];
@@ -200,6 +203,7 @@ export function renderTrace(r: TraceResult): string {
     );
 
   if (r.stays.length) {
+    const shown = r.stays.slice(-STAYS_SHOWN);
     out.push(
       '',
       chalk.bold('time on clusters') +
@@ -208,7 +212,7 @@ export function renderTrace(r: TraceResult): string {
     out.push(
       table(
         ['cluster', 'from', 'until', 'hours', 'USD/h', 'est. cost USD', 'rate from', 'inefficiencies'],
-        r.stays.map((x) => [
+        shown.map((x) => [
           x.cluster,
           x.from,
           x.until,
@@ -220,6 +224,14 @@ export function renderTrace(r: TraceResult): string {
         ]),
       ),
     );
+    if (shown.length < r.stays.length)
+      out.push(
+        chalk.dim(`… the last ${shown.length} of ${r.stays.length} stays; --json lists every stay`),
+        table(
+          ['cluster', 'hours', 'est. cost USD'],
+          s.clusters.map((c) => [c.cluster, fmtNum(c.hours, 2), fmtNum(c.cost_usd, 2)]),
+        ),
+      );
   }
   out.push(
     '',
