@@ -235,7 +235,7 @@ describe('storage order', () => {
       const lines = [...spec, ...flat, ...Array.from({ length: 40 }, (_, i) => ev(i)), ...spec.slice(1)];
       const log = path.join(dir, 'mixed.jsonl');
       fs.writeFileSync(log, lines.join('\n') + '\n');
-      await ingestPaths(store, [log]);
+      await ingestPaths(store, [log], { groupMinRows: 1 }); // as a commit of two row groups is
       await store.conn.run('SET threads = 1');
       const r = await store.conn.runAndReadAll('SELECT event_type, seq FROM events'); // storage order
       const rows = r.getRows().map(([t, q]) => ({ t: String(t), q: Number(q) }));
@@ -247,6 +247,22 @@ describe('storage order', () => {
         expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       }
       expect((await verifyStore(store)).ok).toBe(true);
+    });
+  });
+
+  it('writes a commit smaller than a row group in sequence order', async () => {
+    await withTmpStore(async (store, dir) => {
+      const log = path.join(dir, 'mixed.jsonl');
+      fs.writeFileSync(
+        log,
+        [...spec, ...flat, ...Array.from({ length: 40 }, (_, i) => ev(i))].join('\n') + '\n',
+      );
+      await ingestPaths(store, [log]);
+      await store.conn.run('SET threads = 1');
+      const seqs = (await store.conn.runAndReadAll('SELECT seq FROM events'))
+        .getRows()
+        .map((r) => Number(r[0]));
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     });
   });
 });

@@ -23,6 +23,8 @@ export interface IngestOptions extends ClassifyOptions {
   batchSize?: number;
   /** Events per append to the open transaction (default FLUSH_EVENTS). */
   appendSize?: number;
+  /** Commits of at least this many events are stored grouped by event type (default one row group). */
+  groupMinRows?: number;
   maxLineBytes?: number;
   /** Called after each commit and each file, for progress display. */
   onProgress?: (p: IngestProgress) => void;
@@ -259,7 +261,7 @@ export class Ingester {
     }
     if (!this.txn && !this.txnSources.size) return;
     try {
-      this.txn ??= await Transaction.begin(store);
+      this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
       if (events.length || rejects.length) await this.txn.append(events, rejects);
       if (!commit && this.txn.rows < this.batchSize) return;
       const sources = [...this.txnSources];

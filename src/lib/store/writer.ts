@@ -68,6 +68,13 @@ const staged = (
  * first, then any unknown type, then scheduling decisions (most rows), each
  * group in sequence order. One INSERT per group: no sort of the batch.
  */
+const insertFrom = (where: string) =>
+  `INSERT INTO events (${[...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)].join(', ')})
+${deriveSelect(staged(where), [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) AS id_hash'])}`;
+
+/** DuckDB's rows per row group. */
+const ROW_GROUP = 122_880;
+
 const KNOWN_TYPES = [
   'cluster_reconfiguration',
   'inefficiency_detected',
@@ -107,6 +114,7 @@ export class Transaction {
   private seq = 0;
   private chain = GENESIS;
   private readonly perSource = new Map<number, { stored: number; duplicates: number }>();
+  private groupMinRows = ROW_GROUP;
   /** Rows appended so far wait in temp.stage; they go into events at commit. */
   private staged = false;
   /** Ids stored by this transaction (the duplicate check's query sees only committed rows). */
@@ -118,8 +126,13 @@ export class Transaction {
     private readonly reader: DuckDBConnection,
   ) {}
 
-  static async begin(store: Store): Promise<Transaction> {
+  /**
+   * `groupMinRows`: a commit of at least this many rows is written grouped by event type
+   * (default one row group; smaller commits cannot give a type row groups of its own).
+   */
+  static async begin(store: Store, opts: { groupMinRows?: number } = {}): Promise<Transaction> {
     const t = new Transaction(store, await store.instance.connect());
+    t.groupMinRows = opts.groupMinRows ?? ROW_GROUP;
     await store.conn.run('BEGIN TRANSACTION');
     try {
       // The head is read inside the transaction: another writer may have committed since our last batch.
@@ -137,12 +150,8 @@ export class Transaction {
     return c;
   }
 
-  private readonly insertSql = TYPE_GROUPS.map(
-    (
-      where,
-    ) => `INSERT INTO events (${[...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)].join(', ')})
-${deriveSelect(staged(where), [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) AS id_hash'])}`,
-  );
+  private readonly insertSql = TYPE_GROUPS.map((where) => insertFrom(where));
+  private readonly insertAllSql = insertFrom('TRUE');
 
   /**
    * Ids of `ids` already stored (committed, or appended earlier in this
@@ -240,7 +249,10 @@ ${deriveSelect(staged(where), [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) 
     const { conn } = this.store;
     try {
       if (this.staged) {
-        for (const sql of this.insertSql) await conn.run(sql);
+        // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
+        // with one statement, in sequence order.
+        if (this.rows >= this.groupMinRows) for (const sql of this.insertSql) await conn.run(sql);
+        else await conn.run(this.insertAllSql);
         // Dropping the stage frees its memory (deleted rows of a temp table stay until the process ends).
         await conn.run('DROP TABLE temp.stage');
       }
