@@ -99,7 +99,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
       }
       if (backtestMs !== undefined) {
         const span = (
-          await store.conn.runAndReadAll('SELECT max(epoch_us(ts)) FROM events')
+          await store.conn.runAndReadAll('SELECT epoch_us(max(ts)) FROM events')
         ).getRows()[0]![0];
         const end = at ?? (span === null ? 0 : Number(span));
         return backtestAlerts(

@@ -485,7 +485,7 @@ function thresholdMessage(rule: ThresholdRule, value: number | null, since: numb
 
 async function storeSpan(store: Store): Promise<{ first: number | null; last: number | null }> {
   const r = (
-    await store.conn.runAndReadAll('SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM events')
+    await store.conn.runAndReadAll('SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM events')
   ).getRows()[0]!;
   return { first: num(r[0]), last: num(r[1]) };
 }

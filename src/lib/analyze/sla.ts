@@ -373,7 +373,7 @@ interface Win {
 
 export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {}): Promise<SlaResult> {
   const span = (
-    await store.conn.runAndReadAll('SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM events')
+    await store.conn.runAndReadAll('SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM events')
   ).getRows()[0]!;
   const firstUs = span[0] === null ? null : Number(span[0]);
   const lastUs = span[1] === null ? null : Number(span[1]);

@@ -313,7 +313,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   // Scope.
   const byType = await rows(
     store,
-    `SELECT event_type, count(*) AS n, min(epoch_us(ts)) AS f, max(epoch_us(ts)) AS l FROM events WHERE ${w.sql} GROUP BY event_type ORDER BY n DESC, event_type`,
+    `SELECT event_type, count(*) AS n, epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l FROM events WHERE ${w.sql} GROUP BY event_type ORDER BY n DESC, event_type`,
     w.params,
   );
   const events = byType.reduce((s, r) => s + n0(r.n), 0);
@@ -356,7 +356,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   const gapUs = gapMs * 1000;
   const gapRows = await rows(
     store,
-    `SELECT epoch_us(ts) // ${gapUs} AS b, min(epoch_us(ts)) AS lo, max(epoch_us(ts)) AS hi FROM events WHERE ${w.sql} GROUP BY b ORDER BY b`,
+    `SELECT epoch_us(ts) // ${gapUs} AS b, epoch_us(min(ts)) AS lo, epoch_us(max(ts)) AS hi FROM events WHERE ${w.sql} GROUP BY b ORDER BY b`,
     w.params,
   );
   const gaps: Gap[] = [];
