@@ -154,6 +154,8 @@ describe.skipIf(!hasLogrotate)('ingest --follow with the real logrotate', () => 
         }
         w.write(100);
         await waitFor(db, w.n);
+        // The readers must have run beside the follower, not once: give slow machines time.
+        for (let t = 0; readerRuns < 3 && t < 100; t++) await new Promise((r) => setTimeout(r, 200));
       } finally {
         await readers.stop();
       }
