@@ -13,7 +13,13 @@ import { expandTargets, type PathError, type Target } from './paths.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import type { Store } from '../store/open.js';
 import { InputError } from '../errors.js';
-import { Transaction, type PendingEvent, type PendingReject, type SourceProgress } from '../store/writer.js';
+import {
+  ROW_GROUP,
+  Transaction,
+  type PendingEvent,
+  type PendingReject,
+  type SourceProgress,
+} from '../store/writer.js';
 
 export interface IngestOptions extends ClassifyOptions {
   /**
@@ -74,7 +80,7 @@ const CHUNK = 1 << 20;
 /** Events per append: small enough to hold in memory, large enough to amortise a duplicate check. */
 export const FLUSH_EVENTS = 32_768;
 /** Two DuckDB row groups. */
-export const DEFAULT_BATCH = 2 * 122_880;
+export const DEFAULT_BATCH = 2 * ROW_GROUP;
 
 /** State of one source while it is read. */
 export class SourceState {
@@ -266,6 +272,7 @@ export class Ingester {
       if (!commit && this.txn.rows < this.batchSize) return;
       const sources = [...this.txnSources];
       const res = await this.txn.commit(sources.map(([, p]) => p));
+      this.endTransaction();
       for (const [s, p] of sources) {
         const c = res.perSource.get(s.row.id) ?? { stored: 0, duplicates: 0 };
         const sum = s.summary;
@@ -278,15 +285,14 @@ export class Ingester {
       }
     } catch (e) {
       await this.txn?.rollback();
-      this.txn = undefined;
-      this.txnSources.clear();
+      this.endTransaction();
       throw e;
-    } finally {
-      if (commit || !this.txn || this.txn.rows >= this.batchSize) {
-        this.txn = undefined;
-        this.txnSources.clear();
-      }
     }
+  }
+
+  private endTransaction(): void {
+    this.txn = undefined;
+    this.txnSources.clear();
   }
 
   /** Commit what is pending (events, rejects and the offsets of dirty sources). */

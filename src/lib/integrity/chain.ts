@@ -36,6 +36,9 @@ export function eventHash(r: Omit<ChainRow, 'seq'>, seq: number): string {
   );
 }
 
+/** WHERE clause selecting the chain head (max(seq) then an equality: zone maps, not a top-N over 10M rows). */
+export const HEAD_ROW = 'seq = (SELECT max(seq) FROM events)';
+
 export function nextChain(prev: string, hash: string): string {
   return sha256Hex(prev + hash);
 }

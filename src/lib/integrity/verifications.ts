@@ -5,6 +5,7 @@
  */
 import type { Store } from '../store/open.js';
 import { microsToIso } from '../time.js';
+import { HEAD_ROW } from './chain.js';
 import type { VerifyResult } from './verify.js';
 
 export interface VerificationRecord {
@@ -75,8 +76,7 @@ export async function latestVerification(store: Store): Promise<VerificationReco
 /** The newest row of the chain: what a report cites. */
 export async function chainHead(store: Store): Promise<{ seq: number; chain: string; events: number }> {
   const r = await store.conn.runAndReadAll(
-    // max(seq) then an equality on seq (zone maps): a top-N read the chain column of every row group.
-    `SELECT (SELECT count(*) FROM events) AS n, seq, chain FROM events WHERE seq = (SELECT max(seq) FROM events)`,
+    `SELECT (SELECT count(*) FROM events) AS n, seq, chain FROM events WHERE ${HEAD_ROW}`,
   );
   const o = r.getRowObjectsJS()[0];
   if (!o) return { seq: 0, chain: '0'.repeat(64), events: 0 };

@@ -1,18 +1,19 @@
 /**
- * Committing a batch: event rows, rejects and the new offsets of their
+ * Committing events: event rows, rejects and the new offsets of their
  * sources in one DuckDB transaction, so a crash leaves all of it or none.
  *
- * Duplicates (an event_id already stored, or twice in the batch) are found
- * first, so that sequence numbers and the hash chain cover exactly the rows
- * that are stored. Rows go in as a handful of packed column strings split by
- * DuckDB (one value per column per batch, not per row); the typed columns
- * are then derived from `raw` in SQL (store/derive.ts).
+ * Duplicates (an event_id already stored, or twice in the transaction) are
+ * found first, so that sequence numbers and the hash chain cover exactly the
+ * rows that are stored. Rows go through the appender into a temp stage with
+ * ten values each; the typed columns are derived from `raw` in SQL at commit
+ * (store/derive.ts).
  */
 import { DuckDBTimestampValue, type DuckDBConnection } from './duckdb.js';
 import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
-import { GENESIS, eventHash, nextChain } from '../integrity/chain.js';
+import { GENESIS, HEAD_ROW, eventHash, nextChain } from '../integrity/chain.js';
+import { EVENT_TYPES } from '../schema/index.js';
 
 export interface PendingEvent {
   eventId: string;
@@ -55,7 +56,7 @@ export interface BatchResult {
 
 const RS = '\x1e';
 
-/** The staging table the appender fills (one per append; typed columns are derived from it in SQL). */
+/** The staging table the appender fills; it lives for one transaction (typed columns are derived from it at commit). */
 const STAGE_COLUMNS =
   'seq DOUBLE, event_id VARCHAR, ts_us DOUBLE, event_type VARCHAR, known BOOLEAN, source_id INTEGER, line DOUBLE, tags VARCHAR, raw VARCHAR, chain VARCHAR';
 const staged = (
@@ -73,26 +74,18 @@ const insertFrom = (where: string) =>
 ${deriveSelect(staged(where), [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) AS id_hash'])}`;
 
 /** DuckDB's rows per row group. */
-const ROW_GROUP = 122_880;
+export const ROW_GROUP = 122_880;
 
-const KNOWN_TYPES = [
-  'cluster_reconfiguration',
-  'inefficiency_detected',
-  'policy_change',
-  'workload_relocation',
-];
 const TYPE_GROUPS = [
-  ...KNOWN_TYPES.map((t) => `event_type = '${t}'`),
-  `event_type NOT IN (${[...KNOWN_TYPES, 'scheduling_decision'].map((t) => `'${t}'`).join(', ')})`,
+  ...EVENT_TYPES.filter((t) => t !== 'scheduling_decision').map((t) => `event_type = '${t}'`),
+  `event_type NOT IN (${EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`,
   `event_type = 'scheduling_decision'`,
 ];
 export const REJECT_RAW_LIMIT = 4096;
 
 /** The chain head and last seq of the store. */
 export async function readHead(store: Store): Promise<{ seq: number; chain: string }> {
-  const r = await store.conn.runAndReadAll(
-    'SELECT seq, chain FROM events WHERE seq = (SELECT max(seq) FROM events)',
-  );
+  const r = await store.conn.runAndReadAll(`SELECT seq, chain FROM events WHERE ${HEAD_ROW}`);
   const row = r.getRows()[0];
   return row ? { seq: Number(row[0]), chain: String(row[1]) } : { seq: 0, chain: GENESIS };
 }
@@ -154,9 +147,9 @@ export class Transaction {
   private readonly insertAllSql = insertFrom('TRUE');
 
   /**
-   * Ids of `ids` already stored (committed, or appended earlier in this
-   * transaction). The scan reads the 8-byte id_hash column; event_id is
-   * compared only for rows whose hash matches.
+   * Ids of `ids` already committed (the reader connection does not see this
+   * transaction; its own ids are in `this.ids`). The scan reads the 8-byte
+   * id_hash column; event_id is compared only for rows whose hash matches.
    */
   private async existing(ids: string[]): Promise<Set<string>> {
     const conn = this.reader;
@@ -166,12 +159,12 @@ export class Transaction {
        WHERE id_hash IN (SELECT hash(unnest(string_split($1, '${RS}'))))`,
       [packed],
     );
-    const hashes = hit.getRows()[0]?.[0];
-    if (!hashes || !(hashes as { items: unknown[] }).items?.length) return new Set();
+    const hashes = (hit.getRows()[0]?.[0] as { items: unknown[] } | null | undefined)?.items;
+    if (!hashes?.length) return new Set();
     const r = await conn.runAndReadAll(
       `SELECT DISTINCT event_id FROM events
        WHERE id_hash IN (SELECT unnest($2::UBIGINT[])) AND event_id IN (SELECT unnest(string_split($1, '${RS}')))`,
-      [packed, `[${(hashes as { items: unknown[] }).items.join(',')}]`],
+      [packed, `[${hashes.join(',')}]`],
     );
     return new Set(r.getRows().map((row) => String(row[0])));
   }
@@ -297,23 +290,6 @@ export class Transaction {
     await this.store.conn.run('ROLLBACK').catch(() => undefined);
     this.closeReader();
   }
-}
-
-/** One batch in one transaction: its events, rejects and the new offsets of its sources. */
-export async function commitBatch(
-  store: Store,
-  events: PendingEvent[],
-  rejects: PendingReject[],
-  sources: SourceProgress[],
-): Promise<BatchResult> {
-  const t = await Transaction.begin(store);
-  try {
-    await t.append(events, rejects);
-  } catch (e) {
-    await t.rollback();
-    throw e;
-  }
-  return t.commit(sources);
 }
 
 /** The first `limit` bytes of `text` as UTF-8, cut on a character boundary. */
