@@ -31,6 +31,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 export const FORMATS = ['jsonl', 'fluentbit', 'fluentbit-json', 'docker', 'cri'];
+/** Docker json-file's split size: lines over 16 KiB become records of 16 KiB without a newline. */
+const DOCKER_SPLIT = 16 * 1024;
 
 export const EVENT_TYPES = [
   'scheduling_decision',
@@ -1029,11 +1031,25 @@ function* run(opt, ex) {
     return text;
   };
 
+  /** How many parts a split line has: 2 (80 %) or 3. */
+  const splitParts = () => (w() < 0.8 ? 2 : 3);
+
+  /**
+   * Docker json-file splits only lines longer than 16 KiB, into records of exactly 16 KiB: an
+   * event to be split that way is padded (an ASCII `pad` field at its end, where the cuts fall).
+   */
+  const padForDocker = (text, parts) => {
+    const target = DOCKER_SPLIT * (parts - 1) + 100 + Math.floor(w() * 1000);
+    const pad = target - Buffer.byteLength(text) - ',"pad":""'.length;
+    return text.slice(0, -1) + ',"pad":"' + 'x'.repeat(Math.max(0, pad)) + '"}';
+  };
+
   /** Split a wrapped docker/CRI event line into P parts + a final part. */
-  const splitLine = (text, stream) => {
-    const parts = w() < 0.8 ? 2 : 3;
+  const splitLine = (text, stream, parts) => {
     const cuts = [];
-    for (let i = 1; i < parts; i++) cuts.push(1 + Math.floor(w() * (text.length - 2)));
+    if (format === 'docker')
+      for (let i = 1; i < parts; i++) cuts.push(i * DOCKER_SPLIT); // ASCII: bytes = chars
+    else for (let i = 1; i < parts; i++) cuts.push(1 + Math.floor(w() * (text.length - 2)));
     cuts.sort((a, b) => a - b);
     const pieces = [];
     let prev = 0;
@@ -1117,6 +1133,9 @@ function* run(opt, ex) {
     }
     ex.stored++;
     stampFirstLast(ts);
+    const split = opt.split > 0 && (format === 'cri' || format === 'docker') && w() < opt.split;
+    const parts = split ? splitParts() : 1;
+    if (split && format === 'docker') text = padForDocker(text, parts);
     const line = wrap(text, 'stdout', true);
     // Remember the line for later duplicates (a bounded window: "a little later").
     if (src.ring.length < DUP_WINDOW) src.ring.push(line);
@@ -1124,12 +1143,12 @@ function* run(opt, ex) {
       src.ring[src.ringPos] = line;
       src.ringPos = (src.ringPos + 1) % DUP_WINDOW;
     }
-    if (opt.split > 0 && (format === 'cri' || format === 'docker') && w() < opt.split) {
-      const parts = splitLine(text, 'stdout');
-      ex.lines += parts.length;
-      ex.skipped += parts.length - 1;
-      ex.skipped_by_kind.partial_part += parts.length - 1;
-      yield* parts;
+    if (split) {
+      const pieces = splitLine(text, 'stdout', parts);
+      ex.lines += pieces.length;
+      ex.skipped += pieces.length - 1;
+      ex.skipped_by_kind.partial_part += pieces.length - 1;
+      yield* pieces;
       continue;
     }
     ex.lines++;

@@ -7,13 +7,42 @@ import { UsageError } from './errors.js';
 const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-/** Epoch numbers above this are milliseconds (1e11 s is the year 5138). */
-const MILLIS_THRESHOLD = 1e11;
+/**
+ * The range of event times: 1700-01-01T00:00:00Z to 2199-12-31T23:59:59.999999Z (UTC, after any
+ * offset is applied). Within it a time in microseconds is exact as a JavaScript number (below
+ * 2^53), so every command can print, compare, hash and chart it, and DuckDB's TIMESTAMP holds it.
+ * A time outside it is refused, never changed (no year is ever read as another).
+ */
+export const MIN_EVENT_MICROS = utcMs(1700, 0, 1, 0, 0, 0) * 1000;
+export const MAX_EVENT_MICROS = utcMs(2199, 11, 31, 23, 59, 59) * 1000 + 999_999;
+export const EVENT_TIME_RANGE = '1700-01-01T00:00:00Z to 2199-12-31T23:59:59.999999Z';
 
-/** Parse an ISO 8601 string (offset, `Z` or none = UTC) into epoch microseconds, or undefined if invalid. */
-export function parseIsoMicros(text: string): number | undefined {
+/**
+ * Epoch numbers: below 1e11 they are seconds, from 1e11 on milliseconds (1e11 ms is 1973-03-03,
+ * 1e11 s the year 5138, so no time in range is ambiguous); never negative. Larger units (micro-,
+ * nanoseconds) are not guessed: read as milliseconds they fall far past 2199 and are refused.
+ */
+export const MILLIS_THRESHOLD = 1e11;
+
+/** Epoch milliseconds of a UTC calendar time, years 0-99 kept as written. */
+function utcMs(year: number, month: number, day: number, h: number, mi: number, s: number): number {
+  const d = new Date(Date.UTC(2000, month, day, h, mi, s));
+  d.setUTCFullYear(year, month, day);
+  return d.getTime();
+}
+
+/** An event time read, or why it cannot be one. */
+export type TimeResult = { ok: true; micros: number } | { ok: false; reason: string };
+
+const inRange = (micros: number): TimeResult =>
+  micros >= MIN_EVENT_MICROS && micros <= MAX_EVENT_MICROS
+    ? { ok: true, micros }
+    : { ok: false, reason: `is outside the supported range ${EVENT_TIME_RANGE}` };
+
+/** Read an ISO 8601 string (offset, `Z` or none = UTC) as epoch microseconds. */
+export function readIsoMicros(text: string): TimeResult {
   const m = ISO_RE.exec(text.trim());
-  if (!m) return undefined;
+  if (!m) return { ok: false, reason: 'is not an ISO 8601 time' };
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;
   const year = +y!,
     month = +mo!,
@@ -21,32 +50,47 @@ export function parseIsoMicros(text: string): number | undefined {
     hour = +h,
     minute = +mi,
     second = +s;
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59));
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60)
+    return { ok: false, reason: 'is not a valid date and time' };
+  const ms = utcMs(year, month - 1, day, hour, minute, Math.min(second, 59));
   const check = new Date(ms);
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined; // 2025-02-30
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1)
+    return { ok: false, reason: 'is not a valid date (no such day)' }; // 2025-02-30
   let offsetMin = 0;
   if (tz && tz !== 'Z' && tz !== 'z') {
     const sign = tz[0] === '-' ? -1 : 1;
     const digits = tz.slice(1).replace(':', '');
     const oh = +digits.slice(0, 2),
       om = digits.length > 2 ? +digits.slice(2, 4) : 0;
-    if (oh > 23 || om > 59) return undefined;
+    if (oh > 23 || om > 59) return { ok: false, reason: 'has an impossible UTC offset' };
     offsetMin = sign * (oh * 60 + om);
   }
   const micros = frac ? Math.floor(+(frac + '000000').slice(0, 6)) : 0;
-  return (ms - offsetMin * 60_000) * 1000 + micros;
+  return inRange((ms - offsetMin * 60_000) * 1000 + micros);
 }
 
-/** Parse an event timestamp: ISO string or epoch seconds/milliseconds number. */
-export function parseEventTime(value: unknown): number | undefined {
+/** Parse an ISO 8601 string into epoch microseconds, or undefined if it is not a time in range. */
+export function parseIsoMicros(text: string): number | undefined {
+  const r = readIsoMicros(text);
+  return r.ok ? r.micros : undefined;
+}
+
+/** Read an event timestamp: an ISO string, or epoch seconds/milliseconds as a number. */
+export function readEventTime(value: unknown): TimeResult {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) return undefined;
-    const micros = value >= MILLIS_THRESHOLD ? value * 1000 : value * 1_000_000;
-    return Math.round(micros);
+    if (!Number.isFinite(value)) return { ok: false, reason: 'is not a finite number' };
+    if (value < 0) return { ok: false, reason: 'is a negative epoch number' };
+    const micros = Math.round(value >= MILLIS_THRESHOLD ? value * 1000 : value * 1_000_000);
+    return inRange(micros);
   }
-  if (typeof value === 'string') return parseIsoMicros(value);
-  return undefined;
+  if (typeof value === 'string') return readIsoMicros(value);
+  return { ok: false, reason: 'is not an ISO 8601 string or an epoch number' };
+}
+
+/** Parse an event timestamp: ISO string or epoch seconds/milliseconds number (undefined if invalid). */
+export function parseEventTime(value: unknown): number | undefined {
+  const r = readEventTime(value);
+  return r.ok ? r.micros : undefined;
 }
 
 /** ISO UTC text of epoch microseconds, e.g. 2025-01-15T10:30:00.123456Z (fraction only when non-zero). */
@@ -83,9 +127,14 @@ export function parseDurationMs(text: string): number | undefined {
 export function parseTimeBound(text: string, flag: string, nowMs = Date.now()): number {
   if (text === 'now') return nowMs * 1000;
   const dur = parseDurationMs(text);
-  if (dur !== undefined) return Math.round((nowMs - dur) * 1000);
-  const iso = parseIsoMicros(text);
-  if (iso !== undefined) return iso;
+  if (dur !== undefined) {
+    const r = inRange(Math.round((nowMs - dur) * 1000));
+    if (r.ok) return r.micros;
+    throw new UsageError(`${flag}: "${text}" before now ${r.reason}`);
+  }
+  const iso = readIsoMicros(text);
+  if (iso.ok) return iso.micros;
+  if (ISO_RE.test(text.trim())) throw new UsageError(`${flag}: "${text}" ${iso.reason}`);
   throw new UsageError(
     `${flag}: cannot read "${text}" as a time; use ISO (2025-01-15, 2025-01-15T10:30:00Z) or a duration before now (15m, 24h, 7d)`,
   );

@@ -98,11 +98,39 @@ describe('decodeLine edge cases', () => {
       decodeLine('{"log":"starting server\\n","stream":"stderr","time":"2025-01-15T10:00:00Z"}', {}).kind,
     ).toBe('text');
   });
-  it('docker json-file partial records (no trailing newline) are joined', () => {
+  it('docker json-file partial records (16 KiB, no trailing newline) are joined', () => {
     const st: DecodeState = {};
-    const a = decodeLine(JSON.stringify({ log: '{"event_type":"x",', stream: 'stdout', time: 't' }), st);
-    const b = decodeLine(JSON.stringify({ log: '"timestamp":1}\n', stream: 'stdout', time: 't' }), st);
+    const head = '{"event_type":"x","pad":"' + 'p'.repeat(16384 - 25);
+    const a = decodeLine(JSON.stringify({ log: head, stream: 'stdout', time: 't' }), st);
+    const b = decodeLine(JSON.stringify({ log: '","timestamp":1}\n', stream: 'stdout', time: 't' }), st);
     expect(a.kind).toBe('partial');
-    expect(b).toMatchObject({ kind: 'value', raw: '{"event_type":"x","timestamp":1}' });
+    expect(b).toMatchObject({ kind: 'value', raw: head + '","timestamp":1}' });
+  });
+  it('a shorter docker record without a newline is a whole line (docker splits only at 16 KiB)', () => {
+    const st: DecodeState = {};
+    const a = decodeLine(
+      JSON.stringify({ log: '{"event_type":"x","timestamp":1}', stream: 'stdout', time: 't' }),
+      st,
+    );
+    expect(a).toMatchObject({ kind: 'value', raw: '{"event_type":"x","timestamp":1}' });
+  });
+  it('joined parts are bounded by maxLineBytes, in linear time', () => {
+    const st: DecodeState = { maxLineBytes: 100_000 };
+    const part = JSON.stringify({
+      log: '{"event_type":"x","pad":"' + 'p'.repeat(16384 - 25),
+      stream: 'stdout',
+    });
+    for (let i = 0; i < 10; i++) expect(decodeLine(part, st).kind).toBe('partial');
+    expect(st.docker!.parts.length).toBeLessThan(10); // parts past the limit are not held
+    const end = decodeLine(JSON.stringify({ log: '"}\n', stream: 'stdout' }), st);
+    expect(end).toMatchObject({ kind: 'error' });
+    expect((end as { reason: string }).reason).toMatch(
+      /joined from 11 parts is \d+ bytes, longer than --max-line-bytes 100000/,
+    );
+    const cri: DecodeState = { maxLineBytes: 50 };
+    decodeLine('2025-01-15T10:00:00Z stdout P {"event_type":"x",', cri);
+    decodeLine('2025-01-15T10:00:00Z stdout P "pad":"' + 'q'.repeat(40), cri);
+    expect(decodeLine('2025-01-15T10:00:00Z stdout F "}', cri)).toMatchObject({ kind: 'error' });
+    expect(cri.cri).toBeUndefined();
   });
 });

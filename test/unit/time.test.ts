@@ -5,6 +5,7 @@ import {
   parseEventTime,
   parseIsoMicros,
   parseTimeBound,
+  readEventTime,
 } from '../../src/lib/time.js';
 import { UsageError } from '../../src/lib/errors.js';
 
@@ -37,6 +38,39 @@ describe('parseEventTime', () => {
     expect(parseEventTime(-5)).toBeUndefined();
     expect(parseEventTime(Number.NaN)).toBeUndefined();
     expect(parseEventTime(true)).toBeUndefined();
+  });
+});
+
+describe('the event time range', () => {
+  it('keeps times from 1700 to 2199 exactly, refuses the rest (never another year)', () => {
+    expect(readEventTime('1700-01-01T00:00:00Z')).toEqual({ ok: true, micros: us('1700-01-01T00:00:00Z') });
+    expect(parseEventTime('2199-12-31T23:59:59.999999Z')).toBe(us('2199-12-31T23:59:59.999Z') + 999);
+    expect(microsToIso(parseEventTime('1700-01-01T00:00:00.000001Z')!)).toBe('1700-01-01T00:00:00.000001Z');
+    for (const bad of [
+      '0050-01-01T00:00:00Z',
+      '0000-01-01',
+      '1699-12-31T23:59:59Z',
+      '2200-01-01T00:00:00Z',
+      '9999-12-31',
+    ])
+      expect(readEventTime(bad), bad).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/outside the supported range/),
+      });
+    expect(readEventTime('1700-01-01T00:30:00+01:00').ok).toBe(false);
+  });
+  it('epoch numbers: seconds below 1e11, milliseconds above; huge ones refused', () => {
+    expect(parseEventTime(99_999_999_999)).toBeUndefined(); // seconds: the year 5138
+    expect(parseEventTime(100_000_000_000)).toBe(us('1973-03-03T09:46:40Z'));
+    for (const bad of [1.7e15, 1e17, 9.3e18, 1e300])
+      expect(readEventTime(bad), String(bad)).toMatchObject({ ok: false });
+    expect(readEventTime(-1)).toEqual({ ok: false, reason: 'is a negative epoch number' });
+  });
+  it('--since/--until out of range are usage errors', () => {
+    expect(() => parseTimeBound('0050-01-01', '--since')).toThrow(
+      /--since: "0050-01-01" is outside the supported range/,
+    );
+    expect(() => parseTimeBound('99999999d', '--since')).toThrow(UsageError);
   });
 });
 

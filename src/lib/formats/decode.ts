@@ -21,10 +21,49 @@ export type Decoded =
   | { kind: 'blank' }
   | { kind: 'error'; reason: string };
 
-/** Per-source state: the held parts of a split line. */
+/** The parts of a split line held until its last part arrives, bounded by bytes. */
+export interface HeldParts {
+  parts: string[];
+  /** Bytes of text held so far (UTF-8), also those dropped past the limit. */
+  bytes: number;
+  /** Parts seen, also those dropped. */
+  count: number;
+}
+
+/** Per-source state: the held parts of a split line, and the limit on a joined line. */
 export interface DecodeState {
-  cri?: string;
-  docker?: string;
+  cri?: HeldParts;
+  docker?: HeldParts;
+  /** A joined line longer than this (bytes) is an error; its parts are no longer held. */
+  maxLineBytes?: number;
+}
+
+/** Docker's json-file driver splits a line into records of exactly this many bytes (all but the last without a newline). */
+export const DOCKER_SPLIT_BYTES = 16 * 1024;
+
+/** Hold one more part; past the limit only its length is kept. */
+function hold(held: HeldParts | undefined, text: string, state: DecodeState): HeldParts {
+  const h = held ?? { parts: [], bytes: 0, count: 0 };
+  h.bytes += Buffer.byteLength(text);
+  h.count++;
+  if (h.bytes <= (state.maxLineBytes ?? Number.POSITIVE_INFINITY)) h.parts.push(text);
+  else h.parts = [];
+  return h;
+}
+
+/** The joined line of `held` + its last part, or an error when it is over the limit. */
+function joined(held: HeldParts | undefined, last: string, state: DecodeState): string | Decoded {
+  if (!held) return last;
+  const limit = state.maxLineBytes ?? Number.POSITIVE_INFINITY;
+  const bytes = held.bytes + Buffer.byteLength(last);
+  if (bytes > limit) {
+    return {
+      kind: 'error',
+      reason: `line joined from ${held.count + 1} parts is ${bytes} bytes, longer than --max-line-bytes ${limit}`,
+    };
+  }
+  held.parts.push(last);
+  return held.parts.join('');
 }
 
 const CRI_RE = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF])(?: (.*))?$/s;
@@ -62,21 +101,17 @@ function record(obj: unknown, raw: string, format: FormatName, state: DecodeStat
     }
     if (typeof v === 'string' && (key === 'log' || v.trimStart().startsWith('{'))) {
       const wrapper: FormatName = 'stream' in o || 'time' in o || '_p' in o ? 'docker' : 'fluentbit-json';
-      // Docker json-file splits lines over 16 KiB into records without the trailing newline.
+      // Docker json-file splits lines over 16 KiB into records of exactly 16 KiB without the
+      // trailing newline; the last part has it. A shorter record without a newline is whole.
       if (key === 'log' && wrapper === 'docker' && !('_p' in o)) {
-        const held = state.docker;
-        if (!v.endsWith('\n')) {
-          const joined = (held ?? '') + v;
-          if (parseJson(joined.trim()).ok || !joined.trimStart().startsWith('{')) {
-            state.docker = undefined;
-            return inner(joined, wrapper, fbTag);
-          }
-          state.docker = joined;
+        if (!v.endsWith('\n') && Buffer.byteLength(v) >= DOCKER_SPLIT_BYTES) {
+          state.docker = hold(state.docker, v, state);
           return { kind: 'partial', format: wrapper };
         }
-        if (held !== undefined) {
+        if (state.docker !== undefined) {
+          const full = joined(state.docker, v, state);
           state.docker = undefined;
-          return inner(held + v, wrapper, fbTag);
+          return typeof full === 'string' ? inner(full, wrapper, fbTag) : full;
         }
       }
       return inner(v, wrapper, fbTag);
@@ -93,7 +128,7 @@ export function decodeLine(text: string, state: DecodeState): Decoded {
   if (first === 123 /* { */) {
     const p = parseJson(line);
     if (!p.ok) {
-      if (state.docker !== undefined) state.docker = undefined;
+      state.docker = undefined;
       return { kind: 'error', reason: p.reason };
     }
     return record(p.value, line.trim(), 'jsonl', state);
@@ -112,12 +147,12 @@ export function decodeLine(text: string, state: DecodeState): Decoded {
   if (cri) {
     const text = cri[4] ?? '';
     if (cri[3] === 'P') {
-      state.cri = (state.cri ?? '') + text;
+      state.cri = hold(state.cri, text, state);
       return { kind: 'partial', format: 'cri' };
     }
-    const full = (state.cri ?? '') + text;
+    const full = joined(state.cri, text, state);
     state.cri = undefined;
-    return inner(full, 'cri');
+    return typeof full === 'string' ? inner(full, 'cri') : full;
   }
   const t = line.trimStart();
   if (t[0] === '{') return decodeLine(t, state);

@@ -8,14 +8,19 @@ import zlib from 'node:zlib';
 import { decodeLine, type DecodeState } from '../formats/decode.js';
 import { classify, type ClassifyOptions } from '../schema/index.js';
 import { contentId } from '../integrity/chain.js';
+import { checkJsonText } from '../formats/json-check.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import type { Store } from '../store/open.js';
 import { InputError } from '../errors.js';
 import {
+  REJECT_RAW_LIMIT,
   ROW_GROUP,
+  StoreResourceError,
   Transaction,
+  isResourceError,
+  resourceError,
   type PendingEvent,
   type PendingReject,
   type SourceProgress,
@@ -79,12 +84,18 @@ export interface IngestResult {
 const CHUNK = 1 << 20;
 /** Events per append: small enough to hold in memory, large enough to amortise a duplicate check. */
 export const FLUSH_EVENTS = 32_768;
+/**
+ * Bytes of lines per append: with large events a count-based append would hold gigabytes
+ * (32,768 x 1 MiB) in JavaScript, so appends are cut by bytes as well (commits too, see
+ * Transaction.needsCommit), and memory stays bounded whatever the events' size.
+ */
+export const APPEND_BYTES = 8 << 20;
 /** Two DuckDB row groups. */
 export const DEFAULT_BATCH = 2 * ROW_GROUP;
 
 /** State of one source while it is read. */
 export class SourceState {
-  readonly decode: DecodeState = {};
+  readonly decode: DecodeState;
   splitter: LineSplitter;
   /** Counts not yet committed. */
   lines = 0;
@@ -92,6 +103,8 @@ export class SourceState {
   skipped = 0;
   /** Parts of a split line (CRI P, docker partial) held until their end arrives. */
   heldParts = 0;
+  /** One of the held parts was not valid UTF-8. */
+  heldBadUtf8 = false;
   heldStart = -1;
   heldLine = 0;
   /** Line number of the last line handed out. */
@@ -108,6 +121,7 @@ export class SourceState {
     maxLineBytes: number,
   ) {
     this.splitter = new LineSplitter(row.offset, maxLineBytes);
+    this.decode = { maxLineBytes };
     this.lineNo = row.start_line + row.lines;
     this.safeOffset = row.offset;
     this.safeLineNo = this.lineNo;
@@ -130,6 +144,8 @@ export class SourceState {
 export class Ingester {
   private events: PendingEvent[] = [];
   private rejects: PendingReject[] = [];
+  /** Bytes of the lines behind `events` and `rejects`. */
+  private pendingBytes = 0;
   private dirty = new Set<SourceState>();
   private readonly host = os.hostname();
   private readonly ingestedAt = new Date().toISOString();
@@ -163,6 +179,7 @@ export class Ingester {
 
   private reject(s: SourceState, line: Line, lineNo: number, reason: string): void {
     s.rejected++;
+    this.pendingBytes += Math.min(line.bytes, REJECT_RAW_LIMIT);
     this.rejects.push({
       sourceId: s.row.id,
       path: s.row.path,
@@ -196,12 +213,15 @@ export class Ingester {
           s.heldLine = lineNo - 1;
         }
         s.heldParts++;
+        s.heldBadUtf8 ||= line.badUtf8 === true;
         return;
       }
+      const badUtf8 = line.badUtf8 === true || s.heldBadUtf8;
       if (s.heldParts) {
         s.lines += s.heldParts;
         s.skipped += s.heldParts; // the parts are counted as skipped; the joined line as itself
         s.heldParts = 0;
+        s.heldBadUtf8 = false;
       }
       if (d.kind === 'blank' || d.kind === 'text') {
         s.skipped++;
@@ -212,16 +232,25 @@ export class Ingester {
         if (c.kind === 'skip') s.skipped++;
         else if (c.kind === 'reject') this.reject(s, line, lineNo, c.reason);
         else {
-          this.events.push({
-            eventId: c.ownId ?? contentId(d.value),
-            tsMicros: c.ts,
-            eventType: c.eventType,
-            known: c.known,
-            sourceId: s.row.id,
-            line: lineNo,
-            tags: this.tags(s, d.format, d.fbTag),
-            raw: d.raw,
-          });
+          const refused = badUtf8
+            ? 'the line is not valid UTF-8 (an event is stored exactly as logged, so its bytes must be text)'
+            : checkJsonText(d.raw, d.value);
+          if (refused) this.reject(s, line, lineNo, `${c.eventType}: ${refused}`);
+          else {
+            this.pendingBytes += line.bytes;
+            this.events.push({
+              eventId: c.ownId ?? contentId(d.value),
+              tsMicros: c.ts,
+              eventType: c.eventType,
+              known: c.known,
+              sourceId: s.row.id,
+              line: lineNo,
+              tags: this.tags(s, d.format, d.fbTag),
+              raw: d.raw,
+              byteOffset: line.start,
+              bytes: line.bytes,
+            });
+          }
         }
       }
     }
@@ -249,6 +278,7 @@ export class Ingester {
     const taken = [...this.dirty];
     this.events = [];
     this.rejects = [];
+    this.pendingBytes = 0;
     this.dirty.clear();
     for (const s of taken) {
       const p = this.txnSources.get(s) ?? {
@@ -269,24 +299,24 @@ export class Ingester {
     try {
       this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
       if (events.length || rejects.length) await this.txn.append(events, rejects);
-      if (!commit && this.txn.rows < this.batchSize) return;
+      if (!commit && !this.txn.needsCommit(this.batchSize)) return;
       const sources = [...this.txnSources];
       const res = await this.txn.commit(sources.map(([, p]) => p));
       this.endTransaction();
       for (const [s, p] of sources) {
-        const c = res.perSource.get(s.row.id) ?? { stored: 0, duplicates: 0 };
+        const c = res.perSource.get(s.row.id) ?? { stored: 0, duplicates: 0, rejected: 0 };
         const sum = s.summary;
         sum.lines += p.lines;
-        sum.rejected += p.rejected;
+        sum.rejected += p.rejected + c.rejected;
         sum.skipped += p.skipped;
         sum.stored += c.stored;
         sum.duplicates += c.duplicates;
         sum.offset = p.offset;
       }
     } catch (e) {
-      await this.txn?.rollback();
+      await this.txn?.abandon();
       this.endTransaction();
-      throw e;
+      throw isResourceError(e) ? resourceError(e, store.path) : e;
     }
   }
 
@@ -326,9 +356,12 @@ export class Ingester {
     s.splitter.push(chunk, (line) => this.handleLine(s, line));
   }
 
-  /** Enough pending to append (batch ingest) or to commit (follow mode). */
+  /** Enough pending to append (batch ingest) or to commit (follow mode): by count or by bytes. */
   get full(): boolean {
-    return this.pending >= Math.min(this.batchSize, this.opts.appendSize ?? FLUSH_EVENTS);
+    return (
+      this.pending >= Math.min(this.batchSize, this.opts.appendSize ?? FLUSH_EVENTS) ||
+      this.pendingBytes >= APPEND_BYTES
+    );
   }
 }
 
@@ -447,6 +480,7 @@ export async function ingestPaths(
     } catch (e) {
       // A file that cannot be read (missing, unreadable, corrupt gzip) is reported and skipped;
       // anything else (the database failing) stops the ingest: nothing of the open batch is committed.
+      if (e instanceof StoreResourceError) throw e;
       if (typeof (e as NodeJS.ErrnoException).code !== 'string' && !(e instanceof InputError)) throw e;
       errors.push({
         path: t.path,

@@ -7,6 +7,8 @@
  * closed standard input). A line longer than `maxLineBytes` is yielded with
  * `tooLong` set and only its first bytes as text, and reading goes on.
  */
+import { isUtf8 } from 'node:buffer';
+
 export interface Line {
   text: string;
   /** Byte offset of the line's first byte. */
@@ -16,6 +18,15 @@ export interface Line {
   /** Length in bytes without the newline. */
   bytes: number;
   tooLong?: boolean;
+  /** The bytes are not valid UTF-8 (the text holds U+FFFD where they were). */
+  badUtf8?: boolean;
+}
+
+/** A line's text, and whether its bytes were valid UTF-8 (checked only when a U+FFFD shows up). */
+function textOf(buf: Buffer, start: number, end: number): { text: string; badUtf8?: boolean } {
+  const text = buf.toString('utf8', start, end);
+  if (!text.includes('\uFFFD') || isUtf8(buf.subarray(start, end))) return { text };
+  return { text, badUtf8: true };
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
@@ -62,7 +73,7 @@ export class LineSplitter {
           if (e > pos && chunk[e - 1] === 13) e--;
           const start = this.lineStart;
           this.lineStart += len + 1;
-          onLine({ text: chunk.toString('utf8', pos, e), start, end: this.lineStart, bytes: len });
+          onLine({ ...textOf(chunk, pos, e), start, end: this.lineStart, bytes: len });
         }
       } else {
         this.hold(chunk.subarray(pos, nl));
@@ -104,7 +115,7 @@ export class LineSplitter {
       const start = this.lineStart;
       this.lineStart += len + 1;
       onLine({
-        text: buf.toString('utf8'),
+        ...textOf(buf, 0, buf.length),
         start,
         end: hasNewline ? this.lineStart : this.lineStart - 1,
         bytes: len,

@@ -1,6 +1,6 @@
 /** `cluster_reconfiguration`: the Magnum cluster manager created, deleted or scaled a cluster. */
 import { z } from 'zod';
-import { nonEmpty, nonNegative, percent, type JsonObject } from './common.js';
+import { count, nonEmpty, nonNegative, percent, type JsonObject } from './common.js';
 
 export const nested = z.looseObject({
   event_type: z.literal('cluster_reconfiguration'),
@@ -9,11 +9,11 @@ export const nested = z.looseObject({
     id: nonEmpty,
     name: nonEmpty,
     type: nonEmpty,
-    node_count: z.number().int('must be a whole number').nonnegative('must be >= 0'),
+    node_count: count,
     estimated_cost_per_hour: nonNegative,
   }),
   trigger: z.looseObject({
-    workload_queue_length: z.number().int('must be a whole number').nonnegative('must be >= 0'),
+    workload_queue_length: count,
     existing_cluster_utilization: percent,
     expected_efficiency_gain: percent,
   }),

@@ -8,8 +8,29 @@ export const m =
     iss.input === undefined ? 'is missing' : text;
 
 export const nonEmpty = z.string().trim().min(1, 'must be a non-empty string');
-export const num = z.number({ error: m('must be a number') });
-export const nonNegative = num.nonnegative('must be >= 0');
+
+/**
+ * Every figure an analysis reads (costs, savings, power, latencies, durations, counts,
+ * percentages) is a finite number within +-1e12, so that sums over millions of events stay
+ * finite and exact enough, and every command can print them. Cost fields are also >= 0;
+ * savings may be negative.
+ */
+export const FIGURE_LIMIT = 1e12;
+const RANGE = `must be between -1e12 and 1e12`;
+export const num = z
+  .number({ error: m('must be a number') })
+  .gte(-FIGURE_LIMIT, RANGE)
+  .lte(FIGURE_LIMIT, RANGE);
+export const nonNegative = z
+  .number({ error: m('must be a number') })
+  .nonnegative('must be >= 0')
+  .lte(FIGURE_LIMIT, 'must be at most 1e12');
+/** A whole number >= 0 (node counts, queue lengths). */
+export const count = z
+  .number({ error: m('must be a number') })
+  .int('must be a whole number')
+  .nonnegative('must be >= 0')
+  .lte(FIGURE_LIMIT, 'must be at most 1e12');
 
 const PERCENT_RE = /^\s*-?\d+(?:\.\d+)?\s*%?\s*$/;
 /** A percentage as logged: 25, 25.5 or "25%". */
@@ -17,7 +38,8 @@ export const percent = z
   .union([num, z.string().regex(PERCENT_RE, 'must be a number or a percentage like "25%"')], {
     error: m('must be a number or a percentage like "25%"'),
   })
-  .transform((v) => (typeof v === 'number' ? v : Number.parseFloat(v.replace('%', ''))));
+  .transform((v) => (typeof v === 'number' ? v : Number.parseFloat(v.replace('%', ''))))
+  .pipe(z.number({ error: RANGE }).gte(-FIGURE_LIMIT, RANGE).lte(FIGURE_LIMIT, RANGE));
 
 const QUANTITY_RE = /^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|Pi|Ei|m|k|K|M|G|T|P|E)?\s*$/;
 const QUANTITY_FACTOR: Record<string, number> = {
@@ -46,9 +68,19 @@ export function parseQuantity(value: string | number): number | undefined {
   return Number.parseFloat(m[1]!) * QUANTITY_FACTOR[m[2] ?? '']!;
 }
 
+/** Quantities (bytes, cores) may exceed FIGURE_LIMIT: up to 2^70 (1 Zi), still exact enough as a DOUBLE. */
+export const QUANTITY_LIMIT = 2 ** 70;
+const QUANTITY_RANGE = 'must be at most 2^70';
+
 /** A Kubernetes quantity, kept as logged (string or number). */
 export const quantity = z.union(
-  [nonNegative, z.string().regex(QUANTITY_RE, 'must be a Kubernetes quantity like "32Gi"')],
+  [
+    z.number().nonnegative('must be >= 0').lte(QUANTITY_LIMIT, QUANTITY_RANGE),
+    z
+      .string()
+      .regex(QUANTITY_RE, 'must be a Kubernetes quantity like "32Gi"')
+      .refine((q) => (parseQuantity(q) ?? Infinity) <= QUANTITY_LIMIT, QUANTITY_RANGE),
+  ],
   {
     error: m('must be a number or a Kubernetes quantity like "32Gi"'),
   },

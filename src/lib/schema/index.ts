@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { type JsonObject } from './common.js';
-import { parseEventTime } from '../time.js';
+import { readEventTime } from '../time.js';
 import * as decision from './scheduling-decision.js';
 import * as relocation from './workload-relocation.js';
 import * as reconfiguration from './cluster-reconfiguration.js';
@@ -93,13 +93,15 @@ export function classify(value: unknown, opts: ClassifyOptions = {}): Classified
     return { kind: 'reject', reason: 'event_type must be a non-empty string without control characters' };
   }
   if (o.timestamp === undefined) return { kind: 'reject', reason: `${type}: timestamp is missing` };
-  const ts = parseEventTime(o.timestamp);
-  if (ts === undefined) {
+  const time = readEventTime(o.timestamp);
+  if (!time.ok) {
+    const shown = JSON.stringify(o.timestamp) ?? String(o.timestamp);
     return {
       kind: 'reject',
-      reason: `${type}: timestamp ${JSON.stringify(o.timestamp)} is not an ISO 8601 time or epoch seconds/milliseconds`,
+      reason: `${type}: timestamp ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} ${time.reason} (ISO 8601, or epoch seconds below 1e11 / milliseconds)`,
     };
   }
+  const ts = time.micros;
   if (!isKnownType(type)) {
     if (opts.strict) return { kind: 'reject', reason: `unknown event_type "${type}" (--strict)` };
     return { kind: 'event', eventType: type, known: false, ts, ownId: ownId(o) };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { nonEmpty, nonNegative, num, quantity, without, type JsonObject } from './common.js';
 
-const alternative = z.looseObject({ cluster: nonEmpty, cost: num });
+const alternative = z.looseObject({ cluster: nonEmpty, cost: nonNegative });
 const outcome = z.enum(['scheduled', 'failed', 'pending']);
 
 /** The nested shape of the logger specification's JSON example. */
@@ -26,6 +26,7 @@ export const nested = z.looseObject({
     cost_calculation: z.looseObject({
       estimated_power_watts: nonNegative,
       estimated_cost_per_hour: nonNegative,
+      efficiency_score: num.optional(),
       alternatives: z.array(alternative),
     }),
   }),

@@ -29,3 +29,4 @@ export type DuckDBInstance = Api.DuckDBInstance;
 export type DuckDBTimestampValue = Api.DuckDBTimestampValue;
 export type StatementType = Api.StatementType;
 export type DuckDBConnection = Api.DuckDBConnection;
+export type DuckDBPreparedStatement = Api.DuckDBPreparedStatement;

@@ -5,10 +5,11 @@
  * Duplicates (an event_id already stored, or twice in the transaction) are
  * found first, so that sequence numbers and the hash chain cover exactly the
  * rows that are stored. Rows go through the appender into a temp stage with
- * ten values each; the typed columns are derived from `raw` in SQL at commit
- * (store/derive.ts).
+ * twelve values each; the typed columns are derived from `raw` in SQL at
+ * commit (store/derive.ts).
  */
-import { DuckDBTimestampValue, type DuckDBConnection } from './duckdb.js';
+import { DuckDBTimestampValue } from './duckdb.js';
+import { InputError } from '../errors.js';
 import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
@@ -24,6 +25,9 @@ export interface PendingEvent {
   line: number;
   tags: string;
   raw: string;
+  /** Where the line starts and its length in bytes, for the reject should DuckDB refuse the row. */
+  byteOffset: number;
+  bytes: number;
 }
 
 export interface PendingReject {
@@ -50,19 +54,27 @@ export interface SourceProgress {
 export interface BatchResult {
   stored: number;
   duplicates: number;
-  /** Per source id: stored and duplicates of this batch. */
-  perSource: Map<number, { stored: number; duplicates: number }>;
+  /** Per source id: stored, duplicates and rows DuckDB refused (rejected) of this batch. */
+  perSource: Map<number, { stored: number; duplicates: number; rejected: number }>;
 }
 
 const RS = '\x1e';
 
-/** The staging table the appender fills; it lives for one transaction (typed columns are derived from it at commit). */
+/**
+ * The staging table the appender fills; it lives outside the write transaction (a temp table of
+ * the writing connection), so that a row DuckDB refuses at commit can be taken out and the
+ * commit tried again without the events being read a second time. `byte_offset` and `bytes` are
+ * there for the reject such a row becomes.
+ */
 const STAGE_COLUMNS =
-  'seq DOUBLE, event_id VARCHAR, ts_us DOUBLE, event_type VARCHAR, known BOOLEAN, source_id INTEGER, line DOUBLE, tags VARCHAR, raw VARCHAR, chain VARCHAR';
+  'seq DOUBLE, event_id VARCHAR, ts_us DOUBLE, event_type VARCHAR, known BOOLEAN, source_id INTEGER, line DOUBLE, tags VARCHAR, raw VARCHAR, chain VARCHAR, byte_offset DOUBLE, bytes DOUBLE';
 const staged = (
   where: string,
 ) => `(SELECT seq::BIGINT AS seq, event_id, make_timestamp(ts_us::BIGINT) AS ts, event_type, known, source_id,
   line::BIGINT AS line, tags, raw, chain FROM temp.stage WHERE ${where}) AS staged`;
+
+const deriveFrom = (where: string) =>
+  deriveSelect(staged(where), [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) AS id_hash']);
 
 /**
  * The order event types are written in at commit: the less frequent types
@@ -71,10 +83,20 @@ const staged = (
  */
 const insertFrom = (where: string) =>
   `INSERT INTO events (${[...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)].join(', ')})
-${deriveSelect(staged(where), [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) AS id_hash'])}`;
+${deriveFrom(where)}`;
 
 /** DuckDB's rows per row group. */
 export const ROW_GROUP = 122_880;
+
+/**
+ * DuckDB works on vectors of 2,048 rows and cannot spill part of one: the rows of a commit that
+ * share a vector must fit in its memory together (2,048 events of 1 MiB would need 2 GiB). Events
+ * up to LARGE_EVENT_BYTES make vectors of at most 4 MiB; a commit holding more than
+ * LARGE_COMMIT_BYTES of larger events is committed before it grows, so no vector holds more than
+ * ~12 MiB of event text, whatever the events' size (at the default 128MB --memory-limit).
+ */
+export const LARGE_EVENT_BYTES = 2048;
+export const LARGE_COMMIT_BYTES = 8 << 20;
 
 const TYPE_GROUPS = [
   ...EVENT_TYPES.filter((t) => t !== 'scheduling_decision').map((t) => `event_type = '${t}'`),
@@ -90,56 +112,93 @@ export async function readHead(store: Store): Promise<{ seq: number; chain: stri
   return row ? { seq: Number(row[0]), chain: String(row[1]) } : { seq: 0, chain: GENESIS };
 }
 
+/** DuckDB failed for want of memory or disk: no row is to blame, and a rerun after the remedy works. */
+const RESOURCE_RE =
+  /Out of Memory|No space left|disk is full|Could not write|max_temp_directory_size|temp directory|IO Error|failed to pin/i;
+
+export function isResourceError(e: unknown): boolean {
+  return RESOURCE_RE.test((e as Error)?.message ?? '');
+}
+
+/**
+ * The store ran out of memory or disk while writing a batch (exit 4): nothing of the batch was
+ * committed, and the same command run again after the remedy resumes at the committed offsets.
+ */
+export class StoreResourceError extends InputError {}
+
+export function resourceError(e: unknown, dbPath: string): StoreResourceError {
+  const msg = firstLine(e);
+  const disk = /space|disk|write|temp/i.test(msg) && !/Out of Memory/i.test(msg);
+  const remedy = disk
+    ? `free disk space where the store and its spill files are (${dbPath}, ${dbPath}.tmp), or raise --temp-limit`
+    : 'raise --memory-limit, or lower --batch-size';
+  return new StoreResourceError(
+    `the store ran out of ${disk ? 'disk space' : 'memory'} while writing a batch (${msg}); nothing of that batch was committed. Remedy: ${remedy}, then run the same command again: it resumes where the last commit ended`,
+  );
+}
+
+/** The first line of a DuckDB error. */
+const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).split('\n')[0]!.trim();
+
 /**
  * One write transaction, filled by any number of `append` calls and ended by
  * `commit` (or `rollback`). Batch ingest appends sub-batches of a few
- * thousand events and commits every two DuckDB row groups, so the ingester
- * holds little in memory. Appended rows wait in a temp stage; at commit one
- * INSERT derives their typed columns and writes them grouped by event type
- * (the other types first, then scheduling decisions; one INSERT per type, no sort), so a row group holds
- * few types and scans filtered on a type skip the others by their zone maps
- * (on 3M events: analyze cost -43%, report -36%, analyze sla -47%).
- * Follow mode appends once and commits at once.
+ * thousand events and commits every two DuckDB row groups (fewer when events
+ * are large: batches are cut by bytes too), so the ingester holds little in
+ * memory. Appended rows wait in a temp stage; at commit, in one DuckDB
+ * transaction, one INSERT per event type derives their typed columns and
+ * writes them grouped by type (the other types first, then scheduling
+ * decisions; no sort), so a row group holds few types and scans filtered on a
+ * type skip the others by their zone maps (on 3M events: analyze cost -43%,
+ * report -36%, analyze sla -47%); then the rejects and the sources' new
+ * offsets. Follow mode appends once and commits at once.
+ *
+ * Should DuckDB refuse a row while deriving it (a value it cannot convert, JSON
+ * it cannot read: what validation lets through by mistake), the transaction is
+ * rolled back, the refused rows are found by bisecting the stage, become
+ * rejects with DuckDB's reason, the rows after them are renumbered and
+ * re-chained, and the commit runs again: one line never stops a batch.
  */
 export class Transaction {
   /** Rows stored in this transaction so far. */
   rows = 0;
+  /** Bytes of the events and rejects appended so far. */
+  bytes = 0;
+  /** Bytes of the appended events larger than LARGE_EVENT_BYTES (see `needsCommit`). */
+  largeBytes = 0;
   private seq = 0;
   private chain = GENESIS;
-  private readonly perSource = new Map<number, { stored: number; duplicates: number }>();
+  private startHead = { seq: 0, chain: GENESIS };
+  private readonly perSource = new Map<number, { stored: number; duplicates: number; rejected: number }>();
   private groupMinRows = ROW_GROUP;
-  /** Rows appended so far wait in temp.stage; they go into events at commit. */
   private staged = false;
+  private begun = false;
   /** Ids stored by this transaction (the duplicate check's query sees only committed rows). */
   private readonly ids = new Set<string>();
 
-  private constructor(
-    private readonly store: Store,
-    /** A second connection: outside the transaction, its scans skip the uncommitted rows. */
-    private readonly reader: DuckDBConnection,
-  ) {}
+  private constructor(private readonly store: Store) {}
 
   /**
    * `groupMinRows`: a commit of at least this many rows is written grouped by event type
    * (default one row group; smaller commits cannot give a type row groups of its own).
    */
   static async begin(store: Store, opts: { groupMinRows?: number } = {}): Promise<Transaction> {
-    const t = new Transaction(store, await store.instance.connect());
+    const t = new Transaction(store);
     t.groupMinRows = opts.groupMinRows ?? ROW_GROUP;
-    await store.conn.run('BEGIN TRANSACTION');
-    try {
-      // The head is read inside the transaction: another writer may have committed since our last batch.
-      ({ seq: t.seq, chain: t.chain } = await readHead(store));
-    } catch (e) {
-      await t.rollback();
-      throw e;
-    }
+    t.startHead = await readHead(store);
+    ({ seq: t.seq, chain: t.chain } = t.startHead);
+    await store.conn.run('CREATE OR REPLACE TEMP TABLE stage_rejects AS SELECT * FROM rejects LIMIT 0');
     return t;
+  }
+
+  /** The transaction should be committed before more is appended to it. */
+  needsCommit(batchRows: number): boolean {
+    return this.rows >= batchRows || this.largeBytes >= LARGE_COMMIT_BYTES;
   }
 
   private count(id: number) {
     let c = this.perSource.get(id);
-    if (!c) this.perSource.set(id, (c = { stored: 0, duplicates: 0 }));
+    if (!c) this.perSource.set(id, (c = { stored: 0, duplicates: 0, rejected: 0 }));
     return c;
   }
 
@@ -147,12 +206,11 @@ export class Transaction {
   private readonly insertAllSql = insertFrom('TRUE');
 
   /**
-   * Ids of `ids` already committed (the reader connection does not see this
-   * transaction; its own ids are in `this.ids`). The scan reads the 8-byte
-   * id_hash column; event_id is compared only for rows whose hash matches.
+   * Ids of `ids` already committed (this transaction's own ids are in `this.ids`). The scan
+   * reads the 8-byte id_hash column; event_id is compared only for rows whose hash matches.
    */
   private async existing(ids: string[]): Promise<Set<string>> {
-    const conn = this.reader;
+    const { conn } = this.store;
     const packed = ids.join(RS);
     const hit = await conn.runAndReadAll(
       `SELECT list(DISTINCT id_hash) FROM events
@@ -207,9 +265,13 @@ export class Transaction {
         app.appendVarchar(e.tags);
         app.appendVarchar(e.raw);
         app.appendVarchar(chain);
+        app.appendDouble(e.byteOffset);
+        app.appendDouble(e.bytes);
         app.endRow();
         this.count(e.sourceId).stored++;
         this.ids.add(e.eventId);
+        this.bytes += e.bytes;
+        if (e.bytes > LARGE_EVENT_BYTES) this.largeBytes += e.bytes;
       }
       app.flushSync();
       app.closeSync();
@@ -219,7 +281,7 @@ export class Transaction {
     }
     // 3. rejects
     if (rejects.length) {
-      const app = await conn.createAppender('rejects');
+      const app = await conn.createAppender('stage_rejects', 'main', 'temp');
       const at = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
       for (const r of rejects) {
         app.appendInteger(r.sourceId);
@@ -231,6 +293,7 @@ export class Transaction {
         app.appendBigInt(BigInt(r.rawLength));
         app.appendTimestamp(at);
         app.endRow();
+        this.bytes += Math.min(r.rawLength, REJECT_RAW_LIMIT);
       }
       app.flushSync();
       app.closeSync();
@@ -239,56 +302,182 @@ export class Transaction {
 
   /** Record the sources' new offsets and counts, and commit everything appended. */
   async commit(sources: SourceProgress[]): Promise<BatchResult> {
-    const { conn } = this.store;
-    try {
-      if (this.staged) {
-        // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
-        // with one statement, in sequence order.
-        if (this.rows >= this.groupMinRows) for (const sql of this.insertSql) await conn.run(sql);
-        else await conn.run(this.insertAllSql);
-        // Dropping the stage frees its memory (deleted rows of a temp table stay until the process ends).
-        await conn.run('DROP TABLE temp.stage');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.write(sources);
+        break;
+      } catch (e) {
+        await this.rollback();
+        // A refused row: take it out and try again (each attempt removes at least one row).
+        if (isResourceError(e) || !this.staged || attempt > 1000 || !(await this.removeRefused(e))) throw e;
       }
-      for (const s of sources) {
-        const c = this.perSource.get(s.id) ?? { stored: 0, duplicates: 0 };
-        await conn.run(
-          `UPDATE sources SET "offset" = $2, size = coalesce($3, size), status = coalesce($4, status),
-             lines = lines + $5, stored = stored + $6, rejected = rejected + $7, duplicates = duplicates + $8,
-             skipped = skipped + $9, last_read = now()::TIMESTAMP
-           WHERE id = $1`,
-          [
-            s.id,
-            s.offset,
-            s.size ?? null,
-            s.status ?? null,
-            s.lines,
-            c.stored,
-            s.rejected,
-            c.duplicates,
-            s.skipped,
-          ],
-        );
-      }
-      await conn.run('COMMIT');
-    } catch (e) {
-      await this.rollback();
-      throw e;
     }
-    this.closeReader();
+    await this.dropStage();
     let duplicates = 0;
     for (const c of this.perSource.values()) duplicates += c.duplicates;
     return { stored: this.rows, duplicates, perSource: this.perSource };
   }
 
-  private closed = false;
-  private closeReader(): void {
-    if (!this.closed) this.reader.closeSync();
-    this.closed = true;
+  private async write(sources: SourceProgress[]): Promise<void> {
+    const { conn } = this.store;
+    await conn.run('BEGIN TRANSACTION');
+    this.begun = true;
+    // One writer at a time (the writer lease), so nothing can have been committed since begin().
+    const head = await readHead(this.store);
+    if (head.seq !== this.startHead.seq || head.chain !== this.startHead.chain) {
+      throw new Error(
+        `the store was written by another process while this batch was prepared (seq ${this.startHead.seq} -> ${head.seq})`,
+      );
+    }
+    if (this.staged && this.rows) {
+      // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
+      // with one statement, in sequence order.
+      if (this.rows >= this.groupMinRows) for (const sql of this.insertSql) await conn.run(sql);
+      else await conn.run(this.insertAllSql);
+    }
+    await conn.run('INSERT INTO rejects SELECT * FROM temp.stage_rejects');
+    for (const s of sources) {
+      const c = this.perSource.get(s.id) ?? { stored: 0, duplicates: 0, rejected: 0 };
+      await conn.run(
+        `UPDATE sources SET "offset" = $2, size = coalesce($3, size), status = coalesce($4, status),
+           lines = lines + $5, stored = stored + $6, rejected = rejected + $7, duplicates = duplicates + $8,
+           skipped = skipped + $9, last_read = now()::TIMESTAMP
+         WHERE id = $1`,
+        [
+          s.id,
+          s.offset,
+          s.size ?? null,
+          s.status ?? null,
+          s.lines,
+          c.stored,
+          s.rejected + c.rejected,
+          c.duplicates,
+          s.skipped,
+        ],
+      );
+    }
+    await conn.run('COMMIT');
+    this.begun = false;
+  }
+
+  /**
+   * After a failed commit: find the staged rows DuckDB cannot derive (bisecting by seq), make
+   * them rejects, and renumber and re-chain the rows after the first of them. False when no
+   * single row is to blame.
+   */
+  private async removeRefused(cause: unknown): Promise<boolean> {
+    const { conn } = this.store;
+    const first = this.startHead.seq + 1;
+    const bad = await this.refusedRows(first, this.seq, firstLine(cause));
+    if (!bad.size) return false;
+    for (const [seq, reason] of bad) {
+      const r = await conn.runAndReadAll(
+        `SELECT s.source_id, coalesce(src.path, '?') AS path, s.line, s.byte_offset, s.raw, s.bytes, s.event_id, s.event_type
+         FROM temp.stage s LEFT JOIN sources src ON src.id = s.source_id WHERE s.seq = $1`,
+        [seq],
+      );
+      const o = r.getRowObjectsJS()[0]!;
+      await conn.run(`INSERT INTO temp.stage_rejects VALUES ($1, $2, $3, $4, $5, $6, $7, now()::TIMESTAMP)`, [
+        Number(o.source_id),
+        String(o.path),
+        Number(o.line),
+        Number(o.byte_offset),
+        `${String(o.event_type)}: the store cannot hold this event: ${reason}`,
+        truncateUtf8(String(o.raw), REJECT_RAW_LIMIT),
+        Number(o.bytes),
+      ]);
+      await conn.run('DELETE FROM temp.stage WHERE seq = $1', [seq]);
+      const c = this.count(Number(o.source_id));
+      c.stored--;
+      c.rejected++;
+      this.ids.delete(String(o.event_id));
+      this.rows--;
+    }
+    await this.renumber(Math.min(...bad.keys()));
+    return true;
+  }
+
+  /** Bisect seq lo..hi of the stage for the rows whose derivation DuckDB refuses. */
+  private async refusedRows(lo: number, hi: number, reason: string, out = new Map<number, string>()) {
+    if (lo > hi) return out;
+    const { conn } = this.store;
+    try {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE probe AS ${deriveFrom(`seq BETWEEN ${lo} AND ${hi}`)}`);
+      await conn.run('DROP TABLE IF EXISTS temp.probe');
+      return out;
+    } catch (e) {
+      if (isResourceError(e)) throw e;
+      if (lo === hi) {
+        out.set(lo, firstLine(e) || reason);
+        return out;
+      }
+    }
+    const mid = Math.floor((lo + hi) / 2);
+    await this.refusedRows(lo, mid, reason, out);
+    await this.refusedRows(mid + 1, hi, reason, out);
+    return out;
+  }
+
+  /** Give the staged rows from `from` on consecutive sequence numbers and their chain again. */
+  private async renumber(from: number): Promise<void> {
+    const { conn } = this.store;
+    let seq = from - 1;
+    let chain = this.startHead.chain;
+    if (seq > this.startHead.seq) {
+      const r = await conn.runAndReadAll('SELECT chain FROM temp.stage WHERE seq = $1', [seq]);
+      chain = String(r.getRows()[0]![0]);
+    }
+    await conn.run('CREATE OR REPLACE TEMP TABLE renumbered (old DOUBLE, seq DOUBLE, chain VARCHAR)');
+    const app = await conn.createAppender('renumbered', 'main', 'temp');
+    const rows = await conn.stream(
+      `SELECT seq, event_id, ts_us, event_type, source_id, line, tags, raw FROM temp.stage WHERE seq > $1 ORDER BY seq`,
+      [from - 1],
+    );
+    for await (const chunk of rows.yieldRowsJs()) {
+      for (const r of chunk) {
+        seq++;
+        const row = {
+          eventId: String(r[1]),
+          tsMicros: Number(r[2]),
+          eventType: String(r[3]),
+          sourceId: Number(r[4]),
+          line: Number(r[5]),
+          tags: String(r[6]),
+          raw: String(r[7]),
+        };
+        chain = nextChain(chain, eventHash(row, seq));
+        app.appendDouble(Number(r[0]));
+        app.appendDouble(seq);
+        app.appendVarchar(chain);
+        app.endRow();
+      }
+    }
+    app.flushSync();
+    app.closeSync();
+    await conn.run(
+      'UPDATE temp.stage SET seq = n.seq, chain = n.chain FROM temp.renumbered n WHERE temp.stage.seq = n.old',
+    );
+    await conn.run('DROP TABLE temp.renumbered');
+    this.seq = seq;
+    this.chain = chain;
+  }
+
+  private async dropStage(): Promise<void> {
+    // Dropping the stage frees its memory (deleted rows of a temp table stay until the process ends).
+    if (this.staged) await this.store.conn.run('DROP TABLE IF EXISTS temp.stage');
+    await this.store.conn.run('DROP TABLE IF EXISTS temp.stage_rejects');
+    this.staged = false;
   }
 
   async rollback(): Promise<void> {
-    await this.store.conn.run('ROLLBACK').catch(() => undefined);
-    this.closeReader();
+    if (this.begun) await this.store.conn.run('ROLLBACK').catch(() => undefined);
+    this.begun = false;
+  }
+
+  /** Give up the transaction: nothing appended is kept. */
+  async abandon(): Promise<void> {
+    await this.rollback();
+    await this.dropStage().catch(() => undefined);
   }
 }
 
