@@ -313,7 +313,8 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
     },
   };
 
-  // Reconfigurations: capacity added/removed; scaling compared with the cluster's previous logged cost.
+  // Reconfigurations: capacity added/removed; scaling compared with the cluster's previous logged cost
+  // (sums in the log's order: the window function hands rows over in no fixed order).
   const cp: (string | number)[] = ['cluster_reconfiguration'];
   const cInner = where(cp, { until: filter.until });
   const cOuter = where(cp, filter);
@@ -324,9 +325,9 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
               lag(cluster_cost_per_hour) OVER (PARTITION BY cluster_id ORDER BY ts, seq) AS prev_cost
        FROM events WHERE event_type = $1 AND ${cInner}
      )
-     SELECT action, count(*) AS cnt, coalesce(sum(cluster_cost_per_hour), 0) AS usd,
+     SELECT action, count(*) AS cnt, coalesce(sum(cluster_cost_per_hour ORDER BY seq), 0) AS usd,
             coalesce(sum(node_count), 0) AS nodes, count(DISTINCT cluster_id) AS clusters,
-            coalesce(sum(cluster_cost_per_hour - prev_cost), 0) AS delta, count(cluster_cost_per_hour - prev_cost) AS delta_n
+            coalesce(sum(cluster_cost_per_hour - prev_cost ORDER BY seq), 0) AS delta, count(cluster_cost_per_hour - prev_cost) AS delta_n
      FROM r WHERE ${cOuter} GROUP BY action`,
     cp,
   );
@@ -472,7 +473,11 @@ function inEffectSql(params: (string | number)[], filter: EventFilter, win: Reso
      )`;
 }
 
-/** Relocation figures over the window, in total (gt = 1) and per trigger. */
+/**
+ * Relocation figures over the window, in total (gt = 1) and per trigger. Sums run in the log's
+ * order (ORDER BY seq) so that the same store gives the same figures to the last digit, whatever
+ * order DuckDB's threads deliver the rows in.
+ */
 async function relocationTotals(store: Store, filter: EventFilter, win: ResolvedWindow): Promise<Row[]> {
   if (win.startUs === null) return [];
   const p: (string | number)[] = [];
@@ -482,16 +487,16 @@ async function relocationTotals(store: Store, filter: EventFilter, win: Resolved
     `${cte}
      SELECT grouping(trigger) AS gt, trigger,
             count(*) FILTER (WHERE in_window) AS cnt,
-            coalesce(sum(rate) FILTER (WHERE in_window), 0) AS est,
-            coalesce(sum(rate * hrs), 0) AS realized,
-            coalesce(sum(watts) FILTER (WHERE in_window), 0) AS watts,
-            coalesce(sum(watts * hrs), 0) / 1000 AS kwh,
-            coalesce(sum(hrs), 0) AS hrs,
-            coalesce(sum(rate) FILTER (WHERE open), 0) AS run_rate,
+            coalesce(sum(rate ORDER BY seq) FILTER (WHERE in_window), 0) AS est,
+            coalesce(sum(rate * hrs ORDER BY seq), 0) AS realized,
+            coalesce(sum(watts ORDER BY seq) FILTER (WHERE in_window), 0) AS watts,
+            coalesce(sum(watts * hrs ORDER BY seq), 0) / 1000 AS kwh,
+            coalesce(sum(to_us - from_us) FILTER (WHERE to_us > from_us), 0) / 3600e6 AS hrs,
+            coalesce(sum(rate ORDER BY seq) FILTER (WHERE open), 0) AS run_rate,
             count(*) FILTER (WHERE open) AS run_n,
-            count(*) FILTER (WHERE NOT in_window AND hrs > 0) AS carried,
-            coalesce(sum(downtime_seconds) FILTER (WHERE in_window), 0) AS downtime,
-            avg(migration_seconds) FILTER (WHERE in_window) AS migration
+            count(*) FILTER (WHERE NOT in_window AND to_us > from_us) AS carried,
+            coalesce(sum(downtime_seconds ORDER BY seq) FILTER (WHERE in_window), 0) AS downtime,
+            avg(migration_seconds ORDER BY seq) FILTER (WHERE in_window) AS migration
      FROM (SELECT *, greatest(0, to_us - from_us) / 3600e6 AS hrs FROM iv)
      WHERE in_window OR to_us > from_us
      GROUP BY GROUPING SETS ((), (trigger))`,
@@ -520,11 +525,12 @@ export async function savingsByBucket(
   const rows = await query(
     store,
     `${cte}, d AS (
-       SELECT from_us AS t, rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
+       SELECT seq, from_us AS t, rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
        UNION ALL
-       SELECT to_us AS t, -rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
+       SELECT seq, to_us AS t, -rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
      )
-     SELECT t // ${B} AS b, sum(dr) AS sd, sum(dr * ((t // ${B} + 1) * ${B} - t)) AS sx FROM d GROUP BY b`,
+     SELECT t // ${B} AS b, sum(dr ORDER BY seq, t) AS sd, sum(dr * ((t // ${B} + 1) * ${B} - t) ORDER BY seq, t) AS sx
+     FROM d GROUP BY b`,
     p,
   );
   const steps = new Map(rows.map((r) => [n0(r.b), { sd: n0(r.sd), sx: n0(r.sx) }]));

@@ -55,8 +55,15 @@ export interface ResolvedWindow {
   endUs: number | null;
   /** True when the window holds no time (empty store, or a window beside the data). */
   empty: boolean;
+  /** Where the start and the end come from, in words. */
+  startBasis: string;
+  endBasis: string;
   info: WindowInfo;
 }
+
+/** The rule, in words (for the basis of every windowed result). */
+export const WINDOW_RULE =
+  'the requested --since/--until clipped to the stored data: it ends at --until or just after the newest stored event, whichever is earlier, and starts at --since or the first stored event, whichever is later; a window wider than the data gives the figures of the data';
 
 /** Parse --since/--until (ISO, or a duration before now); --until must be after --since. */
 export function parseWindowFlags(f: { since?: string; until?: string }, nowMs = Date.now()): TimeBounds {
@@ -97,8 +104,17 @@ export function resolveWindow(
     newest_event: iso(ext.newestUs),
     requested,
   });
-  if (ext.firstUs === null || ext.newestUs === null)
-    return { startUs: null, endUs: null, empty: true, info: info(null, null, 'the store has no events') };
+  if (ext.firstUs === null || ext.newestUs === null) {
+    const none = 'the store has no events';
+    return {
+      startUs: null,
+      endUs: null,
+      empty: true,
+      startBasis: none,
+      endBasis: none,
+      info: info(null, null, none),
+    };
+  }
 
   const dataEnd = ext.newestUs + 1;
   const endUs0 = Math.min(b.until ?? dataEnd, dataEnd);
@@ -122,5 +138,5 @@ export function resolveWindow(
         : '--until (exclusive)';
   const empty = endUs <= startUs;
   const basis = `from ${from} to ${to}${empty ? '; the requested window holds no stored event' : ''}`;
-  return { startUs, endUs, empty, info: info(startUs, endUs, basis) };
+  return { startUs, endUs, empty, startBasis: from, endBasis: to, info: info(startUs, endUs, basis) };
 }
