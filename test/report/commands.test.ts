@@ -71,6 +71,12 @@ describe('analyze sla', () => {
     expect(r.message).toMatch(/slos\[0\]\.threshold: unknown key/);
     expect(r.message).toMatch(/slos\[0\]\.threshold_ms: is required/);
   });
+
+  it('--until not after --since is a usage error (exit 2), as for analyze cost and report audit', async () => {
+    const r = await runCmd(AnalyzeSla, ['--since', '2025-03-02', '--until', '2025-03-01', '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.message).toContain('--until must be after --since');
+  });
 });
 
 describe('one window rule: analyze cost, analyze sla and report audit', () => {
