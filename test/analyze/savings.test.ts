@@ -13,107 +13,9 @@ import { openStore, type Store } from '../../src/lib/store/open.js';
 import { analyzeCost, HOURS_PER_MONTH, type CostResult } from '../../src/lib/analyze/cost.js';
 import { microsToIso } from '../../src/lib/time.js';
 import { ingestLines, rng, tmpDir } from '../helpers.js';
+import { line, mv, pl, T, type Ev } from './handmade.js';
 
 const H = 3600e6;
-const T = Date.UTC(2025, 4, 1) * 1000; // µs
-
-interface Place {
-  kind: 'place';
-  us: number;
-  workload: string;
-  cluster: string;
-}
-interface Move {
-  kind: 'move';
-  us: number;
-  workload: string;
-  from: string;
-  to: string;
-  rate: number;
-  watts: number;
-  trigger: string;
-  downtime: number;
-}
-interface Other {
-  kind: 'other';
-  us: number;
-  cluster: string;
-}
-type Ev = Place | Move | Other;
-
-const iso = (us: number) =>
-  new Date(Math.floor(us / 1000))
-    .toISOString()
-    .replace(/\.(\d{3})Z$/, (_, ms: string) => `.${ms}${String(us % 1000).padStart(3, '0')}Z`);
-
-function line(e: Ev, i: number): string {
-  const ts = iso(e.us);
-  if (e.kind === 'place')
-    return JSON.stringify({
-      event_type: 'scheduling_decision',
-      timestamp: ts,
-      scheduler: 'kcloud-meta-scheduler',
-      workload: {
-        id: e.workload,
-        type: 'batch',
-        requirements: { cpu: 1, memory: '1Gi', gpu: 0, power_budget: 1 },
-      },
-      decision: {
-        selected_cluster: e.cluster,
-        reason: 'r',
-        cost_calculation: { estimated_power_watts: 1, estimated_cost_per_hour: 10, alternatives: [] },
-      },
-      execution_time_ms: 20,
-    });
-  if (e.kind === 'move')
-    // Both logged shapes: nested on even lines, flat on odd ones.
-    return JSON.stringify(
-      i % 2
-        ? {
-            event_type: 'workload_relocation',
-            timestamp: ts,
-            workload_id: e.workload,
-            from_cluster: e.from,
-            to_cluster: e.to,
-            trigger: e.trigger,
-            metrics: {
-              power_saving_watts: e.watts,
-              cost_saving_per_hour: e.rate,
-              migration_time_seconds: 30,
-              downtime_seconds: e.downtime,
-            },
-          }
-        : {
-            event_type: 'workload_relocation',
-            timestamp: ts,
-            workload: e.workload,
-            trigger: e.trigger,
-            migration: {
-              from_cluster: e.from,
-              to_cluster: e.to,
-              reason: 'cheaper',
-              power_saving_watts: e.watts,
-              cost_saving_per_hour: e.rate,
-            },
-            migration_time_seconds: 30,
-            downtime_seconds: e.downtime,
-          },
-    );
-  return JSON.stringify({
-    event_type: 'inefficiency_detected',
-    timestamp: ts,
-    severity: 'LOW',
-    inefficiency: {
-      type: 'idle_cluster',
-      cluster: e.cluster,
-      utilization: 5,
-      idle_duration_hours: 1,
-      wasted_cost_estimate: 3,
-    },
-    recommended_action: 'scale_down',
-    auto_action_taken: false,
-  });
-}
 
 /**
  * The reference. Window: [max(since, first event), min(until, newest event + 1 µs)).
@@ -171,32 +73,6 @@ function expectFigures(r: CostResult, ref: ReturnType<typeof reference>, what: s
   expect(r.window.until, `${what}: window end`).toBe(microsToIso(ref.end));
 }
 
-const mv = (
-  h: number,
-  workload: string,
-  from: string,
-  to: string,
-  rate: number,
-  watts: number,
-  trigger = 'cost_optimization',
-): Move => ({
-  kind: 'move',
-  us: Math.round(T + h * H),
-  workload,
-  from,
-  to,
-  rate,
-  watts,
-  trigger,
-  downtime: 2,
-});
-const pl = (h: number, workload: string, cluster: string): Place => ({
-  kind: 'place',
-  us: T + h * H,
-  workload,
-  cluster,
-});
-
 /**
  * w1: placed on A, moved A→B (2 USD/h), superseded by B→C (1.5 USD/h);
  * w2: moved A→C (4 USD/h), then placed again at 5 h;
@@ -223,7 +99,9 @@ function randomScenario(seed: number): Ev[] {
   for (let i = 0; i < 400; i++) {
     const us = T + Math.floor(r() * 48) * 0.25 * H + Math.floor(r() * 3) * 1000;
     const workload = `w${Math.floor(r() * 30)}`;
-    if (r() < 0.3) out.push({ kind: 'place', us, workload, cluster: cl[Math.floor(r() * 4)]! });
+    // A placement of any outcome ends the saving of the workload's relocation before it.
+    if (r() < 0.3)
+      out.push(pl((us - T) / H, workload, cl[Math.floor(r() * 4)]!, r() < 0.2 ? 'failed' : undefined));
     else
       out.push(
         mv(
