@@ -213,6 +213,11 @@ describe('audit report: counts equal the store', () => {
     expect(wide.scope.window.until).toBe(microsToIso(last + 1));
     expect(wide.scope.window.since).toBe(microsToIso(first));
     expect(Date.parse(wide.timeline.points.at(-1)!.start)).toBeLessThanOrEqual(last / 1000);
+    // The HTML savings chart: a bar per bucket of the data, none after the newest event.
+    const chart = /<svg class="chart" id="chart-savings"[\s\S]*?<\/svg>/.exec(renderHtml(wide))![0];
+    const days = [...chart.matchAll(/<title>(\d\d-\d\d) \d\d:\d\d: realised savings USD/g)].map((m) => m[1]);
+    expect(days.length).toBe(wide.timeline.points.length);
+    expect(days.at(-1)).toBe(microsToIso(last).slice(5, 10));
     // The SLA section is `analyze sla` with the same flags.
     const sla = await analyzeSla(store, slos, { since, until });
     expect(wide.sla.slos).toEqual(sla.slos);
