@@ -236,8 +236,18 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   const win = resolveWindow({ since: filter.since, until: filter.until }, await dataExtent(store));
   const { startUs, endUs } = win;
 
-  // Relocations: logged figures over the window, savings in effect inside it, the run-rate at its end.
-  const relRows = await relocationTotals(store, filter, win);
+  // The trend bucket, from the window.
+  const spanUs = startUs !== null && endUs !== null ? endUs - startUs : 0;
+  const intervalMs = opts.intervalMs ?? autoInterval(spanUs);
+  const bucketUs = intervalMs * 1000;
+  if (spanUs / bucketUs > 100_000)
+    throw new UsageError(
+      `--interval ${formatInterval(intervalMs)} gives too many buckets over the window; choose a longer interval`,
+    );
+
+  // Relocations: logged figures over the window, savings in effect inside it (in total and per
+  // trend bucket), the run-rate at its end.
+  const { rows: relRows, buckets: saved } = await relocationFigures(store, filter, win, bucketUs);
   const relTotal = relRows.find((r) => n0(r.gt) === 1);
   const relocations: RelocationCost = {
     count: n0(relTotal?.cnt),
@@ -358,13 +368,6 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   };
 
   // Trend over the window: logged figures per bucket and the savings in effect during it.
-  const spanUs = startUs !== null && endUs !== null ? endUs - startUs : 0;
-  const intervalMs = opts.intervalMs ?? autoInterval(spanUs);
-  const bucketUs = intervalMs * 1000;
-  if (spanUs / bucketUs > 100_000)
-    throw new UsageError(
-      `--interval ${formatInterval(intervalMs)} gives too many buckets over the window; choose a longer interval`,
-    );
   const trend: CostTrendPoint[] = [];
   if (
     !win.empty &&
@@ -385,7 +388,6 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
       tp,
     );
     const m = new Map(rows.map((r) => [n0(r.b), r]));
-    const saved = await savingsByBucket(store, filter, win, bucketUs);
     for (let b = Math.floor(startUs! / bucketUs); b <= Math.floor((endUs! - 1) / bucketUs); b++) {
       const r = m.get(b);
       trend.push({
@@ -440,109 +442,96 @@ export const IN_EFFECT =
 const fig = (v: number) => String(Number(v.toFixed(4)));
 
 /**
- * `WITH ... iv AS (...)`: one row per relocation that matches the filter (its time bounds
- * aside) and was logged before the window's end, with its rate, watts, trigger, downtime and
- * migration time, and
+ * Every relocation's saving in effect, in one pass over the relocations and the placements
+ * (scheduling decisions) logged before the window's end: one window function over both finds
+ * each relocation's successor, the workload's next relocation or placement. `iv` holds one row
+ * per relocation that matches the filter (its time bounds aside), with its trigger and
  * - `in_window`: logged inside the window;
- * - `from_us`, `to_us`: the part of [its time, the workload's next relocation or placement)
- *   inside the window (none when to_us <= from_us);
- * - `open`: no relocation or placement of the workload follows it before the window's end.
- * Placements are only read for workloads that were relocated.
+ * - `from_us`, `to_us`: the part of [its time, its successor) inside the window (none when
+ *   to_us <= from_us);
+ * - `open`: no successor before the window's end (in effect at the end of a non-empty window).
+ *
+ * From it, the totals (`kind` = 'total', gt = 1) and per trigger (gt = 0), and per trend bucket
+ * (`kind` = 'bucket') the changes of the rate in force: as a step function of time (up by the
+ * rate when a saving takes effect, down when it ends), a bucket's savings are the rate in force
+ * at its start x its length, plus each change inside it x the time from the change to the
+ * bucket's end.
+ *
+ * Amounts are summed as exact integers (micro-USD/h, milliwatts and microseconds, products in
+ * HUGEINT), so the order in which DuckDB's threads deliver the rows cannot change a digit: the
+ * same store gives the same figures in every command and every run.
  */
-function inEffectSql(params: (string | number)[], filter: EventFilter, win: ResolvedWindow): string {
-  const sel = where(params, untimed(filter));
-  params.push(win.startUs!, win.endUs!);
-  const S = `$${params.length - 1}::BIGINT`;
-  const E = `$${params.length}::BIGINT`;
-  return `WITH rel AS (
-       SELECT seq, ts, workload_id, trigger, cost_saving_per_hour AS rate, power_saving_watts AS watts,
-              downtime_seconds, migration_seconds, (${sel}) AS sel
-       FROM events WHERE event_type = 'workload_relocation' AND ts < make_timestamp(${E})
-     ), mv AS (
-       SELECT seq, workload_id, ts FROM rel
-       UNION ALL
-       SELECT seq, workload_id, ts FROM events
-       WHERE event_type = 'scheduling_decision' AND ts < make_timestamp(${E})
-         AND workload_id IN (SELECT workload_id FROM rel)
-     ), nx AS (
-       SELECT seq, lead(epoch_us(ts)) OVER (PARTITION BY workload_id ORDER BY ts, seq) AS next_us FROM mv
-     ), iv AS (
-       SELECT rel.*, epoch_us(ts) >= ${S} AS in_window, next_us IS NULL AND ${E} > ${S} AS open,
-              greatest(epoch_us(ts), ${S}) AS from_us, least(coalesce(next_us, ${E}), ${E}) AS to_us
-       FROM rel JOIN nx USING (seq) WHERE sel
-     )`;
-}
-
-/**
- * Relocation figures over the window, in total (gt = 1) and per trigger. Sums run in the log's
- * order (ORDER BY seq) so that the same store gives the same figures to the last digit, whatever
- * order DuckDB's threads deliver the rows in.
- */
-async function relocationTotals(store: Store, filter: EventFilter, win: ResolvedWindow): Promise<Row[]> {
-  if (win.startUs === null) return [];
-  const p: (string | number)[] = [];
-  const cte = inEffectSql(p, filter, win);
-  return query(
-    store,
-    `${cte}
-     SELECT grouping(trigger) AS gt, trigger,
-            count(*) FILTER (WHERE in_window) AS cnt,
-            coalesce(sum(rate ORDER BY seq) FILTER (WHERE in_window), 0) AS est,
-            coalesce(sum(rate * hrs ORDER BY seq), 0) AS realized,
-            coalesce(sum(watts ORDER BY seq) FILTER (WHERE in_window), 0) AS watts,
-            coalesce(sum(watts * hrs ORDER BY seq), 0) / 1000 AS kwh,
-            coalesce(sum(to_us - from_us) FILTER (WHERE to_us > from_us), 0) / 3600e6 AS hrs,
-            coalesce(sum(rate ORDER BY seq) FILTER (WHERE open), 0) AS run_rate,
-            count(*) FILTER (WHERE open) AS run_n,
-            count(*) FILTER (WHERE NOT in_window AND to_us > from_us) AS carried,
-            coalesce(sum(downtime_seconds ORDER BY seq) FILTER (WHERE in_window), 0) AS downtime,
-            avg(migration_seconds ORDER BY seq) FILTER (WHERE in_window) AS migration
-     FROM (SELECT *, greatest(0, to_us - from_us) / 3600e6 AS hrs FROM iv)
-     WHERE in_window OR to_us > from_us
-     GROUP BY GROUPING SETS ((), (trigger))`,
-    p,
-  );
-}
-
-/**
- * The savings in effect during each bucket of `bucketUs` (bucket number -> USD). As a step
- * function of time (the rate goes up by `rate` when a saving takes effect and down when it
- * ends), a bucket's savings are the rate in force at its start x its length, plus each change
- * inside it x the time from the change to the bucket's end.
- */
-export async function savingsByBucket(
+async function relocationFigures(
   store: Store,
   filter: EventFilter,
   win: ResolvedWindow,
   bucketUs: number,
-): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  if (win.empty) return out;
+): Promise<{ rows: Row[]; buckets: Map<number, number> }> {
+  const buckets = new Map<number, number>();
+  if (win.startUs === null || win.endUs === null) return { rows: [], buckets };
   const p: (string | number)[] = [];
-  const cte = inEffectSql(p, filter, win);
-  p.push(bucketUs);
-  const B = `$${p.length}::BIGINT`;
+  const sel = where(p, untimed(filter));
+  p.push(win.startUs, win.endUs, bucketUs);
+  const [S, E, B] = [p.length - 2, p.length - 1, p.length].map((i) => `$${i}::BIGINT`);
+  const micro = (col: string, scale = 1e6) => `round(${col} * ${scale})::BIGINT`;
   const rows = await query(
     store,
-    `${cte}, d AS (
-       SELECT seq, from_us AS t, rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
+    `WITH mv AS (
+       SELECT seq, ts, workload_id, TRUE AS is_rel, trigger, ${micro('cost_saving_per_hour')} AS rate,
+              ${micro('power_saving_watts', 1e3)} AS mw, ${micro('downtime_seconds')} AS down,
+              ${micro('migration_seconds')} AS mig, (${sel}) AS sel
+       FROM events WHERE event_type = 'workload_relocation' AND ts < make_timestamp(${E})
        UNION ALL
-       SELECT seq, to_us AS t, -rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
+       SELECT seq, ts, workload_id, FALSE, NULL, NULL, NULL, NULL, NULL, FALSE
+       FROM events WHERE event_type = 'scheduling_decision' AND ts < make_timestamp(${E})
+     ), iv AS MATERIALIZED (
+       SELECT trigger, rate, mw, down, mig, epoch_us(ts) >= ${S} AS in_window,
+              next_us IS NULL AND ${E} > ${S} AS open,
+              greatest(epoch_us(ts), ${S}) AS from_us, least(coalesce(next_us, ${E}), ${E}) AS to_us
+       FROM (SELECT *, lead(epoch_us(ts)) OVER (PARTITION BY workload_id ORDER BY ts, seq) AS next_us FROM mv)
+       WHERE is_rel AND sel
+     ), d AS (
+       SELECT from_us AS t, rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
+       UNION ALL
+       SELECT to_us AS t, -rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
      )
-     SELECT t // ${B} AS b, sum(dr ORDER BY seq, t) AS sd, sum(dr * ((t // ${B} + 1) * ${B} - t) ORDER BY seq, t) AS sx
+     SELECT 'total' AS kind, grouping(trigger) AS gt, trigger,
+            count(*) FILTER (WHERE in_window) AS cnt,
+            coalesce(sum(rate) FILTER (WHERE in_window), 0)::DOUBLE / 1e6 AS est,
+            coalesce(sum(rate::HUGEINT * us), 0)::DOUBLE / 3.6e15 AS realized,
+            coalesce(sum(mw) FILTER (WHERE in_window), 0)::DOUBLE / 1e3 AS watts,
+            coalesce(sum(mw::HUGEINT * us), 0)::DOUBLE / 3.6e15 AS kwh,
+            coalesce(sum(us), 0)::DOUBLE / 3.6e9 AS hrs,
+            coalesce(sum(rate) FILTER (WHERE open), 0)::DOUBLE / 1e6 AS run_rate,
+            count(*) FILTER (WHERE open) AS run_n,
+            count(*) FILTER (WHERE NOT in_window AND us > 0) AS carried,
+            coalesce(sum(down) FILTER (WHERE in_window), 0)::DOUBLE / 1e6 AS downtime,
+            (sum(mig) FILTER (WHERE in_window))::DOUBLE / 1e6 / count(mig) FILTER (WHERE in_window) AS migration
+     FROM (SELECT *, greatest(0, to_us - from_us) AS us FROM iv)
+     WHERE in_window OR us > 0
+     GROUP BY GROUPING SETS ((), (trigger))
+     UNION ALL BY NAME
+     SELECT 'bucket' AS kind, t // ${B} AS b, sum(dr) AS sd, sum(dr::HUGEINT * ((t // ${B} + 1) * ${B} - t)) AS sx
      FROM d GROUP BY b`,
     p,
   );
-  const steps = new Map(rows.map((r) => [n0(r.b), { sd: n0(r.sd), sx: n0(r.sx) }]));
-  let rate = 0; // USD/h in force at the start of the bucket
-  for (let b = Math.floor(win.startUs! / bucketUs); b <= Math.floor((win.endUs! - 1) / bucketUs); b++) {
+  // The rate in force at each bucket's start, in micro-USD/h; products exact as BigInt.
+  const steps = new Map(
+    rows.filter((r) => r.kind === 'bucket').map((r) => [n0(r.b), { sd: big(r.sd), sx: big(r.sx) }]),
+  );
+  const len = BigInt(bucketUs);
+  let rate = 0n;
+  for (let b = Math.floor(win.startUs / bucketUs); b <= Math.floor((win.endUs - 1) / bucketUs); b++) {
     const st = steps.get(b);
-    const usd = (rate * bucketUs + (st?.sx ?? 0)) / 3600e6;
-    out.set(b, Math.abs(usd) < 1e-9 ? 0 : usd); // rounding left over from + and - of the same rate
-    rate += st?.sd ?? 0;
+    buckets.set(b, Number(rate * len + (st?.sx ?? 0n)) / 3.6e15);
+    rate += st?.sd ?? 0n;
   }
-  return out;
+  return { rows: rows.filter((r) => r.kind === 'total'), buckets };
 }
+
+/** A DuckDB integer (BIGINT/HUGEINT arrive as bigint) as a BigInt; null as 0. */
+const big = (v: unknown): bigint =>
+  v === null || v === undefined ? 0n : typeof v === 'bigint' ? v : BigInt(Math.round(Number(v)));
 
 const SEV = ['low', 'medium', 'high', 'critical'];
 

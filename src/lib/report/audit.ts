@@ -20,7 +20,7 @@ import {
   QUANTILE_BASIS,
   type SchedulingResult,
 } from '../analyze/scheduling.js';
-import { analyzeCost, IN_EFFECT, savingsByBucket, type CostResult } from '../analyze/cost.js';
+import { analyzeCost, IN_EFFECT, type CostResult } from '../analyze/cost.js';
 import { dataExtent, resolveWindow, type WindowInfo } from '../analyze/window.js';
 import { analyzeSla, type SlaResult, type SloSet } from '../analyze/sla.js';
 import { evaluateAlerts, type AlertInstance, type RuleSummary } from '../alerts/evaluate.js';
@@ -374,11 +374,16 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   if (o.until !== undefined && gapRows.length) gap(n0(gapRows[gapRows.length - 1]!.hi), o.until, 'end');
   if (!gapRows.length && o.since !== undefined && o.until !== undefined) gap(o.since, o.until, 'between');
 
+  // The analysis window (the analyses' rule) and the timeline's buckets over it.
+  const win = resolveWindow(filter, await dataExtent(store));
+  const intervalMs = win.empty ? 3_600_000 : autoInterval(win.endUs! - win.startUs!);
+
   // Analyses (the same code as `analyze scheduling`, `analyze cost`, `analyze sla`), each on its
   // own connection so DuckDB runs them side by side (one connection runs one query at a time).
+  // The cost trend has the timeline's buckets: its realised savings per bucket are the timeline's.
   const [sched, cost, sla] = await onConnections(store, [
     (s) => analyzeScheduling(s, { filter, by: 'cluster' }),
-    (s) => analyzeCost(s, { filter }),
+    (s) => analyzeCost(s, { filter, intervalMs }),
     (s) => analyzeSla(s, o.slos, { since: o.since, until: o.until }),
   ] as const);
 
@@ -405,13 +410,10 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   }
 
   // Timeline over the analysis window: decisions, their mean cost, realised savings and waste per bucket.
-  const win = resolveWindow(filter, await dataExtent(store));
-  let intervalMs = 3_600_000;
   const points: TimelinePoint[] = [];
   if (!win.empty && events > 0) {
     const spanStart = win.startUs!;
     const spanEnd = win.endUs!;
-    intervalMs = autoInterval(spanEnd - spanStart);
     const B = intervalMs * 1000;
     const tw = buildWhere(filter, '', 1);
     const tr = await rows(
@@ -423,8 +425,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
        FROM events WHERE event_type IN ('scheduling_decision', 'inefficiency_detected') AND ${tw.sql} GROUP BY b`,
       tw.params,
     );
-    // Realised savings exactly as in `analyze cost` (the same SQL), per bucket.
-    const sm = await savingsByBucket(store, filter, win, B);
+    const saved = new Map(cost.trend.map((t) => [t.start, t.realized_savings_usd]));
     const tm = new Map(tr.map((r) => [n0(r.b), r]));
     for (let b = Math.floor(spanStart / B); b <= Math.floor((spanEnd - 1) / B); b++) {
       const r = tm.get(b);
@@ -432,7 +433,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
         start: microsToIso(b * B),
         decisions: n0(r?.d),
         avg_decision_cost_usd_per_hour: nn(r?.c),
-        realized_savings_usd: sm.get(b) ?? 0,
+        realized_savings_usd: saved.get(microsToIso(b * B)) ?? 0,
         wasted_usd: n0(r?.waste),
       });
     }
