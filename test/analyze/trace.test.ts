@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/lib/store/open.js';
 import { traceWorkload } from '../../src/lib/query/trace.js';
 import { NotFoundError } from '../../src/lib/errors.js';
+import { microsToIso } from '../../src/lib/time.js';
 import Trace from '../../src/commands/trace.js';
 import { runCmd } from '../run-command.js';
 import { ingestLines } from '../helpers.js';
@@ -208,6 +209,16 @@ describe('traceWorkload: relocations inconsistent with where the workload was', 
       was_on: 'gpu-5',
       inconsistent: 'from_cluster gpu-2 but the workload was on gpu-5',
     });
+  });
+
+  it('stays end at the newest stored event, also when --until is later', async () => {
+    const wide = await traceWorkload(s, 'wx', { until: T + 90 * 24 * HOUR });
+    expect(wide.summary.end).toBe(microsToIso(T + 6 * HOUR));
+    expect(wide.summary.end_basis).toMatch(/--until is later/);
+    expect(wide.summary.total_hours).toBeCloseTo(6, 9);
+    expect(wide.stays).toEqual((await traceWorkload(s, 'wx')).stays);
+    const cut = await traceWorkload(s, 'wx', { until: T + 5.5 * HOUR });
+    expect([cut.summary.end, cut.summary.end_basis]).toEqual([microsToIso(T + 5.5 * HOUR), '--until']);
   });
 
   it('the human output says so under the relocation', async () => {

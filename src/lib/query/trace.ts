@@ -11,6 +11,7 @@
 import type { Store } from '../store/open.js';
 import { NotFoundError } from '../errors.js';
 import { microsToIso } from '../time.js';
+import { dataExtent } from '../analyze/window.js';
 
 type Row = Record<string, unknown>;
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -18,7 +19,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export interface TraceOptions {
   /** Epoch microseconds, inclusive. */
   since?: number;
-  /** Epoch microseconds, exclusive; also the end of the last stay (default: the newest stored event). */
+  /** Epoch microseconds, exclusive; also the end of the last stay (default, and at most: the newest stored event). */
   until?: number;
   /** Include each event's stored JSON (`events[].event`); reading it costs a scan of the raw column. */
   withRaw?: boolean;
@@ -237,17 +238,16 @@ export async function traceWorkload(
     );
   }
 
-  // End of the last stay: --until, else the newest stored event.
-  let endUs: number;
-  let endBasis: string;
-  if (opts.until !== undefined) {
-    endUs = opts.until;
-    endBasis = '--until';
-  } else {
-    const r = await store.conn.runAndReadAll('SELECT epoch_us(max(ts)) AS l FROM events');
-    endUs = n((r.getRowObjectsJS() as Row[])[0]?.l) ?? n(rows[rows.length - 1]!.t)!;
-    endBasis = 'the newest stored event (the log has no completion event)';
-  }
+  // End of the last stay: --until or the newest stored event, whichever is earlier (nothing is
+  // known after the newest event; the log has no completion event).
+  const newest = (await dataExtent(store)).newestUs ?? n(rows[rows.length - 1]!.t)!;
+  const endUs = opts.until !== undefined ? Math.min(opts.until, newest) : newest;
+  const endBasis =
+    opts.until === undefined
+      ? 'the newest stored event (the log has no completion event)'
+      : opts.until > newest
+        ? 'the newest stored event (--until is later; nothing is stored after it)'
+        : '--until';
 
   const events: TraceEvent[] = [];
   const placements: Placement[] = [];
