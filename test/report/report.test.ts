@@ -321,6 +321,14 @@ describe('audit report: renderings', () => {
     expect(md).toContain('how it was computed');
   });
 
+  it('markdown cost section: the window, the run-rate and the monthly projection with their basis', () => {
+    const md = renderMarkdown(report);
+    const w = report.scope.window;
+    expect(md).toContain(`| window | ${w.since} → ${w.until} | ${w.basis} |`);
+    expect(md).toMatch(/\| savings run-rate at the end \| [\d,.]+ USD\/h \| at the window's end/);
+    expect(md).toMatch(/\| monthly projection \| [\d,.]+ USD \| monthly = run-rate [\d.]+ USD\/h x 730 h \|/);
+  });
+
   it('html is one self-contained file: no scripts, nothing fetched, three charts', () => {
     const html = renderHtml(report);
     expect(html).toMatch(/^<!doctype html>/);

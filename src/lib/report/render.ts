@@ -522,6 +522,7 @@ export function reportSections(r: AuditReport): Section[] {
       {
         kind: 'kv',
         rows: [
+          ['window', `${r.scope.window.since ?? '–'} → ${r.scope.window.until ?? '–'}`, r.scope.window.basis],
           ['savings run-rate at the end', usdh(co.run_rate_usd_per_hour), co.basis.run_rate_usd_per_hour],
           ['monthly projection', usd(co.monthly_projection_usd), co.basis.monthly_projection_usd],
           [
