@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store } from '../src/lib/store/open.js';
+import { ingestPaths } from '../src/lib/ingest/ingest.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -116,4 +117,20 @@ export function quantile(values: number[], q: number): number | null {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+/** Write JSONL lines to `<db>.jsonl` and ingest them, in file order, into a new store at `db`. */
+export async function ingestLines(db: string, lines: string[]): Promise<void> {
+  const file = `${db}.jsonl`;
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  const store = await openStore(db);
+  try {
+    const res = await ingestPaths(store, [file]);
+    if (res.stored !== lines.length)
+      throw new Error(
+        `${lines.length} lines, ${res.stored} stored (rejected ${res.rejected}, duplicates ${res.duplicates})`,
+      );
+  } finally {
+    store.close();
+  }
 }

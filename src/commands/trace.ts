@@ -23,9 +23,11 @@ export default class Trace extends BaseCommand {
   static override description = `Every stored event of the workload in time order (any id form: workload.id, workload,
 workload_id). For each placement: requirements, the chosen cluster, the reason, every alternative
 with its cost and the difference to the cheapest; for each relocation: trigger, from/to, estimated
-saving, migration and downtime. Then the time spent on each cluster and the estimated cost accrued
-there (hourly cost as logged x hours, until the next move or --until / the newest stored event),
-and the inefficiencies detected on those clusters while the workload ran there.
+saving, migration and downtime, and whether from_cluster is where the workload was (per its previous
+placement or relocation; "inconsistent" when not). Then the time spent on each cluster and the
+estimated cost accrued there (hourly cost as logged x hours, until the next move, else --until or the
+newest stored event, whichever is earlier), and the inefficiencies detected on those clusters while
+the workload ran there.
 An unknown id exits 1 and suggests close matches.`;
 
   static override examples = [
@@ -135,6 +137,7 @@ function relocationLines(r: Relocation): string[] {
     `${chalk.dim(r.ts)}  ${chalk.bold.magenta('RELOCATED')} ${r.from_cluster ?? '?'} → ${chalk.bold(r.to_cluster ?? '?')}` +
       chalk.dim(r.trigger ? `  (${r.trigger})` : ''),
   ];
+  if (r.inconsistent) out.push(chalk.red(`    ! inconsistent: ${r.inconsistent}`));
   if (r.reason) out.push(`    reason        ${r.reason}`);
   out.push(
     `    saving        ${usdh(r.estimated_saving_usd_per_hour)}${r.power_saving_watts !== null ? `, ${fmtNum(r.power_saving_watts)} W` : ''} (estimated, as logged)`,
@@ -239,6 +242,11 @@ export function renderTrace(r: TraceResult): string {
       ` · est. savings ${usdh(s.estimated_savings_usd_per_hour)} · downtime ${fmtNum(s.downtime_seconds)} s` +
       (s.failed_placements
         ? chalk.red(` · ${s.failed_placements} failed placement${s.failed_placements === 1 ? '' : 's'}`)
+        : '') +
+      (s.inconsistent_relocations
+        ? chalk.red(
+            ` · ${s.inconsistent_relocations} inconsistent relocation${s.inconsistent_relocations === 1 ? '' : 's'} (from_cluster is not where the workload was)`,
+          )
         : '') +
       (s.inefficiencies
         ? chalk.yellow(

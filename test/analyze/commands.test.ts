@@ -117,6 +117,25 @@ describe('analyze cost --json', () => {
     for (const k of ['reconfigurations', 'energy_saved_kwh', 'monthly_projection_usd', 'policy_comparison'])
       expect(j, k).toHaveProperty(k);
     expect((j.policy_comparison as { policy_id: string }).policy_id).toBe('cost-opt-v2');
+    expect(j.monthly_projection_usd).toBeCloseTo((j.run_rate_usd_per_hour as number) * 730, 6);
+    const basis = j.basis as Record<string, string>;
+    for (const k of ['window', 'realized_savings_usd', 'run_rate_usd_per_hour', 'energy_saved_kwh'])
+      expect(basis[k], k).toBeTruthy();
+    expect(basis.monthly_projection_usd).toMatch(/^monthly = run-rate [\d.]+ USD\/h x 730 h$/);
+  });
+
+  it('the human report states the run-rate behind the monthly projection and the window rule', async () => {
+    const r = await runCmd(AnalyzeCost, ['--until', '2030-01-01', '--db', db], { json: false });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/run-rate at end +[\d,.]+ USD\/h/);
+    expect(r.stdout).toMatch(/monthly projection +[\d,.]+ USD +\(run-rate [\d.]+ USD\/h x 730 h\)/);
+    expect(r.stdout).toContain('--until is later; nothing is stored after it');
+  });
+
+  it('--until not after --since is a usage error (exit 2)', async () => {
+    const r = await run(AnalyzeCost, ['--since', '2025-01-16', '--until', '2025-01-15']);
+    expect(r.code).toBe(2);
+    expect(r.message).toContain('--until must be after --since');
   });
 });
 

@@ -31,19 +31,28 @@ function expectClose(actual: number | null | undefined, expected: number | null 
 }
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Realised savings and energy, independently: each relocation until the same workload's next one or `end`. */
-function refRealised(all: GenRelocation[], selected: GenRelocation[], endUs: number) {
+/**
+ * Savings in effect, independently: each selected relocation from its time until the same
+ * workload's next relocation or scheduling decision, else `end`, clipped to [start, end);
+ * the run-rate sums the rates still in effect at `end`.
+ */
+function refSavings(selected: (r: GenRelocation) => boolean, start: number, end: number) {
   let usd = 0;
   let kwh = 0;
-  for (const r of selected) {
-    const next = all
-      .filter((x) => x.workload === r.workload && x.us > r.us && x.us < endUs)
+  let runRate = 0;
+  for (const r of rels) {
+    if (!selected(r) || r.us >= end) continue;
+    const next = events
+      .filter(
+        (x) => (x.kind === 'relocation' || x.kind === 'decision') && x.workload === r.workload && x.us > r.us,
+      )
       .reduce((m, x) => Math.min(m, x.us), Infinity);
-    const hrs = Math.max(0, Math.min(next, endUs) - r.us) / HOUR;
+    const hrs = Math.max(0, Math.min(next, end) - Math.max(r.us, start)) / HOUR;
     usd += r.saving * hrs;
     kwh += (r.watts * hrs) / 1000;
+    if (next >= end) runRate += r.saving;
   }
-  return { usd, kwh };
+  return { usd, kwh, runRate };
 }
 
 beforeAll(async () => {
@@ -75,9 +84,11 @@ describe('analyzeCost', () => {
     expect(r.relocations.count).toBe(rels.length);
     const est = sum(rels.map((x) => x.saving));
     expectClose(r.relocations.estimated_savings_usd_per_hour, est, 'estimated savings');
-    expectClose(r.monthly_projection_usd, est * HOURS_PER_MONTH, 'monthly projection');
-    const endUs = Math.max(...events.map((e) => e.us));
-    const real = refRealised(rels, rels, endUs);
+    const times = events.map((e) => e.us);
+    const real = refSavings(() => true, Math.min(...times), Math.max(...times) + 1);
+    expectClose(r.run_rate_usd_per_hour, real.runRate, 'run-rate');
+    expectClose(r.monthly_projection_usd, real.runRate * HOURS_PER_MONTH, 'monthly projection');
+    expect(real.runRate).toBeLessThan(est / 2); // most relocations are superseded
     expectClose(r.relocations.realized_savings_usd, real.usd, 'realised savings');
     expectClose(r.energy_saved_kwh, real.kwh, 'energy');
     expectClose(r.relocations.downtime_seconds, sum(rels.map((x) => x.downtime)), 'downtime');
@@ -167,7 +178,7 @@ describe('analyzeCost', () => {
     expect(r.basis.monthly_projection_usd).toContain('730');
   });
 
-  it('honours the window (realised savings end at --until) and the cluster filter', async () => {
+  it('honours the window (savings in effect inside it) and the cluster filter', async () => {
     const since = T0_US + 6 * HOUR;
     const until = T0_US + 30 * HOUR;
     const r = await analyzeCost(store, { filter: { since, until, clusters: ['npu-cluster-01'] } });
@@ -175,10 +186,11 @@ describe('analyzeCost', () => {
     const selRels = rels.filter((x) => inWin(x) && x.to === 'npu-cluster-01');
     expect(r.relocations.count).toBe(selRels.length);
     expectClose(r.relocations.estimated_savings_usd_per_hour, sum(selRels.map((x) => x.saving)), 'estimated');
-    // The next relocation of the workload counts wherever it went.
-    const real = refRealised(rels.filter(inWin), selRels, until);
+    // The next relocation or placement of the workload counts wherever it went.
+    const real = refSavings((x) => x.to === 'npu-cluster-01', since, until);
     expectClose(r.relocations.realized_savings_usd, real.usd, 'realised');
     expectClose(r.energy_saved_kwh, real.kwh, 'energy');
+    expectClose(r.run_rate_usd_per_hour, real.runRate, 'run-rate');
     const selIneff = ineffs.filter((x) => inWin(x) && x.cluster === 'npu-cluster-01');
     expectClose(r.waste.total_usd, sum(selIneff.map((x) => x.waste)), 'waste');
     expect(r.waste.by_cluster.map((b) => b.key)).toEqual(['npu-cluster-01']);

@@ -3,6 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/lib/store/open.js';
 import { traceWorkload } from '../../src/lib/query/trace.js';
 import { NotFoundError } from '../../src/lib/errors.js';
+import { microsToIso } from '../../src/lib/time.js';
+import Trace from '../../src/commands/trace.js';
+import { runCmd } from '../run-command.js';
+import { ingestLines } from '../helpers.js';
+import { line, mv, pl, T, type Ev } from './handmade.js';
 import {
   buildStore,
   close,
@@ -152,5 +157,77 @@ describe('traceWorkload', () => {
     const none = await traceWorkload(store, 'zzzzzzzzzzzzzzzzzz').catch((e: unknown) => e);
     expect(none).toBeInstanceOf(NotFoundError);
     expect((none as Error).message).not.toContain('did you mean');
+  });
+});
+
+describe('traceWorkload: relocations inconsistent with where the workload was', () => {
+  // wx: placed on gpu-1; moved "from gpu-2" (inconsistent); gpu-3 -> gpu-1 (consistent); a failed
+  // placement on gpu-4 moves nothing, so gpu-1 -> gpu-2 is consistent; placed on gpu-5, then moved
+  // "from gpu-2" (inconsistent). wy: its first event is a relocation (nothing to check it against).
+  const evs: Ev[] = [
+    pl(0, 'wx', 'gpu-1'),
+    mv(1, 'wx', 'gpu-2', 'gpu-3', 1, 10),
+    mv(2, 'wx', 'gpu-3', 'gpu-1', 1, 10),
+    pl(3, 'wx', 'gpu-4', 'failed'),
+    mv(4, 'wx', 'gpu-1', 'gpu-2', 1, 10),
+    pl(5, 'wx', 'gpu-5'),
+    mv(6, 'wx', 'gpu-2', 'gpu-1', 1, 10),
+    mv(1, 'wy', 'a', 'b', 1, 10),
+  ];
+  let hd: string;
+  let s: Store;
+  beforeAll(async () => {
+    hd = tmpDir();
+    await ingestLines(`${hd}/h.duckdb`, evs.map(line));
+    s = await openStore(`${hd}/h.duckdb`, { readOnly: true });
+  });
+  afterAll(() => {
+    s?.close();
+    fs.rmSync(hd, { recursive: true, force: true });
+  });
+
+  it('flags each relocation whose from_cluster is not the cluster of the previous placement or relocation', async () => {
+    const r = await traceWorkload(s, 'wx');
+    expect(r.relocations.map((x) => [x.was_on, x.inconsistent])).toEqual([
+      ['gpu-1', 'from_cluster gpu-2 but the workload was on gpu-1'],
+      ['gpu-3', null],
+      ['gpu-1', null],
+      ['gpu-5', 'from_cluster gpu-2 but the workload was on gpu-5'],
+    ]);
+    expect(r.summary.inconsistent_relocations).toBe(2);
+    const y = await traceWorkload(s, 'wy');
+    expect(y.relocations.map((x) => [x.was_on, x.inconsistent])).toEqual([[null, null]]);
+    expect(y.summary.inconsistent_relocations).toBe(0);
+  });
+
+  it('with --since, where the workload was comes from its events before the window', async () => {
+    expect((await traceWorkload(s, 'wx', { since: T + 2 * HOUR })).relocations[0]).toMatchObject({
+      was_on: 'gpu-3',
+      inconsistent: null,
+    });
+    expect((await traceWorkload(s, 'wx', { since: T + 5.5 * HOUR })).relocations[0]).toMatchObject({
+      was_on: 'gpu-5',
+      inconsistent: 'from_cluster gpu-2 but the workload was on gpu-5',
+    });
+  });
+
+  it('stays end at the newest stored event, also when --until is later', async () => {
+    const wide = await traceWorkload(s, 'wx', { until: T + 90 * 24 * HOUR });
+    expect(wide.summary.end).toBe(microsToIso(T + 6 * HOUR));
+    expect(wide.summary.end_basis).toMatch(/--until is later/);
+    expect(wide.summary.total_hours).toBeCloseTo(6, 9);
+    expect(wide.stays).toEqual((await traceWorkload(s, 'wx')).stays);
+    const cut = await traceWorkload(s, 'wx', { until: T + 5.5 * HOUR });
+    expect([cut.summary.end, cut.summary.end_basis]).toEqual([microsToIso(T + 5.5 * HOUR), '--until']);
+  });
+
+  it('the human output says so under the relocation', async () => {
+    const r = await runCmd(Trace, ['wx', '--db', `${hd}/h.duckdb`], { json: false });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /RELOCATED gpu-2 → gpu-3.*\n(?:.*\n)*?\s+! inconsistent: from_cluster gpu-2 but the workload was on gpu-1/,
+    );
+    expect(r.stdout.match(/! inconsistent:/g)).toHaveLength(2);
+    expect(r.stdout).toContain('2 inconsistent relocations');
   });
 });

@@ -83,4 +83,48 @@ describe('SLA, alerts and the audit report through the real binary', () => {
       .json.rows[0]!.n;
     expect(text).toContain(`"stored": ${stored}`);
   });
+
+  it("the README's one-month window on the examples' two hours: the figures of the data, the same in every command", () => {
+    const month = ['--since', '2025-01-01', '--until', '2025-02-01'];
+    type Cost = {
+      relocations: { count: number; realized_savings_usd: number; hours_in_effect: number };
+      run_rate_usd_per_hour: number;
+      monthly_projection_usd: number;
+      energy_saved_kwh: number;
+      window: { until: string; newest_event: string; minutes: number };
+    };
+    const plain = cliJson<Cost>(['analyze', 'cost'], { db }).json;
+    const wide = cliJson<Cost>(['analyze', 'cost', ...month], { db }).json;
+    const figures = (c: Cost) => [
+      c.relocations.realized_savings_usd,
+      c.relocations.hours_in_effect,
+      c.run_rate_usd_per_hour,
+      c.monthly_projection_usd,
+      c.energy_saved_kwh,
+      c.window.until,
+    ];
+    expect(figures(wide)).toEqual(figures(plain));
+    // At most the data's span per relocation (it was 58,121 h when savings ran on to --until).
+    expect(wide.relocations.hours_in_effect).toBeLessThanOrEqual(
+      (wide.relocations.count * wide.window.minutes) / 60,
+    );
+    expect(wide.monthly_projection_usd).toBeCloseTo(wide.run_rate_usd_per_hour * 730, 6);
+    const out = path.join(dir, 'month.json');
+    expect(cli(['report', 'audit', ...month, '--format', 'json', '--out', out], { db }).code).toBe(0);
+    const rep = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      cost: { realized_savings_usd: number; monthly_projection_usd: number; energy_saved_kwh: number };
+      sla: { slos: { name: string; sli: number | null }[] };
+      timeline: { points: { start: string }[] };
+    };
+    expect([
+      rep.cost.realized_savings_usd,
+      rep.cost.monthly_projection_usd,
+      rep.cost.energy_saved_kwh,
+    ]).toEqual([wide.relocations.realized_savings_usd, wide.monthly_projection_usd, wide.energy_saved_kwh]);
+    const sla = cliJson<{ slos: { name: string; sli: number | null }[] }>(['analyze', 'sla', ...month], {
+      db,
+    }).json;
+    expect(rep.sla.slos.map((s) => [s.name, s.sli])).toEqual(sla.slos.map((s) => [s.name, s.sli]));
+    expect(rep.timeline.points.at(-1)!.start <= wide.window.newest_event).toBe(true);
+  });
 });

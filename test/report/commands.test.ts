@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import AnalyzeCost from '../../src/commands/analyze/cost.js';
 import AnalyzeSla from '../../src/commands/analyze/sla.js';
 import ReportAudit from '../../src/commands/report/audit.js';
 import ReportKeygen from '../../src/commands/report/keygen.js';
 import Verify from '../../src/commands/verify.js';
-import { buildDb, open, scenario, tmpDir, type Ev } from '../sla/events.js';
+import { buildDb, HOUR, open, scenario, T0, tmpDir, type Ev } from '../sla/events.js';
 import { runCmd } from '../run-command.js';
 
 let dir: string;
@@ -69,6 +70,52 @@ describe('analyze sla', () => {
     expect(r.code).toBe(2);
     expect(r.message).toMatch(/slos\[0\]\.threshold: unknown key/);
     expect(r.message).toMatch(/slos\[0\]\.threshold_ms: is required/);
+  });
+
+  it('--until not after --since is a usage error (exit 2), as for analyze cost and report audit', async () => {
+    const r = await runCmd(AnalyzeSla, ['--since', '2025-03-02', '--until', '2025-03-01', '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.message).toContain('--until must be after --since');
+  });
+});
+
+describe('one window rule: analyze cost, analyze sla and report audit', () => {
+  it('give the same figures for the same flags, and a window wider than the data changes none', async () => {
+    const iso = (us: number) => new Date(us / 1000).toISOString();
+    const first = Math.min(...events.map((e) => e.us));
+    const last = Math.max(...events.map((e) => e.us));
+    const figures = async (flags: string[]) => {
+      const cost = (await runCmd(AnalyzeCost, [...flags, '--db', db])).json!;
+      const sla = (await runCmd(AnalyzeSla, [...flags, '--db', db])).json!;
+      const rep = (await runCmd(ReportAudit, [...flags, '--format', 'json', '--no-verify', '--db', db])).json!
+        .report as Record<string, Record<string, unknown>>;
+      const rel = cost.relocations as Record<string, unknown>;
+      const pick = (o: Record<string, unknown>, keys: string[]) => keys.map((k) => o[k]);
+      expect(
+        pick(rep.cost!, ['realized_savings_usd', 'run_rate_usd_per_hour', 'monthly_projection_usd']),
+      ).toEqual([rel.realized_savings_usd, cost.run_rate_usd_per_hour, cost.monthly_projection_usd]);
+      expect(rep.cost!.energy_saved_kwh).toBe(cost.energy_saved_kwh);
+      expect(rep.cost!.estimated_savings_usd_per_hour).toBe(rel.estimated_savings_usd_per_hour);
+      expect(rep.relocations!.count).toBe(rel.count);
+      expect(rep.scope!.window).toEqual(cost.window);
+      expect(rep.sla!.slos).toEqual(sla.slos);
+      const avail = (sla.slos as { name: string; sli: number }[]).find(
+        (s) => s.name === 'relocation-availability',
+      );
+      return {
+        cost: pick(cost, ['run_rate_usd_per_hour', 'monthly_projection_usd', 'energy_saved_kwh']),
+        window: pick(cost.window as Record<string, unknown>, ['since', 'until', 'minutes']),
+        realised: rel.realized_savings_usd,
+        availability: avail!.sli,
+      };
+    };
+    const all = await figures([]);
+    expect(
+      await figures(['--since', iso(first - 2 * 24 * HOUR), '--until', iso(last + 31 * 24 * HOUR)]),
+    ).toEqual(all);
+    expect(all.realised).toBeGreaterThan(0);
+    const part = await figures(['--since', iso(T0 + 5 * HOUR), '--until', iso(T0 + 11.5 * HOUR)]);
+    expect(part.realised).toBeLessThan(all.realised as number);
   });
 });
 

@@ -197,6 +197,33 @@ describe('audit report: counts equal the store', () => {
     expect(r.completeness.store.events).toBe(events.length); // completeness stays store-wide
   });
 
+  it('a window wider than the data: the same cost and SLA figures, no timeline bucket past the newest event', async () => {
+    const first = Math.min(...events.map((e) => e.us));
+    const last = Math.max(...events.map((e) => e.us));
+    const since = first - 30 * 24 * HOUR;
+    const until = last + 30 * 24 * HOUR;
+    const wide = await buildAuditReport(store, opts({ since, until }));
+    const figures = (r: AuditReport) => ({
+      cost: { ...r.cost, basis: undefined },
+      relocations: { ...r.relocations, basis: undefined },
+      sla: r.sla.slos.map((s) => [s.name, s.sli, s.window.since, s.window.until, s.workloads]),
+      savings: r.timeline.points.map((p) => [p.start, p.realized_savings_usd]),
+    });
+    expect(figures(wide)).toEqual(figures(report));
+    expect(wide.scope.window.until).toBe(microsToIso(last + 1));
+    expect(wide.scope.window.since).toBe(microsToIso(first));
+    expect(Date.parse(wide.timeline.points.at(-1)!.start)).toBeLessThanOrEqual(last / 1000);
+    // The HTML savings chart: a bar per bucket of the data, none after the newest event.
+    const chart = /<svg class="chart" id="chart-savings"[\s\S]*?<\/svg>/.exec(renderHtml(wide))![0];
+    const days = [...chart.matchAll(/<title>(\d\d-\d\d) \d\d:\d\d: realised savings USD/g)].map((m) => m[1]);
+    expect(days.length).toBe(wide.timeline.points.length);
+    expect(days.at(-1)).toBe(microsToIso(last).slice(5, 10));
+    // The SLA section is `analyze sla` with the same flags.
+    const sla = await analyzeSla(store, slos, { since, until });
+    expect(wide.sla.slos).toEqual(sla.slos);
+    expect(wide.cost.monthly_projection_usd).toBeCloseTo(wide.cost.run_rate_usd_per_hour * 730, 9);
+  });
+
   it('every figure group says how it was computed', () => {
     for (const k of [
       'completeness',
@@ -292,6 +319,14 @@ describe('audit report: renderings', () => {
     expect(md).toContain(`| events in scope | ${events.length.toLocaleString('en-US')} |`);
     expect(md).toContain(report.integrity.chain_head.chain);
     expect(md).toContain('how it was computed');
+  });
+
+  it('markdown cost section: the window, the run-rate and the monthly projection with their basis', () => {
+    const md = renderMarkdown(report);
+    const w = report.scope.window;
+    expect(md).toContain(`| window | ${w.since} → ${w.until} | ${w.basis} |`);
+    expect(md).toMatch(/\| savings run-rate at the end \| [\d,.]+ USD\/h \| at the window's end/);
+    expect(md).toMatch(/\| monthly projection \| [\d,.]+ USD \| monthly = run-rate [\d.]+ USD\/h x 730 h \|/);
   });
 
   it('html is one self-contained file: no scripts, nothing fetched, three charts', () => {

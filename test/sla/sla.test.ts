@@ -160,6 +160,24 @@ describe('analyze sla: compliance, error budget and burn rates', () => {
     }
   });
 
+  it('a window wider than the data gives the figures of the data: it ends just after the newest event', async () => {
+    const first = Math.min(...events.map((e) => e.us));
+    const last = Math.max(...events.map((e) => e.us));
+    const base = await analyzeSla(store, slos);
+    const wide = await analyzeSla(store, slos, {
+      since: first - 10 * 24 * HOUR,
+      until: last + 20 * 24 * HOUR,
+    });
+    expect(wide.until).toBe(base.until);
+    expect(wide.slos.map((s) => [s.name, s.sli, s.window.seconds, s.workloads, s.burn_rates])).toEqual(
+      base.slos.map((s) => [s.name, s.sli, s.window.seconds, s.workloads, s.burn_rates]),
+    );
+    const avail = wide.slos.find((s) => s.sli_kind === 'relocation_availability')!;
+    const x = ref('relocation_availability', first, last + 1);
+    expect(near(avail.sli, x.sli)).toBe(true);
+    expect(avail.window.basis).toMatch(/--until is later; nothing is stored after it/);
+  });
+
   it('an SLO file: custom threshold, objective forms, period and burn pairs', async () => {
     const set = parseSloSpec(
       parseSpecText(

@@ -12,6 +12,7 @@ import {
   type WasteBucket,
 } from '../../lib/analyze/cost.js';
 import { sparkline } from '../../lib/analyze/sparkline.js';
+import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { durationFlag } from './scheduling.js';
 
 export type AnalyzeCostResult = CostResult;
@@ -19,16 +20,22 @@ export type AnalyzeCostResult = CostResult;
 export default class AnalyzeCost extends BaseCommand {
   static override summary =
     'What relocations saved, what idle capacity wasted, what reconfigurations added or removed.';
-  static override description = `Over the window (--since, else the first matching event; --until, else the newest stored event)
-and the filters:
-  relocations: count, estimated savings (sum of cost_saving_per_hour, USD/h as logged) and realised
-    savings (each saving x the hours until the workload's next relocation or the end of the window);
-  energy saved: power_saving_watts x the same hours / 1000 (kWh);
+  static override description = `Over the window and the filters. The window is --since/--until clipped to the stored data: it
+ends at --until or just after the newest stored event, whichever is earlier, and starts at --since or
+the first stored event, whichever is later (a window wider than the data changes no figure).
+  relocations: count and logged savings (sum of cost_saving_per_hour of the relocations logged in the
+    window, USD/h as logged, superseded ones included);
+  realised savings: a relocation's saving is in effect from its time until the workload's next
+    relocation or placement (any scheduling_decision of it), else until the window's end; each
+    saving x its hours inside the window (earlier relocations count for their hours inside it);
+  run-rate: at the window's end, the saving of each workload's latest relocation still in effect,
+    counted once; monthly projection = run-rate x ${HOURS_PER_MONTH} h;
+  energy saved: power_saving_watts x the same hours in effect / 1000 (kWh);
   waste: wasted_cost_estimate of inefficiency_detected events by cluster, type, severity, recommended
     action, and auto vs manual action (auto_action_taken);
   reconfigurations: capacity added (cluster_created) and removed (cluster_deleted) in USD/h of the
-    clusters' estimated_cost_per_hour; cluster_scaled separately;
-  monthly projection: estimated savings rate x ${HOURS_PER_MONTH} h.
+    clusters' estimated_cost_per_hour; cluster_scaled separately.
+Every figure's basis is in the result (--json: "basis").
 --around-policy POLICY_ID compares equal windows before and after that policy_change (default 7 days
 each side, or the span available on both sides): decision cost, savings, waste, latency avg/p95.`;
 
@@ -57,7 +64,11 @@ each side, or the span available on both sides): decision cost, savings, waste, 
 
   async run(): Promise<AnalyzeCostResult> {
     const { flags } = await this.parse(AnalyzeCost);
-    const filter = filterFromFlags(flags);
+    // The time bounds through the window rule's own parser (window.ts), the rest as for `events`.
+    const filter = {
+      ...filterFromFlags({ ...flags, since: undefined, until: undefined }),
+      ...parseWindowFlags(flags),
+    };
     const result = await this.withStore(flags, true, (store) =>
       analyzeCost(store, {
         filter,
@@ -120,16 +131,17 @@ export function renderCost(r: CostResult, tty: boolean, top = 10): string {
   out.push(
     chalk.bold('relocations'),
     `  count              ${fmtNum(rel.count, 0)}`,
-    `  estimated savings  ${chalk.green.bold(usd(rel.estimated_savings_usd_per_hour, 4))} USD/h  ${chalk.dim('(sum of cost_saving_per_hour as logged)')}`,
-    `  realised savings   ${chalk.green(usd(rel.realized_savings_usd))} USD  ${chalk.dim(`(saving x hours until the next relocation or the window end; ${fmtNum(rel.hours_in_effect, 1)} h in effect)`)}`,
-    `  energy saved       ${fmtNum(r.energy_saved_kwh, 2)} kWh  ${chalk.dim('(power_saving_watts x the same hours / 1000)')}`,
-    `  monthly projection ${chalk.bold(usd(r.monthly_projection_usd))} USD  ${chalk.dim(`(estimated savings rate x ${HOURS_PER_MONTH} h)`)}`,
+    `  logged savings     ${usd(rel.estimated_savings_usd_per_hour, 4)} USD/h  ${chalk.dim('(sum of cost_saving_per_hour as logged, superseded relocations included)')}`,
+    `  realised savings   ${chalk.green(usd(rel.realized_savings_usd))} USD  ${chalk.dim(`(each saving x its hours in effect in the window: until the workload's next relocation or placement, else the window end; ${fmtNum(rel.hours_in_effect, 1)} h in effect${rel.in_effect_from_before ? `, ${fmtNum(rel.in_effect_from_before, 0)} relocations from before the window` : ''})`)}`,
+    `  run-rate at end    ${chalk.green.bold(usd(r.run_rate_usd_per_hour, 4))} USD/h  ${chalk.dim(`(latest relocation of each workload still in effect at ${w.until ?? '-'}: ${fmtNum(rel.in_effect_at_end, 0)} workloads)`)}`,
+    `  monthly projection ${chalk.bold(usd(r.monthly_projection_usd))} USD  ${chalk.dim(`(run-rate ${fmtNum(r.run_rate_usd_per_hour, 4)} USD/h x ${HOURS_PER_MONTH} h)`)}`,
+    `  energy saved       ${fmtNum(r.energy_saved_kwh, 2)} kWh  ${chalk.dim('(power_saving_watts x the same hours in effect / 1000)')}`,
     `  downtime           ${fmtNum(rel.downtime_seconds, 0)} s total · avg migration ${fmtNum(rel.avg_migration_seconds, 1)} s`,
   );
   if (rel.by_trigger.length) {
     out.push(
       table(
-        ['trigger', 'relocations', 'est. USD/h', 'realised USD'],
+        ['trigger', 'relocations', 'logged USD/h', 'realised USD', 'run-rate USD/h'],
         rel.by_trigger
           .slice(0, top)
           .map((t) => [
@@ -137,6 +149,7 @@ export function renderCost(r: CostResult, tty: boolean, top = 10): string {
             fmtNum(t.count, 0),
             usd(t.estimated_savings_usd_per_hour, 4),
             usd(t.realized_savings_usd),
+            usd(t.run_rate_usd_per_hour, 4),
           ]),
       ),
     );
@@ -189,9 +202,9 @@ export function renderCost(r: CostResult, tty: boolean, top = 10): string {
       '',
       chalk.bold('trend') +
         chalk.dim(`  (${r.trend.length} buckets of ${r.interval}, ${r.trend[0]!.start} →)`),
-      `  ${'savings USD/h'.padEnd(14)} ${chalk.green(
+      `  ${'savings USD'.padEnd(14)} ${chalk.green(
         sparkline(
-          r.trend.map((t) => t.estimated_savings_usd_per_hour),
+          r.trend.map((t) => t.realized_savings_usd),
           { width },
         ),
       )}`,

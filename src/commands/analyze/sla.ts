@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { BaseCommand } from '../../cli/base.js';
 import { fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError } from '../../lib/errors.js';
-import { parseTimeBound } from '../../lib/time.js';
+import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { analyzeSla, loadSlos, type SlaResult, type SloResult } from '../../lib/analyze/sla.js';
 
 export type AnalyzeSlaResult = SlaResult;
@@ -25,9 +25,11 @@ Burn rate over 5m, 30m, 1h, 6h and 3d: (1 - SLI over the window) / (1 - objectiv
 the SRE workbook: page when 1h and 5m burn >= 14.4, or 6h and 30m >= 6; ticket when 3d and 6h >= 1
 (for a 30-day period; scaled to other periods).
 
-Windows end at --until, else just after the newest stored event; the compliance window starts at
---since, else one period earlier (not before the first event). --fail-on-breach exits 3 when an SLO
-with data is below its objective.`;
+Windows end at --until or just after the newest stored event, whichever is earlier; the compliance
+window starts at --since or the first stored event, whichever is later (without --since: one period
+before the end, not before the first event). The same rule as analyze cost and report audit: a window
+wider than the data changes no figure. --fail-on-breach exits 3 when an SLO with data is below its
+objective.`;
 
   static override examples = [
     '<%= config.bin %> analyze sla',
@@ -47,7 +49,7 @@ with data is below its objective.`;
     }),
     until: Flags.string({
       description:
-        'end of every window (exclusive): ISO or a duration before now (default: the newest event)',
+        'end of every window (exclusive): ISO or a duration before now (default, and at most: just after the newest event)',
       helpValue: 'TIME',
     }),
     'fail-on-breach': Flags.boolean({ description: 'exit 3 when any SLO is breached' }),
@@ -55,10 +57,8 @@ with data is below its objective.`;
 
   async run(): Promise<AnalyzeSlaResult> {
     const { flags } = await this.parse(AnalyzeSla);
-    const now = Date.now();
     const slos = loadSlos(flags.slo);
-    const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
-    const until = flags.until ? parseTimeBound(flags.until, '--until', now) : undefined;
+    const { since, until } = parseWindowFlags(flags);
     const result = await this.withStore(flags, true, (store) => analyzeSla(store, slos, { since, until }));
     if (!this.jsonEnabled()) this.log(renderSla(result));
     if (flags['fail-on-breach'] && result.breached.length) {

@@ -5,7 +5,8 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../../cli/base.js';
 import { InputError, UsageError } from '../../lib/errors.js';
-import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
+import { parseDurationMs } from '../../lib/time.js';
+import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
 import { loadStoredRules } from '../../lib/alerts/store.js';
@@ -44,7 +45,8 @@ lines read, stored, rejected by reason, duplicates, quiet gaps over --gap), sche
 relocations, cluster reconfigurations, every policy change, inefficiencies and the actions taken,
 SLA compliance (--slo), cost effects, alerts at the end of the window (stored rules, or --rules),
 and integrity: the hash-chain head and a verification of the chain. Each figure says how it was
-computed.
+computed. The SLA and cost sections use the window rule of analyze sla and analyze cost (the window
+clipped to the stored data), so the same flags give the same figures there and here.
 
 Verification: a full one runs for the report when the store has fewer than ${AUTO_VERIFY_MAX_ROWS.toLocaleString('en-US')} events or with
 --verify; otherwise (or with --no-verify) the report cites the latest \`kcloud-log verify\` run recorded
@@ -100,11 +102,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
 
   async run(): Promise<ReportAuditResult> {
     const { flags } = await this.parse(ReportAudit);
-    const now = Date.now();
-    const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
-    const until = flags.until ? parseTimeBound(flags.until, '--until', now) : undefined;
-    if (since !== undefined && until !== undefined && until <= since)
-      throw new UsageError('--until must be after --since');
+    const { since, until } = parseWindowFlags(flags);
     const gapMs = parseDurationMs(flags.gap);
     if (!gapMs || gapMs < 1000)
       throw new UsageError(`--gap: expected a duration of at least 1s, like 30m or 1h; got "${flags.gap}"`);

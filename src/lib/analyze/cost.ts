@@ -19,15 +19,14 @@ import {
   decisionStats,
   pickMethod,
   formatInterval,
-  makeWindow,
   n,
   n0,
   pctChange,
   query,
-  type AnalysisWindow,
   type Row,
   QUANTILE_BASIS,
 } from './scheduling.js';
+import { dataExtent, resolveWindow, type ResolvedWindow, type WindowInfo } from './window.js';
 
 export const HOURS_PER_MONTH = 730;
 export const DEFAULT_POLICY_WINDOW_MS = 7 * 86_400_000;
@@ -46,21 +45,35 @@ export interface CostOptions {
 
 export interface SavingsByTrigger {
   trigger: string | null;
+  /** Relocations with this trigger logged in the window. */
   count: number;
   estimated_savings_usd_per_hour: number;
   realized_savings_usd: number;
+  run_rate_usd_per_hour: number;
 }
 
+/**
+ * A relocation's saving is in effect from its time until the workload's next
+ * relocation or placement (any scheduling_decision of it), else until the
+ * window's end; only the hours inside the window count (see window.ts).
+ */
 export interface RelocationCost {
+  /** Relocations logged in the window. */
   count: number;
-  /** Sum of cost_saving_per_hour as logged, USD/h. */
+  /** Sum of cost_saving_per_hour of the relocations logged in the window, as logged, USD/h (superseded ones included: not a rate in force). */
   estimated_savings_usd_per_hour: number;
-  /** Sum of cost_saving_per_hour x hours in effect (until the workload's next relocation or the end of the window), USD. */
+  /** Sum of cost_saving_per_hour x the hours each saving was in effect inside the window, USD (relocations logged before the window count for their hours inside it). */
   realized_savings_usd: number;
-  /** Sum of power_saving_watts as logged. */
+  /** Sum of power_saving_watts of the relocations logged in the window, as logged. */
   power_saving_watts: number;
-  /** Sum of the hours each relocation was in effect. */
+  /** Sum of the hours in effect inside the window. */
   hours_in_effect: number;
+  /** At the window's end: the cost_saving_per_hour of each workload's latest relocation still in effect, summed (once per workload), USD/h. */
+  run_rate_usd_per_hour: number;
+  /** Workloads whose latest relocation is in effect at the window's end. */
+  in_effect_at_end: number;
+  /** Relocations logged before the window whose saving was in effect inside it. */
+  in_effect_from_before: number;
   downtime_seconds: number;
   avg_migration_seconds: number | null;
   by_trigger: SavingsByTrigger[];
@@ -119,7 +132,10 @@ export interface ReconfigurationCost {
 export interface CostTrendPoint {
   start: string;
   relocations: number;
+  /** Sum of cost_saving_per_hour of the relocations logged in the bucket, USD/h as logged. */
   estimated_savings_usd_per_hour: number;
+  /** Savings in effect during the bucket (the hours of the bucket inside the window), USD. */
+  realized_savings_usd: number;
   wasted_usd: number;
   reconfigurations: number;
 }
@@ -165,13 +181,15 @@ export interface PolicyComparison {
 }
 
 export interface CostResult {
-  window: AnalysisWindow;
+  window: WindowInfo;
   relocations: RelocationCost;
   waste: WasteCost;
   reconfigurations: ReconfigurationCost;
-  /** Sum of power_saving_watts x hours in effect / 1000 (the same hours as realised savings). */
+  /** Sum of power_saving_watts x hours in effect inside the window / 1000 (the hours of realised savings). */
   energy_saved_kwh: number;
-  /** relocations.estimated_savings_usd_per_hour x 730 h. */
+  /** relocations.run_rate_usd_per_hour: the savings rate in force at the window's end, USD/h. */
+  run_rate_usd_per_hour: number;
+  /** run_rate_usd_per_hour x 730 h. */
   monthly_projection_usd: number;
   interval: string;
   trend: CostTrendPoint[];
@@ -181,7 +199,6 @@ export interface CostResult {
 
 /** The filter without its time bounds (for windows computed here). */
 const untimed = (f: EventFilter): EventFilter => ({ ...f, since: undefined, until: undefined });
-const timeOnly = (f: EventFilter): EventFilter => ({ since: f.since, until: f.until });
 
 /** `name IN ($k, ...)` for constant type names, appended to `params`. */
 function typesIn(params: (string | number)[], types: readonly string[]): string {
@@ -215,50 +232,22 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   if (opts.policyWindowMs !== undefined && !(opts.policyWindowMs > 0))
     throw new UsageError('--policy-window must be a positive duration');
 
-  // Window: --since, else the first matching cost event; --until, else the newest stored event (the log's "now").
-  const sp: (string | number)[] = [];
-  const inTypes = typesIn(sp, COST_TYPES);
-  const fw = where(sp, filter);
-  const tw = where(sp, { until: filter.until });
-  const [span] = await query(
-    store,
-    `SELECT epoch_us(min(ts) FILTER (WHERE ${inTypes} AND ${fw})) AS f, epoch_us(max(ts) FILTER (WHERE ${tw})) AS l FROM events`,
-    sp,
-  );
-  const win = makeWindow(filter, n(span?.f), n(span?.l), 'event');
-  const endUs = win.untilUs ?? 0;
+  // The window: the requested span clipped to the stored data (window.ts).
+  const win = resolveWindow({ since: filter.since, until: filter.until }, await dataExtent(store));
+  const { startUs, endUs } = win;
 
-  // The raw JSON is carried through the window queries only when --grep/--where need it.
-  const rawCol = filter.grep || filter.where?.length ? 'raw, ' : '';
+  // The trend bucket, from the window.
+  const spanUs = startUs !== null && endUs !== null ? endUs - startUs : 0;
+  const intervalMs = opts.intervalMs ?? autoInterval(spanUs);
+  const bucketUs = intervalMs * 1000;
+  if (spanUs / bucketUs > 100_000)
+    throw new UsageError(
+      `--interval ${formatInterval(intervalMs)} gives too many buckets over the window; choose a longer interval`,
+    );
 
-  // Relocations: realised savings need each relocation's successor for the same workload.
-  const rp: (string | number)[] = ['workload_relocation'];
-  const innerW = where(rp, timeOnly(filter));
-  const outerW = where(rp, untimed(filter));
-  rp.push(endUs);
-  const endP = `make_timestamp($${rp.length}::BIGINT)`;
-  const relRows = await query(
-    store,
-    `WITH r AS (
-       SELECT ts, seq, event_type, workload_id, cluster_id, severity, ${rawCol}trigger,
-              cost_saving_per_hour, power_saving_watts, migration_seconds, downtime_seconds,
-              lead(ts) OVER (PARTITION BY workload_id ORDER BY ts, seq) AS next_ts
-       FROM events WHERE event_type = $1 AND ${innerW}
-     ), h AS (
-       SELECT *, greatest(0, epoch_us(least(coalesce(next_ts, ${endP}), ${endP})) - epoch_us(ts)) / 3600e6 AS hrs
-       FROM r WHERE ${outerW}
-     )
-     SELECT grouping(trigger) AS gt, trigger, count(*) AS cnt,
-            coalesce(sum(cost_saving_per_hour), 0) AS est,
-            coalesce(sum(cost_saving_per_hour * hrs), 0) AS realized,
-            coalesce(sum(power_saving_watts), 0) AS watts,
-            coalesce(sum(power_saving_watts * hrs), 0) / 1000 AS kwh,
-            coalesce(sum(hrs), 0) AS hrs,
-            coalesce(sum(downtime_seconds), 0) AS downtime,
-            avg(migration_seconds) AS migration
-     FROM h GROUP BY GROUPING SETS ((), (trigger))`,
-    rp,
-  );
+  // Relocations: logged figures over the window, savings in effect inside it (in total and per
+  // trend bucket), the run-rate at its end.
+  const { rows: relRows, buckets: saved } = await relocationFigures(store, filter, win, bucketUs);
   const relTotal = relRows.find((r) => n0(r.gt) === 1);
   const relocations: RelocationCost = {
     count: n0(relTotal?.cnt),
@@ -266,6 +255,9 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
     realized_savings_usd: n0(relTotal?.realized),
     power_saving_watts: n0(relTotal?.watts),
     hours_in_effect: n0(relTotal?.hrs),
+    run_rate_usd_per_hour: n0(relTotal?.run_rate),
+    in_effect_at_end: n0(relTotal?.run_n),
+    in_effect_from_before: n0(relTotal?.carried),
     downtime_seconds: n0(relTotal?.downtime),
     avg_migration_seconds: n(relTotal?.migration),
     by_trigger: relRows
@@ -275,11 +267,18 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
         count: n0(r.cnt),
         estimated_savings_usd_per_hour: n0(r.est),
         realized_savings_usd: n0(r.realized),
+        run_rate_usd_per_hour: n0(r.run_rate),
       }))
       .sort(
-        (a, b) => b.estimated_savings_usd_per_hour - a.estimated_savings_usd_per_hour || b.count - a.count,
+        (a, b) =>
+          b.estimated_savings_usd_per_hour - a.estimated_savings_usd_per_hour ||
+          b.count - a.count ||
+          b.realized_savings_usd - a.realized_savings_usd,
       ),
   };
+
+  // The raw JSON is carried through the window queries only when --grep/--where need it.
+  const rawCol = filter.grep || filter.where?.length ? 'raw, ' : '';
 
   // Waste: totals and every breakdown in one pass.
   const wp: (string | number)[] = ['inefficiency_detected'];
@@ -324,7 +323,8 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
     },
   };
 
-  // Reconfigurations: capacity added/removed; scaling compared with the cluster's previous logged cost.
+  // Reconfigurations: capacity added/removed; scaling compared with the cluster's previous logged cost
+  // (sums in the log's order: the window function hands rows over in no fixed order).
   const cp: (string | number)[] = ['cluster_reconfiguration'];
   const cInner = where(cp, { until: filter.until });
   const cOuter = where(cp, filter);
@@ -335,9 +335,9 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
               lag(cluster_cost_per_hour) OVER (PARTITION BY cluster_id ORDER BY ts, seq) AS prev_cost
        FROM events WHERE event_type = $1 AND ${cInner}
      )
-     SELECT action, count(*) AS cnt, coalesce(sum(cluster_cost_per_hour), 0) AS usd,
+     SELECT action, count(*) AS cnt, coalesce(sum(cluster_cost_per_hour ORDER BY seq), 0) AS usd,
             coalesce(sum(node_count), 0) AS nodes, count(DISTINCT cluster_id) AS clusters,
-            coalesce(sum(cluster_cost_per_hour - prev_cost), 0) AS delta, count(cluster_cost_per_hour - prev_cost) AS delta_n
+            coalesce(sum(cluster_cost_per_hour - prev_cost ORDER BY seq), 0) AS delta, count(cluster_cost_per_hour - prev_cost) AS delta_n
      FROM r WHERE ${cOuter} GROUP BY action`,
     cp,
   );
@@ -367,19 +367,11 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
       .sort((a, b) => b.count - a.count || String(a.action).localeCompare(String(b.action))),
   };
 
-  // Trend over the window.
-  const spanUs = win.sinceUs !== null && win.untilUs !== null ? Math.max(0, win.untilUs - win.sinceUs) : 0;
-  const intervalMs = opts.intervalMs ?? autoInterval(spanUs);
-  const bucketUs = intervalMs * 1000;
-  if (spanUs / bucketUs > 100_000)
-    throw new UsageError(
-      `--interval ${formatInterval(intervalMs)} gives too many buckets over the window; choose a longer interval`,
-    );
+  // Trend over the window: logged figures per bucket and the savings in effect during it.
   const trend: CostTrendPoint[] = [];
   if (
-    win.sinceUs !== null &&
-    win.untilUs !== null &&
-    relocations.count + waste.count + reconfigurations.count > 0
+    !win.empty &&
+    relocations.count + relocations.hours_in_effect + waste.count + reconfigurations.count > 0
   ) {
     const tp: (string | number)[] = [];
     const ti = typesIn(tp, COST_TYPES);
@@ -396,15 +388,13 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
       tp,
     );
     const m = new Map(rows.map((r) => [n0(r.b), r]));
-    const firstB = Math.floor(win.sinceUs / bucketUs);
-    let lastB = Math.floor(win.untilUs / bucketUs);
-    if (filter.until !== undefined && win.untilUs % bucketUs === 0 && lastB > firstB) lastB--;
-    for (let b = firstB; b <= lastB; b++) {
+    for (let b = Math.floor(startUs! / bucketUs); b <= Math.floor((endUs! - 1) / bucketUs); b++) {
       const r = m.get(b);
       trend.push({
         start: microsToIso(b * bucketUs),
         relocations: n0(r?.rel),
         estimated_savings_usd_per_hour: n0(r?.est),
+        realized_savings_usd: saved.get(b) ?? 0,
         wasted_usd: n0(r?.waste),
         reconfigurations: n0(r?.rec),
       });
@@ -415,36 +405,133 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
     ? await comparePolicy(store, filter, opts.aroundPolicy, opts.policyWindowMs)
     : null;
 
-  const { sinceUs: _s, untilUs: _u, ...window } = win;
-  void _s;
-  void _u;
+  const run = relocations.run_rate_usd_per_hour;
   return {
-    window: {
-      ...window,
-      basis: `from ${filter.since !== undefined ? '--since' : 'the first matching relocation, inefficiency or reconfiguration'} to ${filter.until !== undefined ? '--until' : 'the newest stored event'}`,
-    },
+    window: win.info,
     relocations,
     waste,
     reconfigurations,
     energy_saved_kwh: n0(relTotal?.kwh),
-    monthly_projection_usd: relocations.estimated_savings_usd_per_hour * HOURS_PER_MONTH,
+    run_rate_usd_per_hour: run,
+    monthly_projection_usd: run * HOURS_PER_MONTH,
     interval: formatInterval(intervalMs),
     trend,
     policy_comparison,
     basis: {
-      estimated_savings_usd_per_hour: 'sum of cost_saving_per_hour of the relocations, USD/h as logged',
-      realized_savings_usd:
-        "each relocation's cost_saving_per_hour x the hours until that workload's next relocation or the end of the window, summed (USD)",
-      energy_saved_kwh: "each relocation's power_saving_watts x the same hours in effect / 1000",
-      monthly_projection_usd: `relocations.estimated_savings_usd_per_hour x ${HOURS_PER_MONTH} h (monthly = rate x ${HOURS_PER_MONTH} h)`,
+      window: win.info.basis,
+      estimated_savings_usd_per_hour: `sum of cost_saving_per_hour of the ${relocations.count} relocations logged in the window, USD/h as logged; relocations later superseded are included, so this is not a rate in force (see run_rate_usd_per_hour)`,
+      realized_savings_usd: `each relocation's cost_saving_per_hour x the hours its saving was in effect inside the window: ${IN_EFFECT}; ${fig(relocations.hours_in_effect)} h in effect in all, ${relocations.in_effect_from_before} of the relocations logged before the window (USD)`,
+      run_rate_usd_per_hour: `at the window's end (${win.info.until ?? '-'}): the cost_saving_per_hour of each workload's latest relocation still in effect (no relocation or placement of the workload after it), counted once per workload: ${relocations.in_effect_at_end} workloads, ${fig(run)} USD/h`,
+      energy_saved_kwh: "each relocation's power_saving_watts x the same hours in effect / 1000 (kWh)",
+      monthly_projection_usd: `monthly = run-rate ${fig(run)} USD/h x ${HOURS_PER_MONTH} h`,
       waste:
         'sum of wasted_cost_estimate of the inefficiency_detected events (USD, as logged); auto = auto_action_taken true, manual = false, unknown = not logged',
       reconfigurations:
         "estimated_cost_per_hour of the cluster as logged: cluster_created adds it, cluster_deleted removes it; cluster_scaled is reported separately, with the change against the same cluster's previously logged cost",
+      trend: `buckets of ${formatInterval(intervalMs)} aligned to UTC (epoch multiples), over the window; realized_savings_usd = the savings in effect during each bucket (they add up to relocations.realized_savings_usd)`,
       policy_comparison: `equal windows before and after the policy change; latency percentiles are ${QUANTILE_BASIS}`,
     },
   };
 }
+
+/** When a relocation's saving is in effect (the basis of realised savings, energy and the run-rate). */
+export const IN_EFFECT =
+  "from the relocation's time until the workload's next relocation or placement (any scheduling_decision of it), else until the window's end (never past the newest stored event or --until)";
+
+/** A figure in a basis text: at most 4 decimals, no trailing zeros. */
+const fig = (v: number) => String(Number(v.toFixed(4)));
+
+/**
+ * Every relocation's saving in effect, in one pass over the relocations and the placements
+ * (scheduling decisions) logged before the window's end: one window function over both finds
+ * each relocation's successor, the workload's next relocation or placement. `iv` holds one row
+ * per relocation that matches the filter (its time bounds aside), with its trigger and
+ * - `in_window`: logged inside the window;
+ * - `from_us`, `to_us`: the part of [its time, its successor) inside the window (none when
+ *   to_us <= from_us);
+ * - `open`: no successor before the window's end (in effect at the end of a non-empty window).
+ *
+ * From it, the totals (`kind` = 'total', gt = 1) and per trigger (gt = 0), and per trend bucket
+ * (`kind` = 'bucket') the changes of the rate in force: as a step function of time (up by the
+ * rate when a saving takes effect, down when it ends), a bucket's savings are the rate in force
+ * at its start x its length, plus each change inside it x the time from the change to the
+ * bucket's end.
+ *
+ * Amounts are summed as exact integers (micro-USD/h, milliwatts and microseconds, products in
+ * HUGEINT), so the order in which DuckDB's threads deliver the rows cannot change a digit: the
+ * same store gives the same figures in every command and every run.
+ */
+async function relocationFigures(
+  store: Store,
+  filter: EventFilter,
+  win: ResolvedWindow,
+  bucketUs: number,
+): Promise<{ rows: Row[]; buckets: Map<number, number> }> {
+  const buckets = new Map<number, number>();
+  if (win.startUs === null || win.endUs === null) return { rows: [], buckets };
+  const p: (string | number)[] = [];
+  const sel = where(p, untimed(filter));
+  p.push(win.startUs, win.endUs, bucketUs);
+  const [S, E, B] = [p.length - 2, p.length - 1, p.length].map((i) => `$${i}::BIGINT`);
+  const micro = (col: string, scale = 1e6) => `round(${col} * ${scale})::BIGINT`;
+  const rows = await query(
+    store,
+    `WITH mv AS (
+       SELECT seq, ts, workload_id, TRUE AS is_rel, trigger, ${micro('cost_saving_per_hour')} AS rate,
+              ${micro('power_saving_watts', 1e3)} AS mw, ${micro('downtime_seconds')} AS down,
+              ${micro('migration_seconds')} AS mig, (${sel}) AS sel
+       FROM events WHERE event_type = 'workload_relocation' AND ts < make_timestamp(${E})
+       UNION ALL
+       SELECT seq, ts, workload_id, FALSE, NULL, NULL, NULL, NULL, NULL, FALSE
+       FROM events WHERE event_type = 'scheduling_decision' AND ts < make_timestamp(${E})
+     ), iv AS MATERIALIZED (
+       SELECT trigger, rate, mw, down, mig, epoch_us(ts) >= ${S} AS in_window,
+              next_us IS NULL AND ${E} > ${S} AS open,
+              greatest(epoch_us(ts), ${S}) AS from_us, least(coalesce(next_us, ${E}), ${E}) AS to_us
+       FROM (SELECT *, lead(epoch_us(ts)) OVER (PARTITION BY workload_id ORDER BY ts, seq) AS next_us FROM mv)
+       WHERE is_rel AND sel
+     ), d AS (
+       SELECT from_us AS t, rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
+       UNION ALL
+       SELECT to_us AS t, -rate AS dr FROM iv WHERE to_us > from_us AND rate IS NOT NULL
+     )
+     SELECT 'total' AS kind, grouping(trigger) AS gt, trigger,
+            count(*) FILTER (WHERE in_window) AS cnt,
+            coalesce(sum(rate) FILTER (WHERE in_window), 0)::DOUBLE / 1e6 AS est,
+            coalesce(sum(rate::HUGEINT * us), 0)::DOUBLE / 3.6e15 AS realized,
+            coalesce(sum(mw) FILTER (WHERE in_window), 0)::DOUBLE / 1e3 AS watts,
+            coalesce(sum(mw::HUGEINT * us), 0)::DOUBLE / 3.6e15 AS kwh,
+            coalesce(sum(us), 0)::DOUBLE / 3.6e9 AS hrs,
+            coalesce(sum(rate) FILTER (WHERE open), 0)::DOUBLE / 1e6 AS run_rate,
+            count(*) FILTER (WHERE open) AS run_n,
+            count(*) FILTER (WHERE NOT in_window AND us > 0) AS carried,
+            coalesce(sum(down) FILTER (WHERE in_window), 0)::DOUBLE / 1e6 AS downtime,
+            (sum(mig) FILTER (WHERE in_window))::DOUBLE / 1e6 / count(mig) FILTER (WHERE in_window) AS migration
+     FROM (SELECT *, greatest(0, to_us - from_us) AS us FROM iv)
+     WHERE in_window OR us > 0
+     GROUP BY GROUPING SETS ((), (trigger))
+     UNION ALL BY NAME
+     SELECT 'bucket' AS kind, t // ${B} AS b, sum(dr) AS sd, sum(dr::HUGEINT * ((t // ${B} + 1) * ${B} - t)) AS sx
+     FROM d GROUP BY b`,
+    p,
+  );
+  // The rate in force at each bucket's start, in micro-USD/h; products exact as BigInt.
+  const steps = new Map(
+    rows.filter((r) => r.kind === 'bucket').map((r) => [n0(r.b), { sd: big(r.sd), sx: big(r.sx) }]),
+  );
+  const len = BigInt(bucketUs);
+  let rate = 0n;
+  for (let b = Math.floor(win.startUs / bucketUs); b <= Math.floor((win.endUs - 1) / bucketUs); b++) {
+    const st = steps.get(b);
+    buckets.set(b, Number(rate * len + (st?.sx ?? 0n)) / 3.6e15);
+    rate += st?.sd ?? 0n;
+  }
+  return { rows: rows.filter((r) => r.kind === 'total'), buckets };
+}
+
+/** A DuckDB integer (BIGINT/HUGEINT arrive as bigint) as a BigInt; null as 0. */
+const big = (v: unknown): bigint =>
+  v === null || v === undefined ? 0n : typeof v === 'bigint' ? v : BigInt(Math.round(Number(v)));
 
 const SEV = ['low', 'medium', 'high', 'critical'];
 

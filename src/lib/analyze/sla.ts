@@ -20,14 +20,17 @@
  * (the burn rate over the whole window); remaining = 1 - consumed.
  * Burn rate over a window w: (1 - SLI over w) / (1 - objective).
  *
- * Windows end at `--until`, else just after the newest stored event (the log's
- * "now"). The compliance window starts at `--since`, else one SLO period
- * before the end, but not before the first stored event. Burn-rate windows end
- * at the same instant and are clipped to the compliance window's start.
+ * Windows follow the analysis window rule (window.ts): they end at `--until`
+ * or just after the newest stored event (the log's "now"), whichever is
+ * earlier. The compliance window starts at `--since` or the first stored
+ * event, whichever is later; without `--since`, one SLO period before the end,
+ * not before the first stored event. Burn-rate windows end at the same
+ * instant and are clipped to the compliance window's start.
  */
 import { z } from 'zod';
 import type { Store } from '../store/open.js';
 import { microsToIso } from '../time.js';
+import { dataExtent, resolveWindow, WINDOW_RULE } from './window.js';
 import { durationMs, parseRatio, readSpecFile, validateSpec } from '../specfile.js';
 
 export const SLI_KINDS = ['decision_latency', 'relocation_availability', 'decision_success'] as const;
@@ -372,17 +375,16 @@ interface Win {
 }
 
 export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {}): Promise<SlaResult> {
-  const span = (
-    await store.conn.runAndReadAll('SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM events')
-  ).getRows()[0]!;
-  const firstUs = span[0] === null ? null : Number(span[0]);
-  const lastUs = span[1] === null ? null : Number(span[1]);
-  const end = opts.until ?? (lastUs === null ? null : lastUs + 1);
-  const untilBasis =
-    opts.until !== undefined
-      ? '--until (exclusive)'
-      : 'just after the newest stored event (the log\'s "now")';
+  const extent = await dataExtent(store);
+  const requested = { since: opts.since, until: opts.until };
+  // One end for every SLO (window.ts); without --since each window starts one period earlier.
+  const plain = resolveWindow(requested, extent);
+  const end = plain.endUs;
+  const untilBasis = plain.endBasis;
+  const windowOf = (slo: Slo) =>
+    resolveWindow(requested, extent, { us: slo.periodMs * 1000, label: `${slo.period} (the SLO period)` });
   const basis = {
+    window: `each SLO's compliance window: ${WINDOW_RULE}; without --since it starts one SLO period before its end, not before the first stored event`,
     sli: 'per SLO: see its method',
     error_budget:
       'allowed = 1 - objective; consumed = (1 - SLI) / (1 - objective) over the compliance window; remaining = 1 - consumed',
@@ -413,9 +415,8 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
   const burnLabels = [...windowLens.entries()].sort((a, b) => a[1] - b[1]);
 
   const perSlo = set.slos.map((slo) => {
-    const start = Math.trunc(
-      opts.since ?? Math.max(end - slo.periodMs * 1000, firstUs ?? end - slo.periodMs * 1000),
-    );
+    const w = windowOf(slo);
+    const start = w.startUs!;
     const wins: Win[] = [
       { key: 'period', label: slo.period, start, end },
       ...burnLabels.map(([label, ms]) => ({
@@ -425,7 +426,7 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
         end,
       })),
     ];
-    return { slo, wins, start };
+    return { slo, wins, start, basis: w.info.basis };
   });
 
   // Every window ends at `end`, so each is "rows from its start on". One pass groups the rows
@@ -483,7 +484,7 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
       .reduce((a, r) => a + f(r), 0);
   };
 
-  const slos = perSlo.map(({ slo, wins, start }) => {
+  const slos = perSlo.map(({ slo, wins, start, basis: windowBasis }) => {
     const et = sliSql(slo).eventType;
     const counts = wins.map((w) => {
       const seconds = (w.end - w.start) / 1e6;
@@ -565,7 +566,7 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
         since: microsToIso(start),
         until: microsToIso(end),
         seconds: (end - start) / 1e6,
-        basis: `from ${opts.since !== undefined ? '--since' : `${slo.period} before the end (not before the first stored event)`} to ${opts.until !== undefined ? '--until' : 'just after the newest stored event'}`,
+        basis: windowBasis,
       },
       ...period.counts,
       sli,

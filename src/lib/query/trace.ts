@@ -11,6 +11,7 @@
 import type { Store } from '../store/open.js';
 import { NotFoundError } from '../errors.js';
 import { microsToIso } from '../time.js';
+import { dataExtent } from '../analyze/window.js';
 
 type Row = Record<string, unknown>;
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -18,7 +19,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export interface TraceOptions {
   /** Epoch microseconds, inclusive. */
   since?: number;
-  /** Epoch microseconds, exclusive; also the end of the last stay (default: the newest stored event). */
+  /** Epoch microseconds, exclusive; also the end of the last stay (default, and at most: the newest stored event). */
   until?: number;
   /** Include each event's stored JSON (`events[].event`); reading it costs a scan of the raw column. */
   withRaw?: boolean;
@@ -82,6 +83,10 @@ export interface Relocation {
   power_saving_watts: number | null;
   migration_seconds: number | null;
   downtime_seconds: number | null;
+  /** The cluster the workload was on just before, per its previous placement or relocation (null: none logged). */
+  was_on: string | null;
+  /** Set when from_cluster is not `was_on`, e.g. `from_cluster gpu-2 but the workload was on gpu-1`. */
+  inconsistent: string | null;
 }
 
 export interface Stay {
@@ -132,6 +137,8 @@ export interface TraceSummary {
   /** Hours on clusters whose hourly cost is unknown (not in estimated_cost_usd). */
   hours_without_cost: number;
   estimated_savings_usd_per_hour: number;
+  /** Relocations whose from_cluster is not where the workload was. */
+  inconsistent_relocations: number;
   downtime_seconds: number;
   migration_seconds: number;
   inefficiencies: number;
@@ -178,6 +185,18 @@ export async function closeMatches(
   return (r.getRowObjectsJS() as Row[]).map((x) => String(x.v));
 }
 
+/** The cluster a workload was on before `us`: that of its latest scheduled placement or relocation. */
+async function clusterBefore(store: Store, workloadId: string, us: number): Promise<string | null> {
+  const r = await store.conn.runAndReadAll(
+    `SELECT cluster_id FROM events
+     WHERE workload_id = $1 AND ts < make_timestamp($2::BIGINT)
+       AND (event_type = 'workload_relocation' OR (event_type = 'scheduling_decision' AND outcome = 'scheduled'))
+     ORDER BY ts DESC, seq DESC LIMIT 1`,
+    [workloadId, us],
+  );
+  return s((r.getRowObjectsJS() as Row[])[0]?.cluster_id);
+}
+
 /** The typed `alternatives` column: a list of {cluster, cost}. */
 function alternativesOf(v: unknown): { cluster: string; cost: number | null }[] {
   if (!Array.isArray(v)) return [];
@@ -219,17 +238,16 @@ export async function traceWorkload(
     );
   }
 
-  // End of the last stay: --until, else the newest stored event.
-  let endUs: number;
-  let endBasis: string;
-  if (opts.until !== undefined) {
-    endUs = opts.until;
-    endBasis = '--until';
-  } else {
-    const r = await store.conn.runAndReadAll('SELECT epoch_us(max(ts)) AS l FROM events');
-    endUs = n((r.getRowObjectsJS() as Row[])[0]?.l) ?? n(rows[rows.length - 1]!.t)!;
-    endBasis = 'the newest stored event (the log has no completion event)';
-  }
+  // End of the last stay: --until or the newest stored event, whichever is earlier (nothing is
+  // known after the newest event; the log has no completion event).
+  const newest = (await dataExtent(store)).newestUs ?? n(rows[rows.length - 1]!.t)!;
+  const endUs = opts.until !== undefined ? Math.min(opts.until, newest) : newest;
+  const endBasis =
+    opts.until === undefined
+      ? 'the newest stored event (the log has no completion event)'
+      : opts.until > newest
+        ? 'the newest stored event (--until is later; nothing is stored after it)'
+        : '--until';
 
   const events: TraceEvent[] = [];
   const placements: Placement[] = [];
@@ -242,6 +260,8 @@ export async function traceWorkload(
     started_by: Stay['started_by'];
   };
   const stayStarts: Open[] = [];
+  /** Where the workload is: the cluster of its latest scheduled placement or relocation. */
+  let on = opts.since !== undefined ? await clusterBefore(store, workloadId, opts.since) : null;
   let rate: number | null = null;
   /** Cluster costs listed by the latest placement (selected and alternatives). */
   let listed = new Map<string, number>();
@@ -303,6 +323,7 @@ export async function traceWorkload(
           alts.filter((a) => a.cost_usd_per_hour !== null).map((a) => [a.cluster, a.cost_usd_per_hour!]),
         );
         if (p.selected_cluster && cost !== null) listed.set(p.selected_cluster, cost);
+        on = p.selected_cluster;
         stayStarts.push({
           cluster: p.selected_cluster,
           fromUs: t,
@@ -313,19 +334,26 @@ export async function traceWorkload(
       }
     } else if (r.event_type === 'workload_relocation') {
       const saving = n(r.cost_saving_per_hour);
+      const from = s(r.from_cluster);
+      const to = s(r.cluster_id);
       relocations.push({
         seq: n(r.seq)!,
         ts,
         trigger: s(r.trigger),
-        from_cluster: s(r.from_cluster),
-        to_cluster: s(r.cluster_id),
+        from_cluster: from,
+        to_cluster: to,
         reason: s(r.reason),
         estimated_saving_usd_per_hour: saving,
         power_saving_watts: n(r.power_saving_watts),
         migration_seconds: n(r.migration_seconds),
         downtime_seconds: n(r.downtime_seconds),
+        was_on: on,
+        inconsistent:
+          on !== null && from !== on
+            ? `from_cluster ${from ?? '(none)'} but the workload was on ${on}`
+            : null,
       });
-      const to = s(r.cluster_id);
+      on = to;
       let basis: Stay['cost_basis'];
       if (to !== null && listed.has(to)) {
         rate = listed.get(to)!;
@@ -452,6 +480,7 @@ export async function traceWorkload(
       estimated_cost_usd: sum(stays.map((x) => x.cost_usd)),
       hours_without_cost: sum(stays.map((x) => (x.cost_usd === null ? x.hours : 0))),
       estimated_savings_usd_per_hour: sum(relocations.map((x) => x.estimated_saving_usd_per_hour)),
+      inconsistent_relocations: relocations.filter((x) => x.inconsistent !== null).length,
       downtime_seconds: sum(relocations.map((x) => x.downtime_seconds)),
       migration_seconds: sum(relocations.map((x) => x.migration_seconds)),
       inefficiencies: inefficiencyCount,

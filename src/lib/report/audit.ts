@@ -20,7 +20,8 @@ import {
   QUANTILE_BASIS,
   type SchedulingResult,
 } from '../analyze/scheduling.js';
-import { analyzeCost, HOURS_PER_MONTH, type CostResult } from '../analyze/cost.js';
+import { analyzeCost, IN_EFFECT, type CostResult } from '../analyze/cost.js';
+import { dataExtent, resolveWindow, type WindowInfo } from '../analyze/window.js';
 import { analyzeSla, type SlaResult, type SloSet } from '../analyze/sla.js';
 import { evaluateAlerts, type AlertInstance, type RuleSummary } from '../alerts/evaluate.js';
 import type { Rule, RuleError } from '../alerts/rules.js';
@@ -129,6 +130,8 @@ export interface AuditReport {
     basis: string;
     first_event: string | null;
     last_event: string | null;
+    /** The analysis window of the figures (the analyses' window rule): the scope clipped to the stored data. */
+    window: WindowInfo;
     events: number;
     events_by_type: Counted[];
   };
@@ -244,6 +247,8 @@ export interface AuditReport {
   cost: {
     estimated_savings_usd_per_hour: number;
     realized_savings_usd: number;
+    /** The savings rate in force at the window's end, USD/h (as `analyze cost`). */
+    run_rate_usd_per_hour: number;
     monthly_projection_usd: number;
     energy_saved_kwh: number;
     wasted_usd: number;
@@ -369,12 +374,17 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   if (o.until !== undefined && gapRows.length) gap(n0(gapRows[gapRows.length - 1]!.hi), o.until, 'end');
   if (!gapRows.length && o.since !== undefined && o.until !== undefined) gap(o.since, o.until, 'between');
 
+  // The analysis window (the analyses' rule) and the timeline's buckets over it.
+  const win = resolveWindow(filter, await dataExtent(store));
+  const intervalMs = win.empty ? 3_600_000 : autoInterval(win.endUs! - win.startUs!);
+
   // Analyses (the same code as `analyze scheduling`, `analyze cost`, `analyze sla`), each on its
   // own connection so DuckDB runs them side by side (one connection runs one query at a time).
+  // The cost trend has the timeline's buckets: its realised savings per bucket are the timeline's.
   const [sched, cost, sla] = await onConnections(store, [
     (s) => analyzeScheduling(s, { filter, by: 'cluster' }),
-    (s) => analyzeCost(s, { filter }),
-    (s) => analyzeSla(s, o.slos, { since: o.since ?? firstUs ?? undefined, until: o.until }),
+    (s) => analyzeCost(s, { filter, intervalMs }),
+    (s) => analyzeSla(s, o.slos, { since: o.since, until: o.until }),
   ] as const);
 
   // Latency histogram: bins of a round width up to the p99, the rest in one open bin.
@@ -399,13 +409,11 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     }
   }
 
-  // Timeline: decisions, their mean cost, realised savings and waste per bucket.
-  const spanStart = o.since ?? firstUs;
-  const spanEnd = o.until ?? (lastUs === null ? null : lastUs + 1);
-  let intervalMs = 3_600_000;
+  // Timeline over the analysis window: decisions, their mean cost, realised savings and waste per bucket.
   const points: TimelinePoint[] = [];
-  if (spanStart !== null && spanEnd !== null && events > 0) {
-    intervalMs = autoInterval(spanEnd - spanStart);
+  if (!win.empty && events > 0) {
+    const spanStart = win.startUs!;
+    const spanEnd = win.endUs!;
     const B = intervalMs * 1000;
     const tw = buildWhere(filter, '', 1);
     const tr = await rows(
@@ -417,53 +425,15 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
        FROM events WHERE event_type IN ('scheduling_decision', 'inefficiency_detected') AND ${tw.sql} GROUP BY b`,
       tw.params,
     );
-    // Realised savings as in `analyze cost`: each relocation's cost_saving_per_hour over the hours until the
-    // workload's next relocation or the end of the window. As a step function of time (the rate goes up by
-    // `rate` at the relocation and down at its end), a bucket's savings are the rate in force at its start
-    // x its length, plus each change inside it x the time from the change to the bucket's end.
-    const endUs = o.until ?? lastUs!;
-    const rp: (string | number)[] = [];
-    const inner = buildWhere({ until: o.until }, '', 1);
-    rp.push(...inner.params);
-    const outer = buildWhere(filter, '', rp.length + 1);
-    rp.push(...outer.params);
-    const sr = await rows(
-      store,
-      `WITH r AS (
-         SELECT ts, epoch_us(ts) AS s, cost_saving_per_hour AS rate,
-                lead(epoch_us(ts)) OVER (PARTITION BY workload_id ORDER BY ts, seq) AS nx
-         FROM events WHERE event_type = 'workload_relocation' AND ${inner.sql}
-       ), h AS (
-         SELECT s, least(coalesce(nx, ${endUs}), ${endUs}) AS e, rate FROM r WHERE ${outer.sql} AND rate IS NOT NULL
-       ), d AS (
-         SELECT s AS t, rate AS dr FROM h WHERE e > s
-         UNION ALL
-         SELECT e AS t, -rate AS dr FROM h WHERE e > s
-       )
-       SELECT t // ${B} AS b, sum(dr) AS sd, sum(dr * ((t // ${B} + 1) * ${B} - t)) AS sx FROM d GROUP BY b`,
-      rp,
-    );
-    const steps = new Map(sr.map((r) => [n0(r.b), { sd: n0(r.sd), sx: n0(r.sx) }]));
-    const sm = new Map<number, number>();
-    {
-      let rate = 0; // USD/h in force at the start of the bucket
-      for (let b = Math.floor(spanStart / B); b <= Math.floor((spanEnd - 1) / B); b++) {
-        const st = steps.get(b);
-        const usd = (rate * B + (st?.sx ?? 0)) / 3600e6;
-        sm.set(b, Math.abs(usd) < 1e-9 ? 0 : usd); // rounding left over from + and - of the same rate
-        rate += st?.sd ?? 0;
-      }
-    }
+    const saved = new Map(cost.trend.map((t) => [t.start, t.realized_savings_usd]));
     const tm = new Map(tr.map((r) => [n0(r.b), r]));
-    const firstB = Math.floor(spanStart / B);
-    const lastB = Math.floor((spanEnd - 1) / B);
-    for (let b = firstB; b <= lastB; b++) {
+    for (let b = Math.floor(spanStart / B); b <= Math.floor((spanEnd - 1) / B); b++) {
       const r = tm.get(b);
       points.push({
         start: microsToIso(b * B),
         decisions: n0(r?.d),
         avg_decision_cost_usd_per_hour: nn(r?.c),
-        realized_savings_usd: sm.get(b) ?? 0,
+        realized_savings_usd: saved.get(microsToIso(b * B)) ?? 0,
         wasted_usd: n0(r?.waste),
       });
     }
@@ -500,13 +470,14 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     ['inefficiency_detected', ...lw.params],
   );
 
-  // Alerts at the end of the window.
-  const alertAt = o.until !== undefined ? o.until - 1 : (lastUs ?? undefined);
+  // Alerts at the end of the analysis window (the newest event, or just before --until).
+  const alertFrom = win.startUs ?? undefined;
+  const alertAt = win.endUs !== null ? Math.max(win.endUs - 1, win.startUs!) : undefined;
   const alerts = await evaluateAlerts(
     store,
     o.rules,
     o.slos,
-    { at: alertAt, from: o.since ?? firstUs ?? undefined, limit: 1000 },
+    { at: alertAt, from: alertFrom, limit: 1000 },
     o.ruleErrors ?? [],
   );
 
@@ -526,6 +497,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
       basis: `${o.since !== undefined ? '--since (inclusive)' : 'the first stored event'} to ${o.until !== undefined ? '--until (exclusive)' : 'the newest stored event (inclusive)'}; events are selected by their own timestamp (UTC)`,
       first_event: firstUs === null ? null : microsToIso(firstUs),
       last_event: lastUs === null ? null : microsToIso(lastUs),
+      window: win.info,
       events,
       events_by_type: byType.map((r) => ({ key: String(r.event_type), count: n0(r.n) })),
     },
@@ -670,6 +642,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     cost: {
       estimated_savings_usd_per_hour: cost.relocations.estimated_savings_usd_per_hour,
       realized_savings_usd: realized,
+      run_rate_usd_per_hour: cost.run_rate_usd_per_hour,
       monthly_projection_usd: cost.monthly_projection_usd,
       energy_saved_kwh: cost.energy_saved_kwh,
       wasted_usd: cost.waste.total_usd,
@@ -677,7 +650,6 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
       reconfiguration_net_usd_per_hour: cost.reconfigurations.net_usd_per_hour,
       basis: {
         ...cost.basis,
-        monthly_projection_usd: `estimated savings USD/h x ${HOURS_PER_MONTH} h`,
         net_usd: 'realized_savings_usd - wasted_usd (sum of wasted_cost_estimate)',
       },
     },
@@ -696,8 +668,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
       basis: {
         buckets: `${formatInterval(intervalMs)} buckets aligned to UTC epoch multiples`,
         avg_decision_cost_usd_per_hour: 'mean estimated_cost_per_hour of the decisions in the bucket',
-        realized_savings_usd:
-          "each relocation's cost_saving_per_hour x the hours of its effect (until the workload's next relocation or the end of the scope) that fall in the bucket; sums to relocations.realized_savings_usd",
+        realized_savings_usd: `the savings in effect during the bucket, as \`analyze cost\` computes them (${IN_EFFECT}); they add up to relocations.realized_savings_usd`,
         wasted_usd: 'sum of wasted_cost_estimate of the inefficiencies logged in the bucket',
       },
     },

@@ -265,7 +265,7 @@ export function reportSections(r: AuditReport): Section[] {
         rows: [
           ['relocations', int(rl.count), 'workload_relocation events in the window'],
           [
-            'estimated savings',
+            'logged savings (sum)',
             usdh(rl.estimated_savings_usd_per_hour),
             rl.basis.estimated_savings_usd_per_hour,
           ],
@@ -522,12 +522,14 @@ export function reportSections(r: AuditReport): Section[] {
       {
         kind: 'kv',
         rows: [
+          ['window', `${r.scope.window.since ?? '–'} → ${r.scope.window.until ?? '–'}`, r.scope.window.basis],
+          ['savings run-rate at the end', usdh(co.run_rate_usd_per_hour), co.basis.run_rate_usd_per_hour],
+          ['monthly projection', usd(co.monthly_projection_usd), co.basis.monthly_projection_usd],
           [
-            'estimated savings',
+            'logged savings (sum)',
             usdh(co.estimated_savings_usd_per_hour),
             co.basis.estimated_savings_usd_per_hour,
           ],
-          ['monthly projection', usd(co.monthly_projection_usd), co.basis.monthly_projection_usd],
           ['realised savings', usd(co.realized_savings_usd), co.basis.realized_savings_usd],
           ['energy saved', `${num(co.energy_saved_kwh)} kWh`, co.basis.energy_saved_kwh],
           ['wasted by idle capacity', usd(co.wasted_usd), co.basis.waste],
