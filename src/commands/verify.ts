@@ -2,7 +2,8 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
 import { UsageError } from '../lib/errors.js';
-import { verifyStore, type VerifyResult } from '../lib/integrity/verify.js';
+import { describeProblem, verifyStore, type VerifyResult } from '../lib/integrity/verify.js';
+import { parseAnchor } from '../lib/integrity/anchors.js';
 import { recordVerification } from '../lib/integrity/verifications.js';
 import { loadPublicKey, verifyReport, type ReportVerifyResult } from '../lib/integrity/sign.js';
 
@@ -14,11 +15,18 @@ export type VerifyCommandResult = StoreVerifyResult | ReportVerifyResult;
 
 export default class Verify extends BaseCommand {
   static override summary =
-    'Check the store for tampering (hash chain, sequence, typed columns), or a signed report.';
-  static override description = `Recomputes every event's SHA-256 hash and the chain in sequence order, and re-derives
-the typed columns from each raw event. Exit 3 naming the first row that does not match. The result
-is recorded in the store (table verifications) so that audit reports can cite it; --no-record
-leaves the store untouched.
+    'Check the store for tampering (hash chain, sequence, typed columns, commit log, sources, rejects), or a signed report.';
+  static override description = `Recomputes every event's SHA-256 hash and the chain in sequence order, re-derives the
+typed columns from each raw event, and cross-checks what the store records about its rows: the
+commit log (each commit's seq range and chain head, so deleting the newest rows shows), each
+reject's hash and its commit's digest, each source's counts, and the recorded verifications.
+Exit 3 with one line naming what does not match (--json lists every problem). The result is
+recorded in the store (table verifications) so that audit reports can cite it; --no-record leaves
+the store untouched.
+
+--anchor SEQ:CHAIN (or a file: the output of an earlier \`verify --json\`, or an audit report in
+md, html or json) checks that the row at SEQ is still stored with that chain value: kept outside
+the store, it catches a truncation that every table was edited to agree with.
 
 With --report FILE --pub KEY: checks the Ed25519 signature of an audit report made with
 \`report audit --key\` instead (the store is not opened). Exit 3 when the report is unsigned, was
@@ -26,6 +34,7 @@ signed with another key, or any byte of it changed since it was signed.`;
 
   static override examples = [
     '<%= config.bin %> verify',
+    '<%= config.bin %> verify --json > head.json   # later: verify --anchor head.json',
     '<%= config.bin %> verify --report audit.html --pub keys/kcloud-log-report.pub',
   ];
 
@@ -39,11 +48,19 @@ signed with another key, or any byte of it changed since it was signed.`;
       helpValue: 'KEY',
     }),
     record: Flags.boolean({ description: 'record the result in the store', default: true, allowNo: true }),
+    anchor: Flags.string({
+      description:
+        'a head recorded earlier: SEQ:CHAIN, or a verify --json output or audit report file (repeatable)',
+      helpValue: 'SEQ:CHAIN|FILE',
+      multiple: true,
+    }),
   };
 
   async run(): Promise<VerifyCommandResult> {
     const { flags } = await this.parse(Verify);
     if (flags.pub && !flags.report) throw new UsageError('--pub goes with --report FILE');
+    if (flags.anchor && flags.report)
+      throw new UsageError('--anchor checks the store; it does not go with --report');
     if (flags.report) {
       if (!flags.pub) throw new UsageError('--report needs --pub KEY (the public key of the signer)');
       const res = verifyReport(flags.report, loadPublicKey(flags.pub));
@@ -56,7 +73,8 @@ signed with another key, or any byte of it changed since it was signed.`;
       return res;
     }
 
-    const res = await this.withStore(flags, true, verifyStore);
+    const anchors = (flags.anchor ?? []).map(parseAnchor);
+    const res = await this.withStore(flags, true, (s) => verifyStore(s, { anchors }));
     let recorded: number | null = null;
     if (flags.record) {
       try {
@@ -70,12 +88,14 @@ signed with another key, or any byte of it changed since it was signed.`;
     if (!this.jsonEnabled()) {
       if (res.ok)
         this.log(
-          `${chalk.green('ok')}: ${res.rows.toLocaleString('en-US')} events verified in ${res.seconds} s; chain head ${res.head.chain} at seq ${res.head.seq}`,
+          `${chalk.green('ok')}: ${res.rows.toLocaleString('en-US')} events verified in ${res.seconds} s; chain head ${res.head.chain} at seq ${res.head.seq}; ${res.anchors.length} anchor${res.anchors.length === 1 ? '' : 's'} checked`,
         );
-      else
+      else {
+        const more = res.problems.length - 1;
         this.logToStderr(
-          `${chalk.red('FAILED')}: first bad row seq ${res.first_bad!.seq} (event ${res.first_bad!.event_id}): ${res.first_bad!.reason}`,
+          `${chalk.red('FAILED')}: ${describeProblem(res.first_bad!)}${more ? ` (and ${more} more problem${more > 1 ? 's' : ''}; --json lists them)` : ''}`,
         );
+      }
     }
     if (!res.ok) process.exitCode = 3;
     return { ...res, recorded };

@@ -122,6 +122,66 @@ describe('kcloud-log end to end', () => {
     expect(cli(['verify'], { db }).stderr).toMatch(/seq 17/);
   });
 
+  it('verify exits 3 with one line for each kind of tampering; --anchor catches a consistent truncation', async () => {
+    const db = path.join(dir, 'tamper.duckdb');
+    const file = path.join(dir, 'tamper.jsonl');
+    const lines = Array.from({ length: 30 }, (_, i) => decisionLine(i));
+    lines.splice(10, 0, 'not json', decisionLine(3), '');
+    fs.writeFileSync(file, lines.slice(0, 20).join('\n') + '\n');
+    expect(cli(['ingest', file], { db }).code).toBe(0);
+    fs.appendFileSync(file, lines.slice(20).join('\n') + '\n');
+    expect(cli(['ingest', file], { db }).code).toBe(0);
+    const head = cliJson<{ ok: boolean; head: { seq: number } }>(['verify'], { db });
+    expect(head.json).toMatchObject({ ok: true, head: { seq: 30 } });
+    const anchor = path.join(dir, 'tamper-head.json');
+    fs.writeFileSync(anchor, JSON.stringify(head.json));
+    const { openStore } = await import('../../src/lib/store/open.js');
+    const cases: [string[], RegExp][] = [
+      [
+        ['DELETE FROM events WHERE seq > 28'],
+        /commit log: newest commit record #2 \(seq 30\): seq 30 is not stored/,
+      ],
+      [['UPDATE sources SET stored = 5'], /sources: source 1 .*sources\.stored is 5 but 30/],
+      [
+        ['DELETE FROM rejects'],
+        /rejects: the reject of .*tamper\.jsonl line 11, written by commit #1, is missing/,
+      ],
+      [["UPDATE rejects SET reason = 'ok'"], /rejects: the reject of .*tamper\.jsonl line 11 was edited/],
+      [["UPDATE verifications SET head_chain = 'x'"], /verifications: verification record #1 was edited/],
+      [["UPDATE events SET cluster_id = 'evil' WHERE seq = 3"], /typed columns: first bad row seq 3 /],
+    ];
+    for (const [sql, re] of cases) {
+      const copy = path.join(dir, 'tamper-copy.duckdb');
+      fs.copyFileSync(db, copy);
+      const s = await openStore(copy);
+      for (const q of sql) await s.conn.run(q);
+      s.close();
+      const r = cli(['verify', '--no-record'], { db: copy });
+      expect(r.code, sql.join('; ')).toBe(3);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      fs.rmSync(copy);
+    }
+    // remove the second ingest from every table: only the anchor kept outside can tell
+    const s = await openStore(db);
+    for (const q of [
+      'DELETE FROM events WHERE seq > 17',
+      'DELETE FROM commits WHERE id > 1',
+      'DELETE FROM verifications',
+      'DELETE FROM verification_hashes',
+      'UPDATE sources SET lines = 20, stored = 17, duplicates = 1, skipped = 1',
+    ])
+      await s.conn.run(q);
+    s.close();
+    expect(cli(['verify', '--no-record'], { db }).code).toBe(0);
+    const r = cli(['verify', '--no-record', '--anchor', anchor], { db });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /anchor: --anchor .*tamper-head\.json \(seq 30\): seq 30 is not stored \(the newest row is seq 17\)/,
+    );
+    expect(cli(['verify', '--anchor', 'nonsense'], { db }).code).toBe(2);
+  });
+
   it('kill -9 in the middle of a 300k-line ingest, rerun: every event exactly once', async () => {
     const db = path.join(dir, 'crash.duckdb');
     const file = path.join(dir, 'big.jsonl');

@@ -261,6 +261,14 @@ describe('ingest --follow file events', () => {
       line: 3,
       reason: expect.stringContaining('--max-line-bytes 2048'),
     });
+    // each follow commit is in the commit log, the reject with its commit; the store verifies
+    const log = await query(
+      db,
+      'SELECT count(*) AS n, sum(stored) AS s, sum(rejected) AS r FROM commits WHERE id > 0',
+    );
+    expect(log[0]).toMatchObject({ s: 3n, r: 1n });
+    expect(Number(log[0]!.n)).toBeGreaterThanOrEqual(2);
+    expect(cli(['verify'], { db }).code).toBe(0);
   }, 60_000);
 
   it('kill -9 while following, restart: the stored events equal the lines written, each once', async () => {

@@ -15,8 +15,10 @@ import {
   AUTO_VERIFY_MAX_ROWS,
   DEFAULT_GAP_MS,
   DEFAULT_LIST_LIMIT,
+  integrityFailure,
   type AuditReport,
 } from '../../lib/report/audit.js';
+import { parseAnchor } from '../../lib/integrity/anchors.js';
 import { renderHtml, renderJson, renderMarkdown } from '../../lib/report/render.js';
 import {
   keyId,
@@ -50,7 +52,10 @@ clipped to the stored data), so the same flags give the same figures there and h
 
 Verification: a full one runs for the report when the store has fewer than ${AUTO_VERIFY_MAX_ROWS.toLocaleString('en-US')} events or with
 --verify; otherwise (or with --no-verify) the report cites the latest \`kcloud-log verify\` run recorded
-in the store, and says which. Exit 3 when the verification failed (the report is still written).
+in the store, and says which. Either way the report checks the anchors: the store's newest commit
+record and recorded verification, and each --anchor (SEQ:CHAIN, or a verify --json output or earlier
+report file) must still be in the chain. Exit 3 when the verification or an anchor failed (the
+report is still written).
 
 Formats: md, html (one self-contained file with inline SVG charts, no network, printable), json.
 --key KEY signs the report (Ed25519): the signature of the sha256 of the unsigned report is
@@ -93,6 +98,12 @@ appended to it (last line in md/html, last member "signature" in json); check it
       description: 'verify the whole chain now (default: only below 1M events)',
       allowNo: true,
     }),
+    anchor: Flags.string({
+      description:
+        'a head recorded earlier: SEQ:CHAIN, or a verify --json output or audit report file (repeatable)',
+      helpValue: 'SEQ:CHAIN|FILE',
+      multiple: true,
+    }),
     limit: Flags.integer({
       description: 'rows per listing (counts are always complete)',
       default: DEFAULT_LIST_LIMIT,
@@ -114,6 +125,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
     // --verify: always verify now; --no-verify: cite the recorded verification; neither: automatic.
     const verifyFlag: boolean | undefined = flags.verify;
+    const anchors = (flags.anchor ?? []).map(parseAnchor);
 
     const report = await this.withStore(flags, true, async (store) => {
       let rules: Rule[];
@@ -129,6 +141,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
         ruleErrors: errors,
         rulesSource: flags.rules ?? 'rules stored in the database',
         verify: verifyFlag,
+        anchors,
         toolVersion: this.config.version,
         signingKeyId: key ? keyId(key) : undefined,
         listLimit: flags.limit,
@@ -165,7 +178,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
     }
 
     const v = report.integrity.verification;
-    const failed = v.ok === false || v.verified_head_unchanged === false;
+    const failed = integrityFailure(report);
     if (flags.out && !this.jsonEnabled()) {
       this.log(
         `${chalk.green('wrote')} ${flags.out} (${format}, ${bytes.length.toLocaleString('en-US')} bytes, ${report.scope.events.toLocaleString('en-US')} events in scope)${signature ? `, signed with key ${signature.key_id.slice(0, 16)}…` : ''}`,
@@ -174,9 +187,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
       this.log(`  verification: ${v.mode}${v.ok === null ? '' : v.ok ? ' ok' : ' FAILED'} (${v.basis})`);
     }
     if (failed) {
-      process.stderr.write(
-        `kcloud-log: check failed: ${v.ok === false ? `chain verification failed at seq ${v.first_bad?.seq}: ${v.first_bad?.reason}` : 'the store changed since the recorded verification'}\n`,
-      );
+      process.stderr.write(`kcloud-log: check failed: ${failed}\n`);
       process.exitCode = 3;
     }
     return { out: flags.out ?? null, format, bytes: bytes.length, digest, signature, report };

@@ -39,6 +39,11 @@ export function eventHash(r: Omit<ChainRow, 'seq'>, seq: number): string {
 /** WHERE clause selecting the chain head (max(seq) then an equality: zone maps, not a top-N over 10M rows). */
 export const HEAD_ROW = 'seq = (SELECT max(seq) FROM events)';
 
+/** A chain value as printed in messages: its first 16 hex digits. */
+export function shortChain(chain: string): string {
+  return chain.length > 16 ? `${chain.slice(0, 16)}…` : chain;
+}
+
 export function nextChain(prev: string, hash: string): string {
   return sha256Hex(prev + hash);
 }

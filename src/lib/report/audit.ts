@@ -11,8 +11,9 @@ import type { Store } from '../store/open.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { microsToIso } from '../time.js';
 import { listSources } from '../ingest/source.js';
-import { verifyStore } from '../integrity/verify.js';
+import { anchorProblem, describeProblem, verifyStore, type VerifyProblem } from '../integrity/verify.js';
 import { chainHead, latestVerification } from '../integrity/verifications.js';
+import { checkAnchors, type Anchor, type AnchorCheck } from '../integrity/anchors.js';
 import {
   analyzeScheduling,
   autoInterval,
@@ -45,6 +46,8 @@ export interface AuditOptions {
   /** true: verify the whole chain now; false: cite the latest recorded verification; undefined: verify now when the store has fewer than `autoVerifyMaxRows` events. */
   verify?: boolean;
   autoVerifyMaxRows?: number;
+  /** External anchors to check (--anchor). */
+  anchors?: readonly Anchor[];
   toolVersion: string;
   /** Id of the key the report will be signed with (--key). */
   signingKeyId?: string;
@@ -112,11 +115,28 @@ export interface Verification {
   events_after: number | null;
   /** Recorded verifications: whether the row at the verified head still carries the verified chain value. */
   verified_head_unchanged: boolean | null;
-  first_bad: { seq: number; event_id: string | null; reason: string } | null;
+  first_bad: VerifyProblem | null;
   checks: string[];
   seconds: number | null;
+  /** The anchors checked, whichever the mode: the newest commit record, the newest recorded verification, --anchor values. */
+  anchors: AnchorCheck[];
+  anchors_basis: string;
   basis: string;
 }
+
+/** What failed in the integrity section, in one line; null when nothing did. */
+export function integrityFailure(r: AuditReport): string | null {
+  const v = r.integrity.verification;
+  if (v.ok === false && v.first_bad) return describeProblem(v.first_bad);
+  const a = v.anchors.find((x) => !x.ok);
+  if (a) return describeProblem(anchorProblem(a, r.integrity.chain_head.seq));
+  if (v.verified_head_unchanged === false)
+    return 'the store changed since the recorded verification: the verified head row no longer carries the verified chain value';
+  return null;
+}
+
+export const ANCHORS_BASIS =
+  "each anchor is a chain head (seq and chain value) recorded earlier: the store's newest commit record (written with every commit), its newest recorded verification, and --anchor values kept outside the store (a head printed by verify --json or an earlier report); the row at that seq must still be stored with that chain value, else rows were deleted or rewritten";
 
 export interface AuditReport {
   report: typeof REPORT_TITLE;
@@ -699,7 +719,7 @@ async function integrity(
   const max = o.autoVerifyMaxRows ?? AUTO_VERIFY_MAX_ROWS;
   const runNow = o.verify === true || (o.verify === undefined && head.events < max);
   if (runNow) {
-    const v = await verifyStore(store);
+    const v = await verifyStore(store, { anchors: o.anchors });
     return {
       mode: 'run',
       ok: v.ok,
@@ -713,6 +733,8 @@ async function integrity(
       first_bad: v.first_bad,
       checks: v.checks,
       seconds: v.seconds,
+      anchors: v.anchors,
+      anchors_basis: ANCHORS_BASIS,
       basis:
         o.verify === true
           ? 'full verification run for this report (--verify)'
@@ -720,6 +742,7 @@ async function integrity(
     };
   }
   const rec = await latestVerification(store);
+  const anchors = await checkAnchors(store, o.anchors);
   const why =
     o.verify === false
       ? '--no-verify'
@@ -738,6 +761,8 @@ async function integrity(
       first_bad: null,
       checks: [],
       seconds: null,
+      anchors,
+      anchors_basis: ANCHORS_BASIS,
       basis: `not verified for this report (${why}) and no \`kcloud-log verify\` run is recorded in the store`,
     };
   const at = (
@@ -754,12 +779,18 @@ async function integrity(
     covers_head: rec.ok && unchanged && rec.head_seq === head.seq && rec.head_chain === head.chain,
     events_after: rec.ok ? head.seq - rec.head_seq : null,
     verified_head_unchanged: unchanged,
-    first_bad:
-      rec.first_bad_seq === null
-        ? null
-        : { seq: rec.first_bad_seq, event_id: rec.first_bad_event_id, reason: rec.reason ?? '' },
+    first_bad: rec.ok
+      ? null
+      : {
+          check: 'recorded verification',
+          seq: rec.first_bad_seq,
+          event_id: rec.first_bad_event_id,
+          reason: rec.reason ?? '',
+        },
     checks: rec.checks,
     seconds: rec.seconds,
+    anchors,
+    anchors_basis: ANCHORS_BASIS,
     basis: `the latest \`kcloud-log verify\` run recorded in the store (${why}); the record itself is not part of the hash chain: re-run verify to confirm`,
   };
 }

@@ -6,7 +6,7 @@
  * Markdown and HTML are rendered from the same list of sections, so they say
  * the same things; every figure sits next to how it was computed.
  */
-import type { AuditReport } from './audit.js';
+import { integrityFailure, type AuditReport } from './audit.js';
 import { barLineSvg, esc, groupedBarsSvg, histogramSvg } from './charts.js';
 
 type Cell = string | number | null | undefined;
@@ -621,28 +621,21 @@ export function reportSections(r: AuditReport): Section[] {
     v.mode === 'none'
       ? 'not verified'
       : `${v.ok ? 'OK' : 'FAILED'}: ${int(v.rows)} rows up to seq ${int(v.head_seq)}${v.verified_at ? `, ${v.verified_at}` : ''}${v.seconds !== null ? ` (${num(v.seconds)} s)` : ''}`;
+  const failure = integrityFailure(r);
   s.push({
     id: 'integrity',
     title: 'Integrity',
     blocks: [
       {
         kind: 'status',
-        level:
-          v.ok === true && v.covers_head
-            ? 'ok'
-            : v.ok === false || v.verified_head_unchanged === false
-              ? 'bad'
-              : 'warn',
-        text:
-          v.ok === false
-            ? `Verification FAILED at seq ${v.first_bad?.seq ?? '?'}: ${v.first_bad?.reason ?? ''}`
-            : v.verified_head_unchanged === false
-              ? 'The store changed since the recorded verification: the verified head row no longer carries the verified chain value.'
-              : v.ok && v.covers_head
-                ? 'The hash chain verifies up to the current head.'
-                : v.ok
-                  ? `The recorded verification covers the chain up to seq ${int(v.head_seq)}; ${int(v.events_after)} events were stored after it.`
-                  : 'The chain was not verified for this report and no verification is recorded.',
+        level: failure ? 'bad' : v.ok === true && v.covers_head ? 'ok' : 'warn',
+        text: failure
+          ? `Check FAILED: ${failure}`
+          : v.ok && v.covers_head
+            ? 'The hash chain verifies up to the current head.'
+            : v.ok
+              ? `The recorded verification covers the chain up to seq ${int(v.head_seq)}; ${int(v.events_after)} events were stored after it.`
+              : 'The chain was not verified for this report and no verification is recorded.',
       },
       {
         kind: 'kv',
@@ -651,6 +644,13 @@ export function reportSections(r: AuditReport): Section[] {
           ['events in store', int(it.events_in_store), 'rows of the events table (all time)'],
           ['verification', vText, v.basis],
           ['checks', v.checks.join('; ') || '–'],
+          [
+            'anchors checked',
+            v.anchors
+              .map((a) => `${a.source} (seq ${int(a.seq)}): ${a.ok ? 'ok' : `FAILED: ${a.reason}`}`)
+              .join('; ') || 'none',
+            v.anchors_basis,
+          ],
           [
             'signature',
             it.signature ? `Ed25519, key ${it.signature.key_id}` : 'not signed',

@@ -2,6 +2,7 @@
  * Tables of the store and their forward-only migrations, run on open.
  * Each migration runs in a transaction and records its version.
  */
+import { COMMIT_LOG_MIGRATION } from '../integrity/digests.js';
 import { ALTERNATIVES_FROM_RAW, ALTERNATIVES_TYPE, DERIVED_COLUMNS, QUANTITY_MACRO } from './derive.js';
 
 /** meta key holding `hash('kcloud-log')` as computed when id_hash was last filled. */
@@ -130,6 +131,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `UPDATE events SET alternatives = ${ALTERNATIVES_FROM_RAW}
        WHERE event_type = 'scheduling_decision' AND alternatives IS NULL`,
     ],
+  },
+  {
+    version: 5,
+    description: 'commit log, reject hashes, verification digests',
+    // integrity/digests.ts: the commit log that verify checks the rows against; the store as it
+    // is becomes commit record #0, the baseline.
+    statements: [...COMMIT_LOG_MIGRATION],
   },
 ];
 

@@ -14,6 +14,7 @@ import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
 import { GENESIS, HEAD_ROW, eventHash, nextChain } from '../integrity/chain.js';
+import { recordCommit } from '../integrity/commits.js';
 import { EVENT_TYPES } from '../schema/index.js';
 
 export interface PendingEvent {
@@ -356,6 +357,13 @@ export class Transaction {
         ],
       );
     }
+    await recordCommit(conn, {
+      firstSeq: this.startHead.seq + 1,
+      lastSeq: this.seq,
+      headChain: this.chain,
+      sources,
+      perSource: this.perSource,
+    });
     await conn.run('COMMIT');
     this.begun = false;
   }
