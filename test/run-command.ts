@@ -64,6 +64,8 @@ export async function runCmd(
   }
   const code = typeof exit === 'number' ? exit : error ? (error.oclif?.exit ?? error.exitCode ?? 1) : 0;
   const jsonErr = (json?.error as { message?: string } | undefined)?.message;
-  const message = jsonErr ?? error?.message ?? '';
+  // Without --json the command prints its one error line on stderr and ends with an ExitError.
+  const errLine = /› {3}Error: (.*)/.exec(stderr.join(''))?.[1];
+  const message = jsonErr ?? errLine ?? error?.message ?? '';
   return { error, code, stdout: text, stderr: stderr.join(''), json, message };
 }

@@ -33,6 +33,14 @@ export abstract class BaseCommand extends Command {
   static override baseFlags = { ...dbFlags };
   static override enableJsonFlag = true;
 
+  /** How this process was started, for messages naming a lock holder (`kcloud-log ingest --follow logs/`). */
+  protected commandLine(): string {
+    return [this.config.bin, this.id?.replaceAll(':', ' '), ...this.argv]
+      .filter(Boolean)
+      .join(' ')
+      .slice(0, 200);
+  }
+
   /** Open the store read-only (queries) or read-write (ingest, rules). */
   protected async open(
     flags: { db?: string; 'lock-timeout': number },
@@ -60,20 +68,59 @@ export abstract class BaseCommand extends Command {
     }
   }
 
-  /** Library errors become one-line messages with their exit codes; unexpected ones too, without a stack unless DEBUG. */
+  /**
+   * Every error ends the command with one line on stderr (` ›   Error: ...`, never wrapped, no
+   * stack unless DEBUG) or, with --json, one small JSON object on stdout, and the same exit code
+   * either way: the library's typed errors carry theirs, oclif's parse errors exit 2, anything
+   * else is unexpected (1).
+   */
   protected override async catch(
     err: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
-    if (err instanceof KcloudError) {
-      const e = new Errors.CLIError(err.message, { exit: err.exitCode });
-      (e as unknown as { exitCode: number }).exitCode = err.exitCode;
-      return super.catch(e as never);
-    }
-    if (!err.oclif && !process.env.DEBUG) {
-      const msg = (err.message ?? String(err)).split('\n')[0];
-      const e = new Errors.CLIError(`unexpected error: ${msg} (set DEBUG=* for details)`, { exit: 1 });
-      return super.catch(e as never);
-    }
-    return super.catch(err as never);
+    const e = describeError(err);
+    process.exitCode = e.exit;
+    if (process.env.DEBUG && !(err instanceof KcloudError)) process.stderr.write(`${err.stack ?? err}\n`);
+    if (this.jsonEnabled()) this.logJson({ error: e });
+    else process.stderr.write(` ›   Error: ${e.message}\n`);
+    throw new Errors.ExitError(e.exit);
   }
+}
+
+/** What an error says to the user, under --json too. */
+export interface ErrorJson {
+  /** A stable name for scripts: the error class, or oclif's error code. */
+  code: string;
+  message: string;
+  exit: number;
+}
+
+/** One line: the message's lines joined, nothing past 2,000 characters. */
+const oneLine = (text: string): string => {
+  const t = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+  return t.length > 2000 ? t.slice(0, 1997) + '...' : t;
+};
+
+export function describeError(
+  err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: unknown },
+): ErrorJson {
+  if (err instanceof KcloudError)
+    return { code: err.name, message: oneLine(err.message), exit: err.exitCode };
+  if (err.oclif) {
+    const exit = err.oclif.exit ?? 2;
+    return {
+      code: typeof err.code === 'string' ? err.code : exit === 2 ? 'UsageError' : err.name,
+      message: oneLine(err.message.replace(/\s*See more help with --help\s*$/, '')),
+      exit,
+    };
+  }
+  const first = (err.message ?? String(err)).split('\n')[0] ?? '';
+  return {
+    code: 'UnexpectedError',
+    message: `unexpected error: ${first} (set DEBUG=* for details)`,
+    exit: 1,
+  };
 }

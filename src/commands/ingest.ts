@@ -8,6 +8,7 @@ import { progressBar } from '../cli/render.js';
 import { keepHeapSmall } from '../cli/heap.js';
 import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
+import { acquireLease } from '../lib/store/lease.js';
 import { parseDurationMs } from '../lib/time.js';
 import { UsageError } from '../lib/errors.js';
 
@@ -93,6 +94,12 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     const tty = process.stderr.isTTY && !this.jsonEnabled() && !flags.quiet;
     if (flags.follow) return this.follow(paths, flags, tty);
     const bar = tty ? progressBar() : undefined;
+    // One ingester per store: the lease is taken before the store is opened, so waiting for it
+    // never holds DuckDB's lock against the ingester that has it.
+    const lease = await acquireLease(resolveDbPath(flags.db), {
+      timeoutMs: flags['lock-timeout'] * 1000,
+      command: this.commandLine(),
+    });
     const result = await this.withStore(
       flags,
       false,
@@ -106,7 +113,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
             : undefined,
         }),
       { memory_limit: flags['memory-limit'] },
-    );
+    ).finally(() => lease.release());
     bar?.done();
     for (const e of result.errors) this.warn(`${e.path}: ${e.reason}`);
     if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(result));
@@ -137,6 +144,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       strict: flags.strict as boolean,
       batchSize: flags['batch-size'] as number,
       maxLineBytes: flags['max-line-bytes'] as number,
+      command: this.commandLine(),
       flushIntervalMs: dur('flush-interval', flags['flush-interval'] as string),
       drainGraceMs: dur('drain-grace', flags['drain-grace'] as string),
       from: flags.from as 'beginning' | 'end',

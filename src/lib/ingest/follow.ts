@@ -36,7 +36,8 @@ import {
   createSource,
   isGzipName,
 } from './source.js';
-import { openStore, type OpenOptions, type Store } from '../store/open.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, openStore, type OpenOptions, type Store } from '../store/open.js';
+import { acquireLease } from '../store/lease.js';
 
 export interface FollowOptions extends IngestOptions {
   dbPath: string;
@@ -101,6 +102,19 @@ class Tail {
 const keyOf = (st: { dev: number | bigint; ino: number | bigint }) => `${st.dev}:${st.ino}`;
 
 export async function follow(paths: readonly string[], opts: FollowOptions): Promise<FollowResult> {
+  const lease = await acquireLease(opts.dbPath, {
+    timeoutMs: opts.open?.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    command: opts.command ?? 'kcloud-log ingest --follow',
+    signal: opts.signal,
+  });
+  try {
+    return await followUnderLease(paths, opts);
+  } finally {
+    lease.release();
+  }
+}
+
+async function followUnderLease(paths: readonly string[], opts: FollowOptions): Promise<FollowResult> {
   const started = Date.now();
   const flushMs = opts.flushIntervalMs ?? 1000;
   const grace = opts.drainGraceMs ?? 5000;

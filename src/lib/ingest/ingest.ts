@@ -12,7 +12,8 @@ import { checkJsonText } from '../formats/json-check.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
-import type { Store } from '../store/open.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, type Store } from '../store/open.js';
+import { acquireLease } from '../store/lease.js';
 import { InputError } from '../errors.js';
 import {
   REJECT_RAW_LIMIT,
@@ -27,6 +28,10 @@ import {
 } from '../store/writer.js';
 
 export interface IngestOptions extends ClassifyOptions {
+  /** How long to wait for another ingester's lease on the store (ms; default 10 s). */
+  leaseTimeoutMs?: number;
+  /** What the lease says is writing (default `kcloud-log ingest`). */
+  command?: string;
   /**
    * Events per commit in batch ingest (default: two DuckDB row groups, so
    * commits write whole row groups to the file rather than through the WAL).
@@ -422,6 +427,22 @@ export async function ingestPaths(
   store: Store,
   paths: readonly string[],
   opts: IngestOptions = {},
+): Promise<IngestResult> {
+  const lease = await acquireLease(store.path, {
+    timeoutMs: opts.leaseTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    command: opts.command ?? 'kcloud-log ingest',
+  });
+  try {
+    return await ingestUnderLease(store, paths, opts);
+  } finally {
+    lease.release();
+  }
+}
+
+async function ingestUnderLease(
+  store: Store,
+  paths: readonly string[],
+  opts: IngestOptions,
 ): Promise<IngestResult> {
   const started = performance.now();
   const { targets, errors } = expandTargets(paths);
