@@ -194,8 +194,11 @@ export function renderIngest(r: IngestResult): string {
       ? chalk.yellow(`  (${n(s.partial_bytes)} bytes of an unfinished last line wait for their newline)`)
       : '';
     const how = s.how === 'new' ? '' : chalk.dim(` [${s.how}]`);
+    const via = s.via_origin
+      ? chalk.dim(` (+ ${n(s.via_origin)} lines before its offset, read through its origin)`)
+      : '';
     lines.push(
-      `  ${s.path}${how}: ${n(s.lines)} lines, ${n(s.stored)} stored, ${n(s.rejected)} rejected, ${n(s.duplicates)} duplicates, ${n(s.skipped)} skipped${extra}`,
+      `  ${s.path}${how}: ${n(s.lines)} lines, ${n(s.stored)} stored, ${n(s.rejected)} rejected, ${n(s.duplicates)} duplicates, ${n(s.skipped)} skipped${via}${extra}`,
     );
   }
   const head = `${chalk.bold('ingest')} ${n(r.files)} file${r.files === 1 ? '' : 's'} into ${r.db} in ${r.seconds.toFixed(2)} s`;

@@ -10,12 +10,15 @@ export interface SourcesResult {
 export default class Sources extends BaseCommand {
   static override summary = 'Every file ever read: identity, committed offset, lag and line accounting.';
   static override description = `For each source: lines read = stored + rejected + duplicates + skipped.
-Lag is the bytes in the file beyond the committed offset right now.`;
+Lag is the bytes in the file beyond the committed offset right now. A copy of a known file (rotated,
+compressed, re-emitted) continues where that file's source stopped; "via origin" counts the lines
+before that point, read through the origin source.`;
 
   async run(): Promise<SourcesResult> {
     const { flags } = await this.parse(Sources);
     const sources = await this.withStore(flags, true, sourceReport);
     if (!this.jsonEnabled()) {
+      const copies = sources.some((s) => s.via_origin > 0);
       if (!sources.length) this.log(chalk.dim('no sources yet: run kcloud-log ingest'));
       else
         this.log(
@@ -33,6 +36,7 @@ Lag is the bytes in the file beyond the committed offset right now.`;
               'rejected',
               'dup',
               'skipped',
+              ...(copies ? ['via origin'] : []),
             ],
             sources.map((s) => [
               s.id,
@@ -47,6 +51,7 @@ Lag is the bytes in the file beyond the committed offset right now.`;
               s.rejected ? chalk.red(fmtNum(s.rejected, 0)) : '0',
               fmtNum(s.duplicates, 0),
               fmtNum(s.skipped, 0),
+              ...(copies ? [fmtNum(s.via_origin, 0)] : []),
             ]),
           ),
         );

@@ -26,7 +26,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import chokidar, { type FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
-import { Ingester, SourceState, type IngestOptions } from './ingest.js';
+import { Ingester, SourceState, seedWindow, type IngestOptions } from './ingest.js';
 import { expandTargets, type PathError } from './paths.js';
 import {
   FINGERPRINT_BYTES,
@@ -328,7 +328,9 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
               row = { ...row, start_offset: ident.size, offset: ident.size };
               how = 'end';
             }
-            opened.push(new Tail(f.path, f.key, fh, new SourceState(row, how, ing.maxLineBytes)));
+            const state = new SourceState(row, how, ing.maxLineBytes);
+            await seedWindow(fh, state);
+            opened.push(new Tail(f.path, f.key, fh, state));
           } catch (e) {
             const err = { path: f.path, reason: (e as Error).message };
             if (!reported.has(err.path + err.reason)) {

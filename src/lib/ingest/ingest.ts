@@ -10,6 +10,7 @@ import { classify, type ClassifyOptions } from '../schema/index.js';
 import { contentId } from '../integrity/chain.js';
 import { checkJsonText } from '../formats/json-check.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
+import { TailWindow, WINDOW_BYTES } from './window.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, type Store } from '../store/open.js';
@@ -68,6 +69,11 @@ export interface FileSummary {
   rejected: number;
   duplicates: number;
   skipped: number;
+  /**
+   * Lines before the start offset of a copy (a rotated, compressed or re-emitted file continuing
+   * where its origin source stopped): read, and accounted for, through that source.
+   */
+  via_origin: number;
   /** Bytes after the last newline, not read until their line is complete. */
   partial_bytes: number;
 }
@@ -80,6 +86,8 @@ export interface IngestResult {
   rejected: number;
   duplicates: number;
   skipped: number;
+  /** Lines of copies before their start offset, read through their origin source (see FileSummary). */
+  via_origin: number;
   seconds: number;
   events_per_second: number;
   errors: PathError[];
@@ -119,6 +127,10 @@ export class SourceState {
   safeLineNo: number;
   summary: FileSummary;
   tagsCache = new Map<string, string>();
+  /** The bytes before the offset, for the window each commit records (none for stdin). */
+  readonly window: TailWindow | undefined;
+  /** The offset whose window was last recorded. */
+  windowOffset: number;
 
   constructor(
     readonly row: SourceRow,
@@ -126,6 +138,8 @@ export class SourceState {
     maxLineBytes: number,
   ) {
     this.splitter = new LineSplitter(row.offset, maxLineBytes);
+    this.window = row.kind === 'stdin' ? undefined : new TailWindow(row.offset, maxLineBytes + WINDOW_BYTES);
+    this.windowOffset = row.offset;
     this.decode = { maxLineBytes };
     this.lineNo = row.start_line + row.lines;
     this.safeOffset = row.offset;
@@ -141,6 +155,7 @@ export class SourceState {
       rejected: 0,
       duplicates: 0,
       skipped: 0,
+      via_origin: how === 'copy' ? row.start_line : 0,
       partial_bytes: 0,
     };
   }
@@ -294,6 +309,10 @@ export class Ingester {
         skipped: 0,
       };
       p.offset = s.safeOffset;
+      if (s.window && s.safeOffset !== s.windowOffset) {
+        p.window = s.window.at(s.safeOffset);
+        s.windowOffset = s.safeOffset;
+      }
       p.lines += s.lines;
       p.rejected += s.rejected;
       p.skipped += s.skipped;
@@ -359,6 +378,7 @@ export class Ingester {
   /** Feed a chunk of bytes of source `s`. */
   feed(s: SourceState, chunk: Buffer): void {
     s.splitter.push(chunk, (line) => this.handleLine(s, line));
+    s.window?.push(chunk, s.safeOffset);
   }
 
   /** Enough pending to append (batch ingest) or to commit (follow mode): by count or by bytes. */
@@ -370,6 +390,15 @@ export class Ingester {
   }
 }
 
+/** Give a resumed source the bytes before its offset, so its next window is whole. */
+export async function seedWindow(fh: fs.promises.FileHandle, s: SourceState): Promise<void> {
+  const from = Math.max(0, s.row.offset - WINDOW_BYTES);
+  if (!s.window || from === s.row.offset) return;
+  const b = Buffer.alloc(s.row.offset - from);
+  const { bytesRead } = await fh.read(b, 0, b.length, from);
+  if (bytesRead === b.length) s.window.seed(b);
+}
+
 /** Read a regular file from its offset to its current end. */
 async function readFile(
   ing: Ingester,
@@ -379,6 +408,7 @@ async function readFile(
 ): Promise<void> {
   const fh = await fs.promises.open(s.row.path, 'r');
   try {
+    await seedWindow(fh, s);
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = s.row.offset;
     for (;;) {
@@ -528,6 +558,7 @@ async function ingestUnderLease(
     rejected: sum('rejected'),
     duplicates: sum('duplicates'),
     skipped: sum('skipped'),
+    via_origin: sum('via_origin'),
     seconds: Math.round(seconds * 1000) / 1000,
     events_per_second: seconds > 0 ? Math.round(sum('stored') / seconds) : 0,
     errors,

@@ -32,6 +32,9 @@ export interface SourceRow {
   host: string | null;
   first_seen: string;
   last_read: string | null;
+  /** sha256 of the window_len bytes just before `offset` (null: not known, e.g. a store from before v6). */
+  window_hash: string | null;
+  window_len: number | null;
 }
 
 export const isGzipName = (p: string): boolean => /\.gz$/i.test(p);
@@ -52,7 +55,8 @@ export function readPrefix(path: string, n: number, gzip: boolean): Buffer {
   }
 }
 
-export const fingerprintOf = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+export const sha256OfBytes = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+export const fingerprintOf = sha256OfBytes;
 
 export interface FileIdentity {
   dev: string;
@@ -92,6 +96,38 @@ export function prefixMatches(
   }
 }
 
+/**
+ * Do the bytes just before `row.offset` in the file at `path` (decompressed for gzip) hash to the
+ * window recorded for `row`? Undefined when no window was recorded.
+ */
+export function windowMatches(
+  path: string,
+  row: Pick<SourceRow, 'offset' | 'window_hash' | 'window_len'>,
+  gzip: boolean,
+): boolean | undefined {
+  if (row.window_hash === null || row.window_len === null) return undefined;
+  const from = row.offset - row.window_len;
+  if (from < 0) return false;
+  try {
+    let bytes: Buffer;
+    if (gzip) {
+      const data = zlib.gunzipSync(fs.readFileSync(path), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      bytes = data.subarray(from, row.offset);
+    } else {
+      const fd = fs.openSync(path, 'r');
+      try {
+        bytes = Buffer.alloc(row.window_len);
+        bytes = bytes.subarray(0, fs.readSync(fd, bytes, 0, row.window_len, from));
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    return bytes.length === row.window_len && sha256OfBytes(bytes) === row.window_hash;
+  } catch {
+    return false;
+  }
+}
+
 const toRow = (o: Record<string, unknown>): SourceRow =>
   ({
     ...o,
@@ -109,6 +145,8 @@ const toRow = (o: Record<string, unknown>): SourceRow =>
     skipped: Number(o.skipped),
     first_seen: String(o.first_seen),
     last_read: o.last_read === null ? null : String(o.last_read),
+    window_hash: o.window_hash === null || o.window_hash === undefined ? null : String(o.window_hash),
+    window_len: o.window_len === null || o.window_len === undefined ? null : Number(o.window_len),
   }) as SourceRow;
 
 export async function listSources(store: Store): Promise<SourceRow[]> {
@@ -140,7 +178,11 @@ export async function resolveSource(store: Store, path: string, id: FileIdentity
     .filter((s) => s.dev === id.dev && s.ino === id.ino && s.kind === kind && s.status !== 'truncated')
     .sort((a, b) => b.id - a.id)[0];
   if (byInode) {
-    const same = prefixMatches(path, byInode, id.gzip) && id.size >= (id.gzip ? 0 : byInode.offset);
+    // The same file: its first bytes and the bytes before our offset are still what we read.
+    const same =
+      prefixMatches(path, byInode, id.gzip) &&
+      id.size >= (id.gzip ? 0 : byInode.offset) &&
+      windowMatches(path, byInode, id.gzip) !== false;
     if (same) {
       if (byInode.path !== path || (byInode.fp_len ?? 0) < FINGERPRINT_BYTES) {
         await store.conn.run('UPDATE sources SET path = $2, fingerprint = $3, fp_len = $4 WHERE id = $1', [
@@ -163,6 +205,8 @@ export async function resolveSource(store: Store, path: string, id: FileIdentity
     // A plain copy of a file that is still in place is a different file.
     if (!id.gzip && s.kind === 'file' && stillInPlace(s)) continue;
     const continues = !(s.kind === 'gzip' && !id.gzip);
+    // Proven, not guessed: the bytes before the source's offset must be in this file too.
+    if (continues && s.offset > 0 && windowMatches(path, s, id.gzip) !== true) continue;
     const row = await createSource(
       store,
       path,

@@ -9,6 +9,12 @@ export interface SourceReport extends SourceRow {
   lag_bytes: number | null;
   /** lines = stored + rejected + duplicates + skipped */
   balanced: boolean;
+  /**
+   * For a copy (a rotated, compressed or re-emitted file continuing where its origin source
+   * stopped): the lines before its start offset, read and accounted for through the origin. The
+   * file's lines on disk are via_origin + lines.
+   */
+  via_origin: number;
 }
 
 export async function sourceReport(store: Store): Promise<SourceReport[]> {
@@ -29,6 +35,7 @@ export async function sourceReport(store: Store): Promise<SourceReport[]> {
       ...r,
       lag_bytes: lag,
       balanced: r.lines === r.stored + r.rejected + r.duplicates + r.skipped,
+      via_origin: r.origin !== null ? r.start_line : 0,
     };
   });
 }

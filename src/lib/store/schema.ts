@@ -139,6 +139,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // is becomes commit record #0, the baseline.
     statements: [...COMMIT_LOG_MIGRATION],
   },
+  {
+    version: 6,
+    description: 'the window of bytes before each source offset',
+    statements: [
+      // sha256 of the window_len (<= 1 KiB) bytes just before "offset": a file is taken as a copy of
+      // a source (continuing at its offset) only when these bytes match too, not only the first KiB.
+      'ALTER TABLE sources ADD COLUMN IF NOT EXISTS window_hash VARCHAR',
+      'ALTER TABLE sources ADD COLUMN IF NOT EXISTS window_len INTEGER',
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -45,6 +45,8 @@ export interface PendingReject {
 export interface SourceProgress {
   id: number;
   offset: number;
+  /** sha256 of the bytes just before `offset` and how many (null: unknown). */
+  window?: { hash: string; len: number } | null;
   size?: number;
   status?: string;
   lines: number;
@@ -342,7 +344,9 @@ export class Transaction {
       await conn.run(
         `UPDATE sources SET "offset" = $2, size = coalesce($3, size), status = coalesce($4, status),
            lines = lines + $5, stored = stored + $6, rejected = rejected + $7, duplicates = duplicates + $8,
-           skipped = skipped + $9, last_read = now()::TIMESTAMP
+           skipped = skipped + $9, last_read = now()::TIMESTAMP,
+           window_hash = CASE WHEN $10 THEN $11 ELSE window_hash END,
+           window_len = CASE WHEN $10 THEN $12 ELSE window_len END
          WHERE id = $1`,
         [
           s.id,
@@ -354,6 +358,9 @@ export class Transaction {
           s.rejected + c.rejected,
           c.duplicates,
           s.skipped,
+          s.window !== undefined,
+          s.window?.hash ?? null,
+          s.window?.len ?? null,
         ],
       );
     }
