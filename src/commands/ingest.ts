@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
-import { progressBar } from '../cli/render.js';
+import { displayable, progressBar } from '../cli/render.js';
 import { keepHeapSmall } from '../cli/heap.js';
 import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
@@ -109,7 +109,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     );
     bar?.done();
     for (const e of result.errors) this.warn(`${e.path}: ${e.reason}`);
-    if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(result));
+    if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(displayable(result)));
     if (result.errors.length) {
       process.exitCode = new InputError('').exitCode;
     }

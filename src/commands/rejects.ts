@@ -42,11 +42,11 @@ export default class Rejects extends BaseCommand {
     const res = await this.withStore(flags, true, (s) =>
       listRejects(s, { limit, source: flags.source, reason: flags.reason }),
     );
-    if (mode === 'jsonl') for (const r of res.rejects) this.log(JSON.stringify(r));
+    if (mode === 'jsonl') for (const r of res.rejects) this.logData(JSON.stringify(r));
     else if (mode === 'csv') {
       const cols = ['path', 'line', 'byte_offset', 'reason', 'raw_length', 'raw'] as const;
-      this.log(csvLine([...cols]));
-      for (const r of res.rejects) this.log(csvLine(cols.map((c) => r[c])));
+      this.logData(csvLine([...cols]));
+      for (const r of res.rejects) this.logData(csvLine(cols.map((c) => r[c])));
     } else if (mode === 'table') {
       if (!res.total) this.log(chalk.green('no rejects'));
       else {

@@ -34,10 +34,10 @@ and reading other files are refused.`;
     );
     if (this.jsonEnabled()) return res;
     const mode = flags.output ?? 'table';
-    if (mode === 'jsonl') for (const r of res.rows) this.log(JSON.stringify(r));
+    if (mode === 'jsonl') for (const r of res.rows) this.logData(JSON.stringify(r));
     else if (mode === 'csv') {
-      this.log(csvLine(res.columns));
-      for (const r of res.rows) this.log(csvLine(res.columns.map((c) => r[c])));
+      this.logData(csvLine(res.columns));
+      for (const r of res.rows) this.logData(csvLine(res.columns.map((c) => r[c])));
     } else {
       this.log(
         table(

@@ -4,7 +4,7 @@ import { UsageError } from '../lib/errors.js';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
 import { filterFlags } from '../cli/flags.js';
-import { fmtNum, table } from '../cli/render.js';
+import { displayable, fmtNum, table } from '../cli/render.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import {
   DEFAULT_INEFFICIENCY_LIMIT,
@@ -64,7 +64,7 @@ An unknown id exits 1 and suggests close matches.`;
         inefficiencyLimit: limit,
       }),
     );
-    if (!this.jsonEnabled()) this.log(renderTrace(result));
+    if (!this.jsonEnabled()) this.log(renderTrace(displayable(result)));
     return result;
   }
 }

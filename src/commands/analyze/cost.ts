@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../../cli/base.js';
 import { filterFlags } from '../../cli/flags.js';
-import { fmtNum, table } from '../../cli/render.js';
+import { displayable, fmtNum, table } from '../../cli/render.js';
 import { filterFromFlags } from '../../lib/query/filters.js';
 import {
   analyzeCost,
@@ -66,7 +66,8 @@ each side, or the span available on both sides): decision cost, savings, waste, 
         policyWindowMs: durationFlag(flags['policy-window'], '--policy-window'),
       }),
     );
-    if (!this.jsonEnabled()) this.log(renderCost(result, Boolean(process.stdout.isTTY), flags.top));
+    if (!this.jsonEnabled())
+      this.log(renderCost(displayable(result), Boolean(process.stdout.isTTY), flags.top));
     return result;
   }
 }

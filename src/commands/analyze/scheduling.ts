@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../../cli/base.js';
 import { filterFlags } from '../../cli/flags.js';
-import { fmtNum, table } from '../../cli/render.js';
+import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
 import { filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
 import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
@@ -150,7 +150,7 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
       }
     });
 
-    if (!this.jsonEnabled()) this.log(renderScheduling(result, Boolean(process.stdout.isTTY)));
+    if (!this.jsonEnabled()) this.log(renderScheduling(displayable(result), Boolean(process.stdout.isTTY)));
     const failed = result.gates.filter((g) => !g.passed);
     if (failed.length) {
       // The result is still returned (and printed with --json); the exit code says the check failed.

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../../cli/base.js';
-import { fmtNum, table } from '../../cli/render.js';
+import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError } from '../../lib/errors.js';
 import { parseTimeBound } from '../../lib/time.js';
 import { analyzeSla, loadSlos, type SlaResult, type SloResult } from '../../lib/analyze/sla.js';
@@ -60,7 +60,7 @@ with data is below its objective.`;
     const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
     const until = flags.until ? parseTimeBound(flags.until, '--until', now) : undefined;
     const result = await this.withStore(flags, true, (store) => analyzeSla(store, slos, { since, until }));
-    if (!this.jsonEnabled()) this.log(renderSla(result));
+    if (!this.jsonEnabled()) this.log(renderSla(displayable(result)));
     if (flags['fail-on-breach'] && result.breached.length) {
       process.stderr.write(`kcloud-log: check failed: SLO breached: ${result.breached.join(', ')}\n`);
       process.exitCode = new CheckFailedError('').exitCode;

@@ -1,0 +1,171 @@
+/**
+ * Operator mistakes are harmless and output is safe (issue 10, items 7 and 8): what comes from
+ * the data never reaches a terminal as control characters, a report as HTML, or an error message
+ * as more than a short excerpt of a file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, decisionLine, tmpDir } from '../helpers.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = tmpDir('kcl-safety-');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** What a terminal would act on: ESC, BEL, CR, other C0 controls but newline and tab, C1. */
+// eslint-disable-next-line no-control-regex -- control characters are what is looked for
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+describe('control characters from the data are escaped in human-readable output', () => {
+  const ESC = '\x1b]0;pwned\x07\x1b[2J\x1b[H';
+  const workload = `job-${ESC}`;
+  let db: string;
+  let log: string;
+
+  beforeAll(() => {
+    db = path.join(dir, 'ctl.duckdb');
+    log = path.join(dir, `app${ESC}.jsonl`);
+    const d = JSON.parse(decisionLine(1)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    d.workload.id = workload;
+    d.decision.selected_cluster = `gpu${ESC}`;
+    d.decision.reason = `cheap${ESC}`;
+    d.decision.cost_calculation.alternatives[0].cluster = `alt${ESC}`;
+    const lines = [
+      JSON.stringify(d),
+      JSON.stringify({
+        event_type: 'inefficiency_detected',
+        timestamp: '2025-01-15T00:00:05Z',
+        severity: 'high',
+        inefficiency: {
+          type: `idle${ESC}`,
+          cluster: `gpu${ESC}`,
+          utilization: 5,
+          idle_duration_hours: 6,
+          wasted_cost_estimate: 500,
+        },
+        recommended_action: `consolidate${ESC}`,
+        auto_action_taken: false,
+      }),
+      JSON.stringify({
+        event_type: 'policy_change',
+        timestamp: '2025-01-15T00:00:06Z',
+        action: 'applied',
+        policy: { id: `p${ESC}`, name: 'n', version: '2' },
+        actor: `ops${ESC}`,
+        reason: `why${ESC}`,
+      }),
+      JSON.stringify({ event_type: `custom${ESC}`, timestamp: '2025-01-15T00:00:07Z' }),
+      `{"event_type": "scheduling_decision", "broken${ESC}`,
+    ];
+    fs.writeFileSync(log, lines.join('\n') + '\n');
+    const r = cli(['ingest', log, '--json'], { db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout), r.stdout).toMatchObject({ stored: 3, rejected: 2 }); // an event_type with control characters is refused;
+    expect(r.stdout + r.stderr).not.toMatch(RAW_CONTROL);
+  });
+
+  const human: [string, string[]][] = [
+    ['events', ['events']],
+    ['tail', ['tail', '--last', '3', '--max', '3']],
+    ['trace', ['trace', workload]],
+    ['rejects', ['rejects']],
+    ['sources', ['sources']],
+    ['sql', ['sql', 'SELECT workload_id, raw FROM events']],
+    ['analyze scheduling', ['analyze', 'scheduling', '--by', 'cluster']],
+    ['analyze cost', ['analyze', 'cost']],
+    ['alerts', ['alerts', '--rules', 'RULES', '--at', '2025-01-15T00:10:00Z']],
+    ['report audit (md)', ['report', 'audit', '--format', 'md']],
+  ];
+  for (const [name, args] of human) {
+    it(`${name}`, () => {
+      const rules = path.join(dir, 'rules.yaml');
+      fs.writeFileSync(
+        rules,
+        'rules:\n  - name: waste\n    match: { type: inefficiency_detected }\n    message: "waste on {{cluster_id}}"\n',
+      );
+      const r = cli(
+        args.map((a) => (a === 'RULES' ? rules : a)),
+        { db, timeoutMs: 30_000 },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+      expect(r.stdout + r.stderr).not.toMatch(RAW_CONTROL);
+      expect(r.stdout).toContain('\\x1b');
+    });
+  }
+
+  it('machine-readable output keeps the data exact', () => {
+    const r = cli(['events', '--type', 'scheduling_decision', '--output', 'jsonl'], { db });
+    expect(r.stdout).not.toMatch(RAW_CONTROL); // JSON escapes them
+    const ev = JSON.parse(r.stdout.trim()) as { workload: { id: string } };
+    expect(ev.workload.id).toBe(workload);
+    const csv = cli(['rejects', '--output', 'csv'], { db });
+    expect(csv.stdout).toContain(`broken${ESC}`);
+    const sql = cli(
+      ['sql', 'SELECT workload_id FROM events WHERE workload_id IS NOT NULL', '--output', 'jsonl'],
+      {
+        db,
+      },
+    );
+    expect((JSON.parse(sql.stdout.trim()) as { workload_id: string }).workload_id).toBe(workload);
+  });
+
+  it('error messages naming a file or value escape it too', () => {
+    const r = cli(['trace', `nobody${ESC}`], { db });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    expect(r.stderr).toContain('nobody\\x1b');
+  });
+});
+
+describe('a rule or SLO file in error is quoted, never printed back', () => {
+  const passwd = 'root:x:0:0:root:/root:/bin/bash\nsecret-token: 0123456789abcdef\n'.repeat(200);
+  const A = 'A'.repeat(5000);
+  const cases: { name: string; file: string; text: string | Buffer; absent: string }[] = [
+    { name: 'a JSON file that is not JSON', file: 'r0.json', text: passwd, absent: 'secret-token' },
+    {
+      name: 'a file of many bad rules',
+      file: 'r1.yaml',
+      text: `rules:\n${`  - name: x\n    match:\n      type: "${A}"\n`.repeat(50)}`,
+      absent: A.slice(0, 100),
+    },
+    {
+      name: 'a YAML file of many keys (an env file)',
+      file: 'r2.yaml',
+      text: Array.from({ length: 1000 }, (_, i) => `KEY_${i}: secret_${i}`).join('\n'),
+      absent: 'KEY_999',
+    },
+    {
+      name: 'a rule whose name is long and has control characters',
+      file: 'r3.yaml',
+      text: `rules:\n  - name: "${'\\x1b[2J'.repeat(400)}"\n    match: { type: policy_change }\n`,
+      absent: '[2J'.repeat(30),
+    },
+    {
+      name: 'a binary file',
+      file: 'r4.yaml',
+      text: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256)),
+      absent: '\x07',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const file = path.join(dir, c.file);
+      fs.writeFileSync(file, c.text);
+      for (const args of [
+        ['alerts', '--rules', file],
+        ['alerts', 'rules', 'add', '--file', file],
+        ['analyze', 'sla', '--slo', file],
+      ]) {
+        const r = cli(args, { db: path.join(dir, 'none.duckdb') });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(file);
+        expect(r.stderr.length, r.stderr).toBeLessThan(3000);
+        expect(r.stderr).not.toMatch(RAW_CONTROL);
+        expect(r.stderr).not.toContain(c.absent);
+      }
+    });
+  }
+});
