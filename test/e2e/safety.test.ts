@@ -4,6 +4,7 @@
  * as more than a short excerpt of a file.
  */
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, decisionLine, tmpDir } from '../helpers.js';
@@ -168,4 +169,84 @@ describe('a rule or SLO file in error is quoted, never printed back', () => {
       }
     });
   }
+});
+
+describe('output paths never overwrite the store or any DuckDB file', () => {
+  let db: string;
+  let digest: () => string;
+  beforeAll(() => {
+    db = path.join(dir, 'out', 'store.duckdb');
+    fs.mkdirSync(path.dirname(db), { recursive: true });
+    const log = path.join(dir, 'out-events.jsonl');
+    fs.writeFileSync(log, [1, 2, 3].map((i) => decisionLine(i)).join('\n') + '\n');
+    expect(cli(['ingest', log], { db }).code).toBe(0);
+    digest = () => createHash('sha256').update(fs.readFileSync(db)).digest('hex');
+  });
+
+  const refused = (args: string[], target: string) => {
+    const before = digest();
+    const r = cli(args, { db });
+    expect(r.code, r.stderr).toBe(2);
+    const message = r.stderr.replace(/\s*›\s*/g, ' '); // oclif wraps long lines
+    expect(message).toContain(target);
+    expect(message).toMatch(/refusing to overwrite/);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3); // one message (wrapped by oclif)
+    expect(digest()).toBe(before);
+  };
+
+  it('report audit --out the store, its WAL, a link to it, another DuckDB file: exit 2, nothing written', () => {
+    const out = path.dirname(db);
+    refused(['report', 'audit', '--out', db], db);
+    refused(['report', 'audit', '--out', `${db}.wal`], `${db}.wal`);
+    expect(fs.existsSync(`${db}.wal`)).toBe(false);
+    const link = path.join(out, 'report.md');
+    fs.symlinkSync(db, link);
+    refused(['report', 'audit', '--out', link], link);
+    const dangling = path.join(out, 'wal-link.md');
+    fs.symlinkSync(`${db}.wal`, dangling);
+    refused(['report', 'audit', '--out', dangling], dangling);
+    const other = path.join(out, 'other.duckdb');
+    fs.copyFileSync(db, other);
+    const disguised = path.join(out, 'notes.html');
+    fs.copyFileSync(db, disguised);
+    refused(['report', 'audit', '--out', disguised], disguised);
+    refused(['report', 'audit', '--out', `${other}.wal`, '--format', 'md'], `${other}.wal`);
+  });
+
+  it('report audit --out the key it signs with: refused', () => {
+    const keys = path.join(dir, 'out-keys');
+    expect(cli(['report', 'keygen', '--out', keys], { db }).code).toBe(0);
+    const key = path.join(keys, 'kcloud-log-report.key');
+    const pem = fs.readFileSync(key, 'utf8');
+    refused(['report', 'audit', '--key', key, '--out', key, '--format', 'md'], key);
+    expect(fs.readFileSync(key, 'utf8')).toBe(pem);
+  });
+
+  it('report keygen --force onto a link to the store: refused', () => {
+    const keys = path.join(dir, 'out-keys2');
+    fs.mkdirSync(keys);
+    fs.symlinkSync(db, path.join(keys, 'kcloud-log-report.pub'));
+    refused(['report', 'keygen', '--out', keys, '--force'], path.join(keys, 'kcloud-log-report.pub'));
+    expect(fs.existsSync(path.join(keys, 'kcloud-log-report.key'))).toBe(false);
+  });
+
+  it('a report is written atomically: a new file renamed over the old one, no temporary left', () => {
+    const out = path.join(dir, 'out-atomic');
+    fs.mkdirSync(out);
+    const file = path.join(out, 'audit.md');
+    fs.writeFileSync(file, 'old report\n');
+    fs.linkSync(file, path.join(out, 'hardlink.md')); // still the old inode after the rename
+    const r = cli(['report', 'audit', '--out', file], { db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^# kcloud-log audit report/);
+    expect(fs.readFileSync(path.join(out, 'hardlink.md'), 'utf8')).toBe('old report\n');
+    expect(fs.readdirSync(out).sort()).toEqual(['audit.md', 'hardlink.md']);
+    // a link to an ordinary file is followed: the file it points to gets the report
+    const real = path.join(out, 'real.md');
+    fs.writeFileSync(real, 'x');
+    fs.symlinkSync(real, path.join(out, 'link.md'));
+    expect(cli(['report', 'audit', '--out', path.join(out, 'link.md')], { db }).code).toBe(0);
+    expect(fs.lstatSync(path.join(out, 'link.md')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(real, 'utf8')).toMatch(/^# kcloud-log audit report/);
+  });
 });

@@ -1,10 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../../cli/base.js';
-import { InputError, UsageError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
+import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
+import { resolveDbPath } from '../../lib/store/open.js';
 import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
@@ -111,6 +112,11 @@ appended to it (last line in md/html, last member "signature" in json); check it
     const ext = flags.out ? path.extname(flags.out).toLowerCase().replace(/^\./, '') : '';
     const format = (flags.format ??
       (ext === 'html' || ext === 'htm' ? 'html' : ext === 'json' ? 'json' : 'md')) as ReportFormat;
+    const output: OutputOptions = {
+      store: resolveDbPath(flags.db),
+      inputs: [flags.key, flags.slo, flags.rules],
+    };
+    if (flags.out) checkOutputPath(flags.out, output); // before the work, not after it
     const key = flags.key ? loadPrivateKey(flags.key) : undefined;
     const slos = loadSlos(flags.slo);
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
@@ -154,14 +160,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
       signature = s.block;
     }
     if (flags.out) {
-      try {
-        fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-        fs.writeFileSync(flags.out, bytes);
-      } catch (e) {
-        throw new InputError(
-          `cannot write ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-      }
+      writeOutputFile(flags.out, bytes, output);
     } else if (!this.jsonEnabled()) {
       process.stdout.write(bytes);
     }
