@@ -115,7 +115,10 @@ export function checkOutputPath(file: string, opts: OutputOptions = {}): string 
 export function writeOutputFile(file: string, data: string | Buffer, opts: OutputOptions = {}): string {
   const target = checkOutputPath(file, opts);
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(
+    dir,
+    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
     fs.mkdirSync(dir, { recursive: true });
     const fd = fs.openSync(tmp, 'wx', opts.mode ?? 0o666);
@@ -128,7 +131,9 @@ export function writeOutputFile(file: string, data: string | Buffer, opts: Outpu
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw new InputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return target;
 }

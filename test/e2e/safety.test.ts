@@ -5,9 +5,10 @@
  */
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, decisionLine, tmpDir } from '../helpers.js';
+import { BIN, cli, decisionLine, tmpDir } from '../helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -248,5 +249,102 @@ describe('output paths never overwrite the store or any DuckDB file', () => {
     expect(cli(['report', 'audit', '--out', path.join(out, 'link.md')], { db }).code).toBe(0);
     expect(fs.lstatSync(path.join(out, 'link.md')).isSymbolicLink()).toBe(true);
     expect(fs.readFileSync(real, 'utf8')).toMatch(/^# kcloud-log audit report/);
+  });
+});
+
+describe('ingest: odd paths end with a message, never hang or read the store', () => {
+  const events = (file: string, from: number, n: number) =>
+    fs.writeFileSync(file, Array.from({ length: n }, (_, i) => decisionLine(from + i)).join('\n') + '\n');
+  type Summary = { stored: number; errors: { path: string; reason: string }[]; sources: { path: string }[] };
+  const ingest = (args: string[], db: string) => {
+    const r = cli(['ingest', ...args, '--json'], { db, timeoutMs: 60_000 });
+    return { ...r, json: JSON.parse(r.stdout) as Summary };
+  };
+
+  it('a FIFO is read as a stream, its lines all stored', async () => {
+    const d = path.join(dir, 'fifo-stream');
+    fs.mkdirSync(d);
+    const fifo = path.join(d, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    events(path.join(d, 'data'), 0, 500);
+    events(path.join(d, 'other.jsonl'), 1000, 5);
+    const writer = spawn('sh', ['-c', `sleep 1; cat data > pipe`], { cwd: d });
+    const done = new Promise((r) => writer.on('exit', r));
+    const r = ingest([fifo, path.join(d, 'other.jsonl')], path.join(d, 'db.duckdb'));
+    await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.stored).toBe(505);
+    expect(r.json.sources.map((s) => s.path)).toEqual([fifo, path.join(d, 'other.jsonl')]);
+  });
+
+  it('a FIFO nothing writes to, a device, a FIFO in a directory: exit 4 naming each, the rest stored', () => {
+    const d = path.join(dir, 'fifo-idle');
+    fs.mkdirSync(path.join(d, 'logs'), { recursive: true });
+    execFileSync('mkfifo', [path.join(d, 'idle')]);
+    execFileSync('mkfifo', [path.join(d, 'logs', 'app.log')]);
+    events(path.join(d, 'logs', 'b.jsonl'), 0, 3);
+    const t0 = Date.now();
+    const r = ingest([path.join(d, 'idle'), '/dev/zero', path.join(d, 'logs')], path.join(d, 'db.duckdb'));
+    expect(Date.now() - t0).toBeLessThan(40_000);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json.stored).toBe(3);
+    expect(r.json.errors).toEqual([
+      { path: '/dev/zero', reason: 'a character device, not a log file' },
+      { path: path.join(d, 'logs', 'app.log'), reason: expect.stringMatching(/FIFO.*skipped/) },
+      { path: path.join(d, 'idle'), reason: expect.stringMatching(/FIFO that nothing was written to/) },
+    ]);
+  });
+
+  it('a directory symlink loop ends; each real file is read once', () => {
+    const d = path.join(dir, 'loop');
+    fs.mkdirSync(path.join(d, 'logs', 'deep'), { recursive: true });
+    events(path.join(d, 'logs', 'deep', 'a.jsonl'), 0, 4);
+    fs.symlinkSync(path.join(d, 'logs'), path.join(d, 'logs', 'deep', 'again'));
+    fs.symlinkSync(path.join(d, 'logs', 'deep', 'a.jsonl'), path.join(d, 'logs', 'link.jsonl'));
+    const r = ingest([path.join(d, 'logs')], path.join(d, 'db.duckdb'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.stored).toBe(4);
+    expect(r.json.sources).toHaveLength(1);
+  });
+
+  it('a store kept in the directory or glob being ingested is not read; a literal name with glob characters is a path', () => {
+    const d = path.join(dir, 'logs[2025]');
+    fs.mkdirSync(d);
+    const db = path.join(d, 'kcloud-log.duckdb');
+    events(path.join(d, 'a.jsonl'), 0, 3);
+    expect(ingest([d], db).json.stored).toBe(3); // the literal directory, not a pattern
+    events(path.join(d, 'b.jsonl'), 10, 2);
+    const r = ingest([path.join(d, '*')], db);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.sources.map((s) => path.basename(s.path))).toEqual(['a.jsonl', 'b.jsonl']);
+    expect(r.json.stored).toBe(2);
+    const named = ingest([db], db);
+    expect(named.code).toBe(4);
+    expect(named.json.errors).toEqual([
+      { path: db, reason: 'is the database this ingest writes to, not a log' },
+    ]);
+  });
+
+  it('follow mode refuses a FIFO with a message instead of blocking on it', async () => {
+    const d = path.join(dir, 'fifo-follow');
+    fs.mkdirSync(d);
+    execFileSync('mkfifo', [path.join(d, 'pipe')]);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'ingest', '--follow', path.join(d, 'pipe'), '--db', path.join(d, 'db.duckdb')],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const t0 = Date.now();
+    while (!/FIFO/.test(stderr) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(4);
+    expect(stderr.replace(/\s*›\s*/g, ' ')).toContain(
+      `${path.join(d, 'pipe')}: a FIFO (named pipe) is not followed`,
+    );
   });
 });

@@ -10,6 +10,7 @@ import { classify, type ClassifyOptions } from '../schema/index.js';
 import { contentId } from '../integrity/chain.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
+import { openFifo } from './fifo.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import type { Store } from '../store/open.js';
 import { InputError } from '../errors.js';
@@ -391,7 +392,7 @@ export async function ingestPaths(
   opts: IngestOptions = {},
 ): Promise<IngestResult> {
   const started = performance.now();
-  const { targets, errors } = expandTargets(paths);
+  const { targets, errors } = expandTargets(paths, { store: store.path });
   const ing = new Ingester(opts);
   const commit = async () => {
     await ing.settle();
@@ -418,10 +419,12 @@ export async function ingestPaths(
   for (const t of targets) {
     let state: SourceState;
     try {
-      if (t.kind === 'stdin') {
-        const row = await createSource(store, '-', 'stdin', null, null, 0);
+      if (t.kind === 'stdin' || t.kind === 'fifo') {
+        // A FIFO is a stream like standard input (src/lib/ingest/fifo.ts), kept as a source with its path.
+        const input = t.kind === 'fifo' ? await openFifo(t.path) : (opts.stdin ?? process.stdin);
+        const row = await createSource(store, t.path, 'stdin', null, null, 0);
         state = new SourceState(row, 'new', ing.maxLineBytes);
-        await readStream(ing, state, opts.stdin ?? process.stdin, 0, (n) => (bytesRead += n), behind);
+        await readStream(ing, state, input, 0, (n) => (bytesRead += n), behind);
       } else {
         const ident = identify(t.path);
         const { row, how } = await resolveSource(store, t.path, ident);
