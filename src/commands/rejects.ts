@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { outputFlag } from '../cli/flags.js';
 import { csvLine, cut, table } from '../cli/render.js';
 import { listRejects, type RejectRow } from '../lib/query/sources.js';
@@ -22,6 +22,7 @@ export default class Rejects extends BaseCommand {
     '<%= config.bin %> rejects --reason timestamp --output jsonl',
   ];
   static override flags = {
+    timeout: timeoutFlag(),
     source: Flags.string({
       description: 'only rejects from files whose path contains this',
       helpValue: 'TEXT',

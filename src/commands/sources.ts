@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { fmtNum, table } from '../cli/render.js';
 import { sourceReport, type SourceReport } from '../lib/query/sources.js';
 
@@ -11,6 +11,8 @@ export default class Sources extends BaseCommand {
   static override summary = 'Every file ever read: identity, committed offset, lag and line accounting.';
   static override description = `For each source: lines read = stored + rejected + duplicates + skipped.
 Lag is the bytes in the file beyond the committed offset right now.`;
+
+  static override flags = { timeout: timeoutFlag() };
 
   async run(): Promise<SourcesResult> {
     const { flags } = await this.parse(Sources);

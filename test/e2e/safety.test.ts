@@ -348,3 +348,62 @@ describe('ingest: odd paths end with a message, never hang or read the store', (
     );
   });
 });
+
+describe('--timeout: a runaway query is interrupted', () => {
+  const SLOW = 'SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b';
+  let db: string;
+  beforeAll(() => {
+    db = path.join(dir, 'timeout.duckdb');
+    const log = path.join(dir, 'timeout.jsonl');
+    fs.writeFileSync(log, decisionLine(1) + '\n');
+    expect(cli(['ingest', log], { db }).code).toBe(0);
+  });
+
+  it('sql --timeout 1s ends promptly with exit 1 and one line saying why', () => {
+    const t0 = Date.now();
+    const r = cli(['sql', SLOW, '--timeout', '1s'], { db, timeoutMs: 60_000 });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/Error: query interrupted after 1 s \(--timeout 1s\)/);
+    const json = cli(['sql', SLOW, '--timeout', '500ms', '--json'], { db, timeoutMs: 60_000 });
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { error: { message: string } }).error.message).toMatch(
+      /^query interrupted after 0.5 s/,
+    );
+  });
+
+  it('a writer waiting behind a runaway reader gets the database when the reader is interrupted', async () => {
+    const reader = spawn(process.execPath, [BIN, 'sql', SLOW, '--timeout', '3s', '--db', db]);
+    const readerExit = new Promise<number | null>((r) => reader.on('exit', (code) => r(code)));
+    const holds = () => {
+      try {
+        return fs.readdirSync(`/proc/${reader.pid}/fd`).some((f) => {
+          try {
+            return fs.readlinkSync(`/proc/${reader.pid}/fd/${f}`) === db;
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    while (!holds() && reader.exitCode === null) await new Promise((r) => setTimeout(r, 50)); // the reader has the database open
+    const t0 = Date.now();
+    const log = path.join(dir, 'timeout-more.jsonl');
+    fs.writeFileSync(log, decisionLine(2) + '\n');
+    const w = cli(['ingest', log, '--lock-timeout', '20', '--json'], { db, timeoutMs: 60_000 });
+    expect(w.code, w.stderr).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThan(1000); // it waited for the reader's deadline
+    expect((JSON.parse(w.stdout) as { stored: number }).stored).toBe(1);
+    expect(await readerExit).toBe(1);
+  });
+
+  it('a bad --timeout is a usage error; the default is finite', () => {
+    const r = cli(['events', '--timeout', 'soon'], { db });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--timeout "soon"');
+    expect(cli(['sql', '--help']).stdout).toMatch(/--timeout=DURATION[\s\S]*\[default: 30s\]/);
+    expect(cli(['verify', '--help']).stdout).toMatch(/--timeout=DURATION[\s\S]*\[default: 10m\]/);
+  });
+});

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { cut, displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
 import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
@@ -39,6 +39,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     rules: Flags.string({
       description: 'evaluate the rules of this file (YAML or JSON) instead of the stored ones',
       helpValue: 'FILE',

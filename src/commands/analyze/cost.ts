@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { filterFromFlags } from '../../lib/query/filters.js';
@@ -39,6 +39,7 @@ each side, or the span available on both sides): decision cost, savings, waste, 
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     ...filterFlags,
     interval: Flags.string({
       description: 'trend bucket (default: chosen from the window, about 60 buckets)',

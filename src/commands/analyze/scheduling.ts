@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
@@ -63,6 +63,7 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     ...filterFlags,
     by: Flags.string({ description: 'break down by', options: [...GROUP_BY] }),
     interval: Flags.string({
@@ -134,7 +135,10 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
       let other: Store | undefined;
       try {
         if (flags['baseline-db'])
-          other = await this.open({ db: flags['baseline-db'], 'lock-timeout': flags['lock-timeout'] }, true);
+          other = await this.open(
+            { db: flags['baseline-db'], 'lock-timeout': flags['lock-timeout'], timeout: flags.timeout },
+            true,
+          );
         return await analyzeScheduling(store, {
           filter,
           by: flags.by as GroupBy | undefined,

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError } from '../../lib/errors.js';
 import { parseTimeBound } from '../../lib/time.js';
@@ -36,6 +36,7 @@ with data is below its objective.`;
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     slo: Flags.string({
       description: 'SLO file (YAML or JSON); default: the built-in SLOs',
       helpValue: 'FILE',

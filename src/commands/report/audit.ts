@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../../cli/base.js';
 import { UsageError } from '../../lib/errors.js';
 import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
 import { resolveDbPath } from '../../lib/store/open.js';
@@ -63,6 +63,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
   ];
 
   static override flags = {
+    timeout: timeoutFlag(DEFAULT_SCAN_TIMEOUT),
     since: Flags.string({
       description: 'window start (inclusive): ISO or a duration before now',
       helpValue: 'TIME',
