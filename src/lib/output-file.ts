@@ -5,9 +5,10 @@
  * The target is the path with every symlink resolved (also a dangling link, or a file that does
  * not exist yet in a directory reached through links); it is refused when it is the store, the
  * store's `.wal` or `.writer-waiting`, a DuckDB database (by its magic bytes, whatever its name)
- * or a DuckDB WAL next to one, a directory, or one of the files the command reads. The data goes
- * to a temporary file in the target's directory, which is then renamed over the target, so a
- * reader sees the old file or the new one, never a part.
+ * or a DuckDB WAL next to one, a directory, a block device or socket, or one of the files the
+ * command reads. The data goes to a temporary file in the target's directory, which is then
+ * renamed over the target, so a reader sees the old file or the new one, never a part (a
+ * terminal, /dev/null or a FIFO is written as it is).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -89,12 +90,32 @@ function refusal(file: string, target: string, opts: OutputOptions): string | un
     return `is the write-ahead log of the DuckDB database ${target.slice(0, -4)}`;
   for (const input of opts.inputs ?? [])
     if (input && resolveTarget(input) === target) return `is ${input}, which this command reads`;
-  try {
-    if (fs.statSync(target).isDirectory()) return 'is a directory';
-  } catch {
-    /* does not exist yet */
-  }
+  const st = statOf(file);
+  if (st?.isDirectory()) return 'is a directory';
+  if (st?.isSocket()) return 'is a socket (leave out --out to write to standard output)';
+  if (st?.isBlockDevice()) return 'is a block device';
   return undefined;
+}
+
+const statOf = (file: string): fs.Stats | undefined => {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * A terminal, /dev/null or a FIFO given as the output: written as it is (no rename over a
+ * device); a FIFO that nobody reads is an input error rather than a wait for ever.
+ */
+function writeStream(file: string, data: string | Buffer, fifo: boolean): void {
+  const probe = fifo ? fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK) : undefined; // ENXIO: no reader
+  try {
+    fs.writeFileSync(file, data);
+  } finally {
+    if (probe !== undefined) fs.closeSync(probe);
+  }
 }
 
 /**
@@ -114,6 +135,18 @@ export function checkOutputPath(file: string, opts: OutputOptions = {}): string 
 /** Write `data` to `file` atomically (temp file + rename), after checkOutputPath. Returns the target. */
 export function writeOutputFile(file: string, data: string | Buffer, opts: OutputOptions = {}): string {
   const target = checkOutputPath(file, opts);
+  const st = statOf(file);
+  if (st && (st.isCharacterDevice() || st.isFIFO())) {
+    try {
+      writeStream(file, data, st.isFIFO());
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(
+        `cannot write ${file}: ${code === 'ENXIO' ? 'a FIFO that nobody reads' : (code ?? (e as Error).message)}`,
+      );
+    }
+    return file;
+  }
   const dir = path.dirname(target);
   const tmp = path.join(
     dir,

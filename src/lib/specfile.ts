@@ -2,10 +2,10 @@
  * Reading the small declarative files users write (SLOs, alert rules): YAML
  * or JSON, validated with zod, errors naming the offending key.
  */
-import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { InputError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
+import { readInputFile } from './input-file.js';
 import { parseDurationMs } from './time.js';
 import { excerpt } from './text.js';
 
@@ -78,13 +78,7 @@ export function parseSpecText(text: string, name: string): unknown {
 
 /** Read and parse a spec file; unreadable is an input error (exit 4). */
 export function readSpecFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseSpecText(text, file);
+  return parseSpecText(readInputFile(file, 16 * 1024 * 1024).toString('utf8'), file);
 }
 
 /** Validate `data` with `schema`, or throw a usage error listing every bad key. */

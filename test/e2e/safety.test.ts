@@ -407,3 +407,49 @@ describe('--timeout: a runaway query is interrupted', () => {
     expect(cli(['verify', '--help']).stdout).toMatch(/--timeout=DURATION[\s\S]*\[default: 10m\]/);
   });
 });
+
+describe('a FIFO or a device named as a rules file, key, database or output: a message, never a hang', () => {
+  let db: string;
+  let fifo: string;
+  beforeAll(() => {
+    db = path.join(dir, 'special.duckdb');
+    const log = path.join(dir, 'special.jsonl');
+    fs.writeFileSync(log, decisionLine(1) + '\n');
+    expect(cli(['ingest', log], { db }).code).toBe(0);
+    fifo = path.join(dir, 'special-fifo');
+    execFileSync('mkfifo', [fifo]);
+  });
+  const message = (r: { stderr: string }) => r.stderr.replace(/\s*›\s*/g, ' ');
+
+  it('read as a whole file: refused with exit 4', () => {
+    const keys = path.join(dir, 'special-keys');
+    expect(cli(['report', 'keygen', '--out', keys], { db }).code).toBe(0);
+    for (const [args, file] of [
+      [['alerts', '--rules', fifo], fifo],
+      [['analyze', 'sla', '--slo', '/dev/zero'], '/dev/zero'],
+      [['report', 'audit', '--key', fifo], fifo],
+      [['verify', '--report', fifo, '--pub', path.join(keys, 'kcloud-log-report.pub')], fifo],
+      [['events', '--db', fifo], fifo],
+    ] as [string[], string][]) {
+      const r = cli(args, { db, timeoutMs: 30_000 });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(4);
+      expect(message(r)).toMatch(new RegExp(`${file}: it is a (FIFO|character device)`));
+    }
+  });
+
+  it('written: a FIFO is written as it is, never renamed over; one nobody reads is an error', async () => {
+    // (not /dev/null: a regression would replace it for the whole machine)
+    const copy = path.join(dir, 'special-copy.md');
+    const reader = spawn('sh', ['-c', `cat '${fifo}' > '${copy}'`]);
+    const read = new Promise((res) => reader.on('exit', res));
+    await new Promise((res) => setTimeout(res, 300)); // cat has the FIFO open
+    const w = cli(['report', 'audit', '--format', 'md', '--out', fifo], { db, timeoutMs: 30_000 });
+    await read;
+    expect(w.code, w.stderr).toBe(0);
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    expect(fs.readFileSync(copy, 'utf8')).toMatch(/^# kcloud-log audit report/);
+    const f = cli(['report', 'audit', '--out', fifo], { db, timeoutMs: 30_000 });
+    expect(f.code, f.stderr).toBe(4);
+    expect(message(f)).toContain(`cannot write ${fifo}: a FIFO that nobody reads`);
+  });
+});

@@ -33,8 +33,9 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { checkOutputPath, writeOutputFile } from '../output-file.js';
+import { readInputFile } from '../input-file.js';
 
 export const SIGNATURE_MARK = 'kcloud-log-signature';
 export const KEY_FILE = 'kcloud-log-report.key';
@@ -58,13 +59,7 @@ export function keyId(key: KeyObject): string {
 }
 
 function readKeyText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(
-      `cannot read key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
+  return readInputFile(file, 1024 * 1024, 'key').toString('utf8');
 }
 
 export function loadPrivateKey(file: string): KeyObject {
@@ -223,12 +218,7 @@ const METHOD =
   'sha256 of the report without its signature block (the bytes an unsigned report would have), Ed25519 signature over those 32 digest bytes checked with the --pub key';
 
 export function verifyReport(file: string, pub: KeyObject): ReportVerifyResult {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const bytes = readInputFile(file);
   const expected = keyId(pub);
   const res: ReportVerifyResult = {
     report: file,
