@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
-import { displayable, progressBar } from '../cli/render.js';
+import { displayable, escapeControls, progressBar } from '../cli/render.js';
 import { keepHeapSmall } from '../cli/heap.js';
 import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
@@ -173,7 +173,7 @@ export function statusLine(st: FollowStatus): string {
   const lag = st.files
     .filter((f) => f.lag_bytes > 0)
     .slice(0, 3)
-    .map((f) => `${f.path.split('/').pop()} ${kb(f.lag_bytes)}`)
+    .map((f) => `${escapeControls(f.path.split('/').pop()!)} ${kb(f.lag_bytes)}`)
     .join(', ');
   return `${n(st.stored)} stored (${n(st.rate)}/s) · ${st.files.length} files, lag ${lag || '0'} · ${st.rejected ? chalk.red(`${n(st.rejected)} rejected`) : '0 rejected'}`;
 }

@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import { escapeControls, excerpt } from '../../src/lib/text.js';
 import { cut, displayable, table, terminalText } from '../../src/cli/render.js';
 import { listed } from '../../src/lib/specfile.js';
+import { statusLine } from '../../src/commands/ingest.js';
 
 // eslint-disable-next-line no-control-regex -- what must not reach a terminal
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/;
@@ -38,6 +39,25 @@ describe('data shown on a terminal', () => {
     const d = displayable({ a: [evil, 1, null], b: { c: evil } });
     expect(JSON.stringify(d)).not.toMatch(/\\u00(0|1[0-9a-f])/);
     expect(d.a[1]).toBe(1);
+  });
+});
+
+describe('the follow status line', () => {
+  it('escapes the file names it shows', () => {
+    const file = { path: '/logs/app\x1b]0;x\x07.log', source_id: 1, offset: 0, size: 10, lag_bytes: 10 };
+    const st = {
+      elapsed_s: 1,
+      cycles: 1,
+      commits: 1,
+      lines: 1,
+      stored: 1,
+      rejected: 0,
+      duplicates: 0,
+      skipped: 0,
+    };
+    const line = statusLine({ ...st, rate: 1, files: [file] });
+    expect(line).toContain('app\\x1b]0;x\\x07.log');
+    expect(line).not.toMatch(RAW);
   });
 });
 

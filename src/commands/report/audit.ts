@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../../cli/base.js';
+import { escapeControls } from '../../cli/render.js';
 import { UsageError } from '../../lib/errors.js';
 import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
 import { resolveDbPath } from '../../lib/store/open.js';
@@ -177,7 +178,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
     }
     if (failed) {
       process.stderr.write(
-        `kcloud-log: check failed: ${v.ok === false ? `chain verification failed at seq ${v.first_bad?.seq}: ${v.first_bad?.reason}` : 'the store changed since the recorded verification'}\n`,
+        `kcloud-log: check failed: ${escapeControls(v.ok === false ? `chain verification failed at seq ${v.first_bad?.seq}: ${v.first_bad?.reason}` : 'the store changed since the recorded verification')}\n`,
       );
       process.exitCode = 3;
     }
