@@ -34,11 +34,12 @@ export interface RunResult {
 /** Run the real CLI (bin/run.js, built dist/). */
 export function cli(
   args: string[],
-  opts: { db?: string; input?: string; env?: Record<string, string> } = {},
+  opts: { db?: string; input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): RunResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     input: opts.input,
+    timeout: opts.timeoutMs,
     env: { ...process.env, NO_COLOR: '1', ...(opts.db ? { KCLOUD_LOG_DB: opts.db } : {}), ...opts.env },
     maxBuffer: 256 * 1024 * 1024,
   });

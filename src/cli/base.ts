@@ -7,7 +7,9 @@ import * as Errors from '@oclif/core/errors';
 import * as Flags from '@oclif/core/flags';
 import type { Interfaces } from '@oclif/core';
 import chalk from 'chalk';
-import { KcloudError } from '../lib/errors.js';
+import { KcloudError, QueryTimeoutError, UsageError } from '../lib/errors.js';
+import { parseDurationMs } from '../lib/time.js';
+import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
 
 if (process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0;
@@ -24,6 +26,42 @@ export const dbFlags = {
     helpValue: 'SECONDS',
   }),
 };
+
+/** --timeout of the query commands; `verify` and `report audit` read the whole store and wait longer. */
+export const DEFAULT_QUERY_TIMEOUT = '30s';
+export const DEFAULT_SCAN_TIMEOUT = '10m';
+
+/** `--timeout`: how long the command's queries may run before they are interrupted. */
+export const timeoutFlag = (defaultValue = DEFAULT_QUERY_TIMEOUT) =>
+  Flags.string({
+    description:
+      'interrupt the query after this long and fail (500ms, 30s, 5m; a number is seconds; 0: no limit)',
+    default: defaultValue,
+    helpValue: 'DURATION',
+  });
+
+/** A --timeout value in ms (0: none). */
+export function parseTimeout(text: string): number {
+  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDurationMs(text);
+  if (ms === undefined || !Number.isFinite(ms))
+    throw new UsageError(`--timeout "${text}": use a duration like 30s, 5m, or 0 for no limit`);
+  return ms;
+}
+
+export interface StoreFlags {
+  db?: string;
+  'lock-timeout': number;
+  /** Commands with timeoutFlag(). */
+  timeout?: string;
+}
+
+interface Deadline {
+  expired: boolean;
+  timer?: NodeJS.Timeout;
+  text: string;
+  ms: number;
+  stores: Set<Store>;
+}
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -43,19 +81,66 @@ export abstract class BaseCommand extends Command {
 
   /** Open the store read-only (queries) or read-write (ingest, rules). */
   protected async open(
-    flags: { db?: string; 'lock-timeout': number },
+    flags: StoreFlags,
     readOnly: boolean,
     config?: Record<string, string>,
   ): Promise<Store> {
-    return openStore(resolveDbPath(flags.db), {
+    const timeoutMs = flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
+    const store = await openStore(resolveDbPath(flags.db), {
       readOnly,
       lockTimeoutMs: flags['lock-timeout'] * 1000,
       config,
     });
+    if (timeoutMs > 0) this.guard(store, timeoutMs, flags.timeout!);
+    return store;
+  }
+
+  /**
+   * --timeout: one deadline for the command, from its first open. When it passes, every open
+   * connection is interrupted (again every 100 ms, so a query started later is stopped too) and
+   * the command fails with QueryTimeoutError: a runaway query cannot hold the database (and a
+   * follower's commits) for longer than that.
+   */
+  private deadline?: Deadline;
+
+  private guard(store: Store, ms: number, text: string): void {
+    if (!this.deadline) {
+      const d: Deadline = (this.deadline = { expired: false, text, ms, stores: new Set<Store>() });
+      const interrupt = () => {
+        d.expired = true;
+        for (const s of d.stores) s.conn.interrupt();
+      };
+      d.timer = setTimeout(() => {
+        interrupt();
+        d.timer = setInterval(interrupt, 100).unref();
+      }, ms).unref();
+    }
+    const { stores } = this.deadline;
+    stores.add(store);
+    const close = store.close.bind(store);
+    store.close = () => {
+      stores.delete(store);
+      close();
+    };
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    clearTimeout(this.deadline?.timer); // also clears the interval
+    return super.finally(err);
+  }
+
+  /** The error to report: a query's failure after the deadline is the timeout. */
+  private timedOut(err: Error): Error {
+    const d = this.deadline;
+    if (!d?.expired || err instanceof QueryTimeoutError) return err;
+    const secs = d.ms / 1000;
+    return new QueryTimeoutError(
+      `query interrupted after ${secs} s (--timeout ${d.text}); narrow it (--since, --until, --limit) or raise --timeout (0: no limit)`,
+    );
   }
 
   protected async withStore<T>(
-    flags: { db?: string; 'lock-timeout': number },
+    flags: StoreFlags,
     readOnly: boolean,
     fn: (s: Store) => Promise<T>,
     config?: Record<string, string>,
@@ -69,19 +154,42 @@ export abstract class BaseCommand extends Command {
   }
 
   /**
+   * Human-readable output: control characters that came with the data are escaped here, so no
+   * command can print a log line's ESC or BEL raw (see escapeControls). Exact output (jsonl,
+   * csv, reports) goes through logData or process.stdout.
+   */
+  override log(message = '', ...args: unknown[]): void {
+    super.log(terminalText(message), ...args);
+  }
+
+  override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(terminalText(message), ...args);
+  }
+
+  override warn(input: Error | string): Error | string {
+    return super.warn(typeof input === 'string' ? escapeControls(input) : input);
+  }
+
+  /** One line of machine-readable output (jsonl, csv): the data exactly as it is. */
+  protected logData(line: string): void {
+    super.log(line);
+  }
+
+  /**
    * Every error ends the command with one line on stderr (` ›   Error: ...`, never wrapped, no
    * stack unless DEBUG) or, with --json, one small JSON object on stdout, and the same exit code
    * either way: the library's typed errors carry theirs, oclif's parse errors exit 2, anything
    * else is unexpected (1).
    */
   protected override async catch(
-    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+    error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
+    const err = this.timedOut(error) as typeof error;
     const e = describeError(err);
     process.exitCode = e.exit;
     if (process.env.DEBUG && !(err instanceof KcloudError)) process.stderr.write(`${err.stack ?? err}\n`);
     if (this.jsonEnabled()) this.logJson({ error: e });
-    else process.stderr.write(` ›   Error: ${e.message}\n`);
+    else process.stderr.write(` ›   Error: ${escapeControls(e.message)}\n`);
     throw new Errors.ExitError(e.exit);
   }
 }

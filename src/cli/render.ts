@@ -2,10 +2,32 @@
 import { createRequire } from 'node:module';
 import type TableType from 'cli-table3';
 import chalk from 'chalk';
+import { escapeControls } from '../lib/text.js';
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes are what is stripped
 const ANSI = /\x1b\[[0-9;]*m/g;
 const width = (s: string) => s.replace(ANSI, '').length;
+
+export { escapeControls } from '../lib/text.js';
+
+/**
+ * A copy of a result with every string in it escaped (escapeControls), for the human-readable
+ * renderers: they add layout and colour to data that can no longer carry control characters.
+ */
+export function displayable<T>(v: T): T {
+  if (typeof v === 'string') return escapeControls(v) as T;
+  if (Array.isArray(v)) return v.map(displayable) as T;
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, displayable(x)])) as T;
+  return v;
+}
+
+/** A table cell: data escaped, our colours kept when colour is on. */
+const cell = (s: string): string => escapeControls(s, { colour: chalk.level > 0 });
+
+/** A whole human-readable text (several lines, our colours): what is left of control characters escaped. */
+export const terminalText = (s: string): string =>
+  escapeControls(s, { colour: chalk.level > 0, layout: true });
 
 /**
  * The same look as the cli-table3 table below, drawn in one pass: cli-table3's layout is
@@ -21,12 +43,13 @@ export function longTable(head: string[], rows: string[][]): string {
 }
 
 export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
-  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));
-  if (cells.length > 200) return longTable(head, cells);
+  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : cell(String(c)))));
+  const heads = head.map(cell);
+  if (cells.length > 200) return longTable(heads, cells);
   // cli-table3 and its dependencies take ~50 ms to load: only when a table is drawn.
   const Table = createRequire(import.meta.url)('cli-table3') as typeof TableType;
   const t = new Table({
-    head: head.map((h) => chalk.bold(h)),
+    head: heads.map((h) => chalk.bold(h)),
     style: { head: [], border: [], compact: true },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
@@ -73,6 +96,9 @@ export function csvField(v: unknown): string {
 
 export const csvLine = (values: unknown[]): string => values.map(csvField).join(',');
 
-/** Truncate text to `n` characters for a table cell. */
-export const cut = (s: string | null | undefined, n: number): string =>
-  !s ? '' : s.length > n ? s.slice(0, n - 1) + '…' : s;
+/** Data text for a table cell or line: control characters escaped, truncated to `n` characters. */
+export const cut = (s: string | null | undefined, n: number): string => {
+  if (!s) return '';
+  const t = escapeControls(s);
+  return t.length > n ? t.slice(0, n - 1) + '…' : t;
+};

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { filterFlags, outputFlag } from '../cli/flags.js';
 import { csvLine, cut, table } from '../cli/render.js';
 import { filterFromFlags } from '../lib/query/filters.js';
@@ -41,6 +41,7 @@ Listings are in time order; --limit (default 50) applies to the table and --json
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     ...filterFlags,
     limit: Flags.integer({
       char: 'n',

@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
-import { progressBar } from '../cli/render.js';
+import { displayable, escapeControls, progressBar } from '../cli/render.js';
 import { keepHeapSmall } from '../cli/heap.js';
 import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
@@ -116,7 +116,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     ).finally(() => lease.release());
     bar?.done();
     for (const e of result.errors) this.warn(`${e.path}: ${e.reason}`);
-    if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(result));
+    if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(displayable(result)));
     if (result.errors.length) {
       process.exitCode = new InputError('').exitCode;
     }
@@ -181,7 +181,7 @@ export function statusLine(st: FollowStatus): string {
   const lag = st.files
     .filter((f) => f.lag_bytes > 0)
     .slice(0, 3)
-    .map((f) => `${f.path.split('/').pop()} ${kb(f.lag_bytes)}`)
+    .map((f) => `${escapeControls(f.path.split('/').pop()!)} ${kb(f.lag_bytes)}`)
     .join(', ');
   return `${n(st.stored)} stored (${n(st.rate)}/s) · ${st.files.length} files, lag ${lag || '0'} · ${st.rejected ? chalk.red(`${n(st.rejected)} rejected`) : '0 rejected'}`;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { outputFlag } from '../cli/flags.js';
 import { csvLine, cut, table } from '../cli/render.js';
 import { listRejects, type RejectRow } from '../lib/query/sources.js';
@@ -22,6 +22,7 @@ export default class Rejects extends BaseCommand {
     '<%= config.bin %> rejects --reason timestamp --output jsonl',
   ];
   static override flags = {
+    timeout: timeoutFlag(),
     source: Flags.string({
       description: 'only rejects from files whose path contains this',
       helpValue: 'TEXT',
@@ -42,11 +43,11 @@ export default class Rejects extends BaseCommand {
     const res = await this.withStore(flags, true, (s) =>
       listRejects(s, { limit, source: flags.source, reason: flags.reason }),
     );
-    if (mode === 'jsonl') for (const r of res.rejects) this.log(JSON.stringify(r));
+    if (mode === 'jsonl') for (const r of res.rejects) this.logData(JSON.stringify(r));
     else if (mode === 'csv') {
       const cols = ['path', 'line', 'byte_offset', 'reason', 'raw_length', 'raw'] as const;
-      this.log(csvLine([...cols]));
-      for (const r of res.rejects) this.log(csvLine(cols.map((c) => r[c])));
+      this.logData(csvLine([...cols]));
+      for (const r of res.rejects) this.logData(csvLine(cols.map((c) => r[c])));
     } else if (mode === 'table') {
       if (!res.total) this.log(chalk.green('no rejects'));
       else {

@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { fmtNum, table } from '../cli/render.js';
 import { sourceReport, type SourceReport } from '../lib/query/sources.js';
 
@@ -13,6 +13,8 @@ export default class Sources extends BaseCommand {
 Lag is the bytes in the file beyond the committed offset right now. A copy of a known file (rotated,
 compressed, re-emitted) continues where that file's source stopped; "via origin" counts the lines
 before that point, read through the origin source.`;
+
+  static override flags = { timeout: timeoutFlag() };
 
   async run(): Promise<SourcesResult> {
     const { flags } = await this.parse(Sources);

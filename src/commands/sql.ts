@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { outputFlag } from '../cli/flags.js';
 import { csvLine, table } from '../cli/render.js';
 import { runReadOnlySql, SQL_SANDBOX, type SqlResult } from '../lib/query/sql.js';
@@ -20,6 +20,7 @@ and reading other files are refused.`;
 
   static override args = { query: Args.string({ description: 'one SQL query', required: true }) };
   static override flags = {
+    timeout: timeoutFlag(),
     output: outputFlag,
     limit: Flags.integer({ char: 'n', description: 'at most this many rows', min: 0 }),
   };
@@ -34,10 +35,10 @@ and reading other files are refused.`;
     );
     if (this.jsonEnabled()) return res;
     const mode = flags.output ?? 'table';
-    if (mode === 'jsonl') for (const r of res.rows) this.log(JSON.stringify(r));
+    if (mode === 'jsonl') for (const r of res.rows) this.logData(JSON.stringify(r));
     else if (mode === 'csv') {
-      this.log(csvLine(res.columns));
-      for (const r of res.rows) this.log(csvLine(res.columns.map((c) => r[c])));
+      this.logData(csvLine(res.columns));
+      for (const r of res.rows) this.logData(csvLine(res.columns.map((c) => r[c])));
     } else {
       this.log(
         table(

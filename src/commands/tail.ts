@@ -7,6 +7,7 @@ import { normalised, type EventRow } from '../lib/query/events.js';
 import { tailEvents } from '../lib/query/tail.js';
 import { resolveDbPath } from '../lib/store/open.js';
 import { summarise } from './events.js';
+import { escapeControls as esc } from '../cli/render.js';
 
 export interface TailResult {
   /** Events shown. */
@@ -27,12 +28,12 @@ const SEVERITY: Record<string, (s: string) => string> = {
   low: chalk.dim,
 };
 
-/** One coloured line for an event. */
+/** One coloured line for an event (the data in it with its control characters escaped). */
 export function tailLine(r: EventRow): string {
   const colour = COLOURS[r.event_type] ?? chalk.white;
-  const sev = r.severity ? ' ' + (SEVERITY[r.severity] ?? chalk.white)(r.severity) : '';
-  const who = [r.workload_id, r.cluster_id].filter(Boolean).join(' @ ');
-  return `${chalk.dim(r.ts)} ${colour(r.event_type.padEnd(23))}${sev} ${who ? chalk.bold(who) + ' ' : ''}${summarise(r)}`;
+  const sev = r.severity ? ' ' + (SEVERITY[r.severity] ?? chalk.white)(esc(r.severity)) : '';
+  const who = esc([r.workload_id, r.cluster_id].filter(Boolean).join(' @ '));
+  return `${chalk.dim(r.ts)} ${colour(esc(r.event_type).padEnd(23))}${sev} ${who ? chalk.bold(who) + ' ' : ''}${esc(summarise(r))}`;
 }
 
 export default class Tail extends BaseCommand {

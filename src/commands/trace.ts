@@ -2,9 +2,9 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { UsageError } from '../lib/errors.js';
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { filterFlags } from '../cli/flags.js';
-import { fmtNum, table } from '../cli/render.js';
+import { displayable, fmtNum, table } from '../cli/render.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import {
   DEFAULT_INEFFICIENCY_LIMIT,
@@ -40,6 +40,7 @@ An unknown id exits 1 and suggests close matches.`;
   };
 
   static override flags = {
+    timeout: timeoutFlag(),
     since: filterFlags.since,
     until: filterFlags.until,
     raw: Flags.boolean({
@@ -66,7 +67,7 @@ An unknown id exits 1 and suggests close matches.`;
         inefficiencyLimit: limit,
       }),
     );
-    if (!this.jsonEnabled()) this.log(renderTrace(result));
+    if (!this.jsonEnabled()) this.log(renderTrace(displayable(result)));
     return result;
   }
 }

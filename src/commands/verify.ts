@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../cli/base.js';
 import { UsageError } from '../lib/errors.js';
 import { describeProblem, verifyStore, type VerifyResult } from '../lib/integrity/verify.js';
 import { parseAnchor } from '../lib/integrity/anchors.js';
@@ -39,6 +39,7 @@ signed with another key, or any byte of it changed since it was signed.`;
   ];
 
   static override flags = {
+    timeout: timeoutFlag(DEFAULT_SCAN_TIMEOUT),
     report: Flags.string({
       description: 'verify the signature of this audit report instead of the store',
       helpValue: 'FILE',

@@ -39,5 +39,8 @@ export class LockTimeoutError extends KcloudError {
   }
 }
 
+/** A query ran past --timeout and was interrupted (exit 1, like a lock held too long). */
+export class QueryTimeoutError extends KcloudError {}
+
 /** Something the user asked for does not exist (exit 1), e.g. an unknown workload id. */
 export class NotFoundError extends KcloudError {}

@@ -2,11 +2,26 @@
  * Reading the small declarative files users write (SLOs, alert rules): YAML
  * or JSON, validated with zod, errors naming the offending key.
  */
-import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { InputError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
+import { readInputFile } from './input-file.js';
 import { parseDurationMs } from './time.js';
+import { excerpt } from './text.js';
+
+/** How many problems an error message lists (a file of garbage must not be printed back). */
+export const LISTED_PROBLEMS = 10;
+
+/** The first LISTED_PROBLEMS items, then how many more there are. */
+export function listed(items: readonly string[], max = LISTED_PROBLEMS): string[] {
+  return items.length > max ? [...items.slice(0, max), `… and ${items.length - max} more`] : [...items];
+}
+
+/** A parser's message, cut short: its first line, at most 160 characters. */
+const parserMessage = (e: unknown): string => {
+  const line = ((e as Error).message ?? String(e)).split('\n')[0]!;
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
+};
 
 /** `slos[0].threshold_ms` from a zod path. */
 export function keyPath(path: readonly PropertyKey[]): string {
@@ -33,7 +48,12 @@ export function describeSpecIssues(issues: readonly z.core.$ZodIssue[], input?: 
     const at = keyPath(i.path);
     if (i.code === 'unrecognized_keys') {
       const keys = (i as { keys: string[] }).keys;
-      return `${keys.map((k) => (at ? `${at}.${k}` : k)).join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
+      const show = (k: string) => (/^[\w.[\]-]{1,60}$/.test(k) ? k : excerpt(k));
+      const names = listed(
+        keys.map((k) => show(at ? `${at}.${k}` : k)),
+        5,
+      );
+      return `${names.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
     }
     let msg = i.message.replace(/^Invalid input: /, '');
     if (i.code === 'invalid_type' && /received undefined/.test(msg)) msg = 'is required';
@@ -51,27 +71,21 @@ export function parseSpecText(text: string, name: string): unknown {
     return parseYaml(text, { prettyErrors: true });
   } catch (e) {
     throw new UsageError(
-      `${name}: not valid ${/\.json$/i.test(name) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+      `${name}: not valid ${/\.json$/i.test(name) ? 'JSON' : 'YAML'}: ${parserMessage(e)}`,
     );
   }
 }
 
 /** Read and parse a spec file; unreadable is an input error (exit 4). */
 export function readSpecFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseSpecText(text, file);
+  return parseSpecText(readInputFile(file, 16 * 1024 * 1024).toString('utf8'), file);
 }
 
 /** Validate `data` with `schema`, or throw a usage error listing every bad key. */
 export function validateSpec<S extends z.ZodType>(schema: S, data: unknown, name: string): z.infer<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
-  const lines = describeSpecIssues(r.error.issues, data);
+  const lines = listed(describeSpecIssues(r.error.issues, data));
   throw new UsageError(`${name}: ${lines.length === 1 ? lines[0] : '\n  ' + lines.join('\n  ')}`);
 }
 

@@ -329,6 +329,18 @@ describe('audit report: renderings', () => {
     expect(md).toMatch(/\| monthly projection \| [\d,.]+ USD \| monthly = run-rate [\d.]+ USD\/h x 730 h \|/);
   });
 
+  it('markdown shows text from events as text: HTML, links, images and pipes escaped', () => {
+    const evil = '<img src=x onerror=alert(1)> ![t](http://e.example/x.png) a|b `code` \x1b[2J';
+    const r = structuredClone(report);
+    r.scope.events_by_type[0]!.key = evil;
+    const md = renderMarkdown(r);
+    const row = md.split('\n').find((l) => l.includes('onerror'))!;
+    expect(row).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(row).toContain('!\\[t\\](http://e.example/x.png) a\\|b \\`code\\` \\x1b\\[2J');
+    expect(md).not.toMatch(/<img|!\[t\]/);
+    expect(md).not.toContain('\x1b');
+  });
+
   it('html is one self-contained file: no scripts, nothing fetched, three charts', () => {
     const html = renderHtml(report);
     expect(html).toMatch(/^<!doctype html>/);

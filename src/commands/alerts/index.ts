@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
-import { cut, fmtNum, table } from '../../cli/render.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
+import { cut, displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
 import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
@@ -39,6 +39,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     rules: Flags.string({
       description: 'evaluate the rules of this file (YAML or JSON) instead of the stored ones',
       helpValue: 'FILE',
@@ -115,8 +116,8 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
 
     const isBacktest = 'until' in result;
     if (!this.jsonEnabled()) {
-      if (isBacktest) this.log(renderBacktest(result));
-      else this.log(renderAlerts(result, flags.all, fileRules ? flags.rules! : 'stored rules'));
+      if (isBacktest) this.log(renderBacktest(displayable(result)));
+      else this.log(renderAlerts(displayable(result), flags.all, fileRules ? flags.rules! : 'stored rules'));
     }
     for (const e of result.errors)
       process.stderr.write(`kcloud-log: rule "${e.rule}" not evaluated: ${e.reason}\n`);

@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags } from '../../cli/flags.js';
-import { fmtNum, table } from '../../cli/render.js';
+import { displayable, fmtNum, table } from '../../cli/render.js';
 import { filterFromFlags } from '../../lib/query/filters.js';
 import {
   analyzeCost,
@@ -46,6 +46,7 @@ each side, or the span available on both sides): decision cost, savings, waste, 
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     ...filterFlags,
     interval: Flags.string({
       description: 'trend bucket (default: chosen from the window, about 60 buckets)',
@@ -77,7 +78,8 @@ each side, or the span available on both sides): decision cost, savings, waste, 
         policyWindowMs: durationFlag(flags['policy-window'], '--policy-window'),
       }),
     );
-    if (!this.jsonEnabled()) this.log(renderCost(result, Boolean(process.stdout.isTTY), flags.top));
+    if (!this.jsonEnabled())
+      this.log(renderCost(displayable(result), Boolean(process.stdout.isTTY), flags.top));
     return result;
   }
 }

@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags } from '../../cli/flags.js';
-import { fmtNum, table } from '../../cli/render.js';
+import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
 import { filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
 import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
@@ -63,6 +63,7 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     ...filterFlags,
     by: Flags.string({ description: 'break down by', options: [...GROUP_BY] }),
     interval: Flags.string({
@@ -134,7 +135,10 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
       let other: Store | undefined;
       try {
         if (flags['baseline-db'])
-          other = await this.open({ db: flags['baseline-db'], 'lock-timeout': flags['lock-timeout'] }, true);
+          other = await this.open(
+            { db: flags['baseline-db'], 'lock-timeout': flags['lock-timeout'], timeout: flags.timeout },
+            true,
+          );
         return await analyzeScheduling(store, {
           filter,
           by: flags.by as GroupBy | undefined,
@@ -150,7 +154,7 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
       }
     });
 
-    if (!this.jsonEnabled()) this.log(renderScheduling(result, Boolean(process.stdout.isTTY)));
+    if (!this.jsonEnabled()) this.log(renderScheduling(displayable(result), Boolean(process.stdout.isTTY)));
     const failed = result.gates.filter((g) => !g.passed);
     if (failed.length) {
       // The result is still returned (and printed with --json); the exit code says the check failed.

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
-import { fmtNum, table } from '../../cli/render.js';
+import { BaseCommand, timeoutFlag } from '../../cli/base.js';
+import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError } from '../../lib/errors.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { analyzeSla, loadSlos, type SlaResult, type SloResult } from '../../lib/analyze/sla.js';
@@ -38,6 +38,7 @@ objective.`;
   ];
 
   static override flags = {
+    timeout: timeoutFlag(),
     slo: Flags.string({
       description: 'SLO file (YAML or JSON); default: the built-in SLOs',
       helpValue: 'FILE',
@@ -60,7 +61,7 @@ objective.`;
     const slos = loadSlos(flags.slo);
     const { since, until } = parseWindowFlags(flags);
     const result = await this.withStore(flags, true, (store) => analyzeSla(store, slos, { since, until }));
-    if (!this.jsonEnabled()) this.log(renderSla(result));
+    if (!this.jsonEnabled()) this.log(renderSla(displayable(result)));
     if (flags['fail-on-breach'] && result.breached.length) {
       process.stderr.write(`kcloud-log: check failed: SLO breached: ${result.breached.join(', ')}\n`);
       process.exitCode = new CheckFailedError('').exitCode;

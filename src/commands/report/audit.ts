@@ -1,10 +1,12 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../../cli/base.js';
-import { InputError, UsageError } from '../../lib/errors.js';
+import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../../cli/base.js';
+import { escapeControls } from '../../cli/render.js';
+import { UsageError } from '../../lib/errors.js';
+import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
+import { resolveDbPath } from '../../lib/store/open.js';
 import { parseDurationMs } from '../../lib/time.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
@@ -69,6 +71,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
   ];
 
   static override flags = {
+    timeout: timeoutFlag(DEFAULT_SCAN_TIMEOUT),
     since: Flags.string({
       description: 'window start (inclusive): ISO or a duration before now',
       helpValue: 'TIME',
@@ -120,6 +123,11 @@ appended to it (last line in md/html, last member "signature" in json); check it
     const ext = flags.out ? path.extname(flags.out).toLowerCase().replace(/^\./, '') : '';
     const format = (flags.format ??
       (ext === 'html' || ext === 'htm' ? 'html' : ext === 'json' ? 'json' : 'md')) as ReportFormat;
+    const output: OutputOptions = {
+      store: resolveDbPath(flags.db),
+      inputs: [flags.key, flags.slo, flags.rules],
+    };
+    if (flags.out) checkOutputPath(flags.out, output); // before the work, not after it
     const key = flags.key ? loadPrivateKey(flags.key) : undefined;
     const slos = loadSlos(flags.slo);
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
@@ -165,14 +173,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
       signature = s.block;
     }
     if (flags.out) {
-      try {
-        fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-        fs.writeFileSync(flags.out, bytes);
-      } catch (e) {
-        throw new InputError(
-          `cannot write ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-      }
+      writeOutputFile(flags.out, bytes, output);
     } else if (!this.jsonEnabled()) {
       process.stdout.write(bytes);
     }
@@ -187,7 +188,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
       this.log(`  verification: ${v.mode}${v.ok === null ? '' : v.ok ? ' ok' : ' FAILED'} (${v.basis})`);
     }
     if (failed) {
-      process.stderr.write(`kcloud-log: check failed: ${failed}\n`);
+      process.stderr.write(`kcloud-log: check failed: ${escapeControls(failed)}\n`);
       process.exitCode = 3;
     }
     return { out: flags.out ?? null, format, bytes: bytes.length, digest, signature, report };

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../../cli/base.js';
 import { generateKeyPair, type KeygenResult } from '../../lib/integrity/sign.js';
+import { resolveDbPath } from '../../lib/store/open.js';
 
 export type ReportKeygenResult = KeygenResult;
 
@@ -21,7 +22,7 @@ public key (DER), as it appears in signed reports.`;
 
   async run(): Promise<ReportKeygenResult> {
     const { flags } = await this.parse(ReportKeygen);
-    const res = generateKeyPair(flags.out, flags.force);
+    const res = generateKeyPair(flags.out, flags.force, resolveDbPath(flags.db));
     if (!this.jsonEnabled())
       this.log(
         `private key ${res.private_key} (keep secret)\npublic key  ${res.public_key}\nkey id      ${res.key_id}`,

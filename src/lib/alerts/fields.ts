@@ -5,6 +5,8 @@
  * Conditions never parse JSON: they compare typed columns.
  */
 
+import { excerpt } from '../text.js';
+
 export { EVENT_TYPES } from '../schema/index.js';
 
 export type FieldType = 'number' | 'text' | 'severity' | 'boolean';
@@ -113,16 +115,16 @@ export function resolveField(name: string, types: readonly string[]): FieldDef |
   if (direct) return checkTypes(direct, name, types);
   const alias = ALIASES[name];
   if (!alias) {
-    return `unknown field "${name}"; known fields: ${[...BY_COLUMN.keys(), ...Object.keys(ALIASES)].sort().join(', ')}`;
+    return `unknown field ${excerpt(name)}; known fields: ${[...BY_COLUMN.keys(), ...Object.keys(ALIASES)].sort().join(', ')}`;
   }
   if (alias['*']) return checkTypes(BY_COLUMN.get(alias['*'])!, name, types);
   const cols = new Set(
     (types.length ? types : Object.keys(alias)).map((t) => alias[t]).filter((c): c is string => !!c),
   );
   if (cols.size === 0)
-    return `field "${name}" belongs to ${Object.keys(alias).join(', ')} events, not ${types.join(', ')}`;
+    return `field ${excerpt(name)} belongs to ${Object.keys(alias).join(', ')} events, not ${types.join(', ')}`;
   if (cols.size > 1)
-    return `field "${name}" is ambiguous without an event type (it is ${[...cols].join(' or ')}); set match.type or use the column name`;
+    return `field ${excerpt(name)} is ambiguous without an event type (it is ${[...cols].join(' or ')}); set match.type or use the column name`;
   return checkTypes(BY_COLUMN.get([...cols][0]!)!, name, types);
 }
 
@@ -130,7 +132,7 @@ function checkTypes(f: FieldDef, name: string, types: readonly string[]): FieldD
   if (!f.types.length || !types.length) return f;
   const ok = types.filter((t) => f.types.includes(t));
   if (ok.length === types.length) return f;
-  return `field "${name}" (column ${f.column}) is only set on ${f.types.join(', ')} events, not ${types.filter((t) => !f.types.includes(t)).join(', ')}`;
+  return `field ${excerpt(name)} (column ${f.column}) is only set on ${f.types.join(', ')} events, not ${types.filter((t) => !f.types.includes(t)).join(', ')}`;
 }
 
 /** Every name a condition or message template may use. */

@@ -14,7 +14,8 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { durationMs, keyPath, parseRatio, readSpecFile, describeSpecIssues } from '../specfile.js';
+import { durationMs, keyPath, listed, parseRatio, readSpecFile, describeSpecIssues } from '../specfile.js';
+import { clip, excerpt } from '../text.js';
 import type { SloSet } from '../analyze/sla.js';
 import { EVENT_TYPES, SEVERITIES, knownFieldNames, resolveField, type FieldDef } from './fields.js';
 
@@ -193,10 +194,10 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
   const r = RuleSchema.safeParse(raw);
   const label =
     raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string'
-      ? `${where} "${(raw as { name: string }).name}"`
+      ? `${where} ${excerpt((raw as { name: string }).name)}`
       : where;
   if (!r.success) {
-    const lines = describeSpecIssues(r.error.issues, raw);
+    const lines = listed(describeSpecIssues(r.error.issues, raw));
     throw new UsageError(`${label}: ${lines.join('; ')}`);
   }
   const spec = r.data;
@@ -210,7 +211,7 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
     if (!(EVENT_TYPES as readonly string[]).includes(t))
       bad(
         `match.type${Array.isArray(spec.match?.type) ? `[${i}]` : ''}`,
-        `"${t}" is not an event type (${EVENT_TYPES.join(', ')})`,
+        `${excerpt(t)} is not an event type (${EVENT_TYPES.join(', ')})`,
       );
   }
   let types = matchTypes;
@@ -223,7 +224,7 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
       if (slos && !found)
         bad(
           'slo',
-          `no SLO named "${spec.slo}" in ${slos.source === 'defaults' ? 'the default SLOs' : slos.source} (${slos.slos.map((s) => s.name).join(', ')})`,
+          `no SLO named ${excerpt(spec.slo)} in ${slos.source === 'defaults' ? 'the default SLOs' : slos.source} (${slos.slos.map((s) => s.name).join(', ')})`,
         );
       if (spec.match) bad('match', 'slo_burn_rate takes the events from its SLO; remove match');
       slo = spec.slo!;
@@ -262,7 +263,7 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
             ? Number(t)
             : undefined;
     if (v === undefined || !Number.isFinite(v))
-      bad('threshold', `expected a number (or a percentage like 5%), got "${t}"`);
+      bad('threshold', `expected a number (or a percentage like 5%), got ${excerpt(t)}`);
     threshold = v!;
   }
   const windowMs = spec.kind === 'threshold' ? durationMs(spec.window)! : 0;
@@ -277,9 +278,12 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
   if (spec.kind === 'threshold') {
     if (windowMs < 1000 || windowMs % 1000) bad('window', 'must be a whole number of seconds, at least 1s');
     if (everyMs < 1000 || everyMs % 1000) bad('every', 'must be a whole number of seconds, at least 1s');
-    if (everyMs > windowMs) bad('every', `must not be longer than window (${spec.window})`);
+    if (everyMs > windowMs) bad('every', `must not be longer than window (${clip(spec.window)})`);
     if (windowMs % everyMs)
-      bad('every', `window (${spec.window}) must be a whole number of steps of every (${spec.every})`);
+      bad(
+        'every',
+        `window (${clip(spec.window)}) must be a whole number of steps of every (${clip(spec.every ?? '')})`,
+      );
   }
 
   // Message template.
@@ -334,7 +338,7 @@ function parseCondition(
     if (!m)
       return bad(
         key,
-        `"${c}": expected FIELD OP VALUE, e.g. "severity >= high" or "wasted_cost_estimate > 100"`,
+        `${excerpt(c)}: expected FIELD OP VALUE, e.g. "severity >= high" or "wasted_cost_estimate > 100"`,
       );
     [, field, , value] = m as unknown as [string, string, CondOp, string];
     op = m[2] as CondOp;
@@ -347,7 +351,7 @@ function parseCondition(
   const f = resolveField(field, types);
   if (typeof f === 'string') return bad(key, f);
   const v = normaliseValue(f, op, value);
-  if (typeof v === 'object') return bad(key, `"${text}": ${v.error}`);
+  if (typeof v === 'object') return bad(key, `${excerpt(text)}: ${v.error}`);
   return { text, field: f, op, value: v };
 }
 
@@ -372,21 +376,21 @@ function normaliseValue(
         (typeof value === 'string' && value.trim() === '') ||
         !Number.isFinite(n)
       )
-        return { error: `${f.column} is a number; "${String(value)}" is not` };
+        return { error: `${f.column} is a number; ${excerpt(String(value))} is not` };
       return n;
     }
     case 'severity': {
       const s = String(value).toLowerCase();
       if (op === '~') return s;
       if (!(SEVERITIES as readonly string[]).includes(s))
-        return { error: `severity is one of ${SEVERITIES.join(', ')}; got "${String(value)}"` };
+        return { error: `severity is one of ${SEVERITIES.join(', ')}; got ${excerpt(String(value))}` };
       return s;
     }
     case 'boolean': {
       if (op !== '=' && op !== '!=') return { error: `${f.column} is true or false; use = or !=` };
       const s = String(value).toLowerCase();
       if (s !== 'true' && s !== 'false')
-        return { error: `${f.column} is true or false; got "${String(value)}"` };
+        return { error: `${f.column} is true or false; got ${excerpt(String(value))}` };
       return s === 'true';
     }
     case 'text':
@@ -406,12 +410,14 @@ function checkTemplate(msg: string, kind: Rule['kind'], types: readonly string[]
     if (v.startsWith('labels.')) continue;
     if (kind === 'threshold') {
       if (!THRESHOLD_VARS.includes(v))
-        bad(`unknown placeholder {{${v}}}; threshold rules know ${THRESHOLD_VARS.join(', ')}, labels.NAME`);
+        bad(
+          `unknown placeholder {{${clip(v)}}}; threshold rules know ${THRESHOLD_VARS.join(', ')}, labels.NAME`,
+        );
       continue;
     }
     if (EVENT_VARS.includes(v)) continue;
     const f = resolveField(v, types);
-    if (typeof f === 'string') bad(`placeholder {{${v}}}: ${f.replace(/; known fields: .*/, '')}`);
+    if (typeof f === 'string') bad(`placeholder {{${clip(v)}}}: ${f.replace(/; known fields: .*/, '')}`);
   }
 }
 
@@ -453,14 +459,15 @@ export interface RuleError {
 export function loadRulesFile(file: string, slos?: SloSet): Rule[] {
   const data = readSpecFile(file);
   const top = RuleFileSchema.safeParse(data);
-  if (!top.success) throw new UsageError(`${file}: ${describeSpecIssues(top.error.issues, data).join('; ')}`);
+  if (!top.success)
+    throw new UsageError(`${file}: ${listed(describeSpecIssues(top.error.issues, data)).join('; ')}`);
   const rules: Rule[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
   for (const [i, raw] of top.data.rules.entries()) {
     try {
       const r = compileRule(raw, slos, `rules[${i}]`);
-      if (seen.has(r.name)) throw new UsageError(`rules[${i}] "${r.name}": name: duplicate rule name`);
+      if (seen.has(r.name)) throw new UsageError(`rules[${i}] ${excerpt(r.name)}: name: duplicate rule name`);
       seen.add(r.name);
       rules.push(r);
     } catch (e) {
@@ -470,7 +477,7 @@ export function loadRulesFile(file: string, slos?: SloSet): Rule[] {
   }
   if (errors.length)
     throw new UsageError(
-      `${file}: ${errors.length === 1 ? errors[0] : `${errors.length} rules refused:\n  ${errors.join('\n  ')}`}`,
+      `${file}: ${errors.length === 1 ? errors[0] : `${errors.length} rules refused:\n  ${listed(errors).join('\n  ')}`}`,
     );
   return rules;
 }

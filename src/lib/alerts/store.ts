@@ -2,6 +2,8 @@
 import type { Store } from '../store/open.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { microsToIso } from '../time.js';
+import { listed } from '../specfile.js';
+import { excerpt } from '../text.js';
 import type { SloSet } from '../analyze/sla.js';
 import { compileRule, type Rule, type RuleError, type RuleInput } from './rules.js';
 
@@ -62,7 +64,7 @@ export async function addRules(
   const clash = rules.filter((r) => existing.has(r.name)).map((r) => r.name);
   if (clash.length && !replace)
     throw new UsageError(
-      `rule${clash.length > 1 ? 's' : ''} ${clash.map((n) => `"${n}"`).join(', ')} already exist${clash.length > 1 ? '' : 's'}; use --replace to overwrite, or \`alerts rules remove\``,
+      `rule${clash.length > 1 ? 's' : ''} ${listed(clash.map((n) => excerpt(n))).join(', ')} already exist${clash.length > 1 ? '' : 's'}; use --replace to overwrite, or \`alerts rules remove\``,
     );
   const { conn } = store;
   await conn.run('BEGIN TRANSACTION');

@@ -31,6 +31,7 @@ import { z } from 'zod';
 import type { Store } from '../store/open.js';
 import { microsToIso } from '../time.js';
 import { dataExtent, resolveWindow, WINDOW_RULE } from './window.js';
+import { excerpt } from '../text.js';
 import { durationMs, parseRatio, readSpecFile, validateSpec } from '../specfile.js';
 
 export const SLI_KINDS = ['decision_latency', 'relocation_availability', 'decision_success'] as const;
@@ -100,7 +101,7 @@ export const SloFileSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['slos', i, 'name'],
-          message: `duplicate SLO name "${s.name}"`,
+          message: `duplicate SLO name ${excerpt(s.name)}`,
         });
       seen.add(s.name);
     });

@@ -22,12 +22,10 @@
  */
 import { sleep } from '../sleep.js';
 import fs from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import chokidar, { type FSWatcher } from 'chokidar';
-import picomatch from 'picomatch';
 import { Ingester, SourceState, seedWindow, type IngestOptions } from './ingest.js';
-import { expandTargets, type PathError } from './paths.js';
+import { expandTargets, watchRoot, type PathError } from './paths.js';
 import {
   FINGERPRINT_BYTES,
   fingerprintOf,
@@ -84,6 +82,9 @@ export interface FollowResult extends Omit<FollowStatus, 'rate'> {
 
 const CHUNK = 1 << 20;
 
+const FIFO_NOT_FOLLOWED =
+  'a FIFO (named pipe) is not followed; ingest it without --follow, or pipe it: cat FIFO | kcloud-log ingest --follow -';
+
 /** An open file being tailed, known by device + inode. */
 class Tail {
   pos: number;
@@ -131,10 +132,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
   const fileArgs = paths.filter((p) => p !== '-');
   const watcher: FSWatcher | undefined = fileArgs.length
     ? chokidar.watch(
-        fileArgs.map((p) => {
-          const scan = picomatch.scan(p);
-          return scan.isGlob ? path.resolve(scan.base || '.') : path.resolve(p);
-        }),
+        fileArgs.map((p) => watchRoot(p)),
         {
           ignoreInitial: true,
           usePolling: opts.poll,
@@ -227,7 +225,8 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
 
   const cycle = async () => {
     totals.cycles++;
-    const { targets, errors: errs } = expandTargets(fileArgs);
+    const { targets, errors: errs } = expandTargets(fileArgs, { store: opts.dbPath });
+    for (const t of targets) if (t.kind === 'fifo') errs.push({ path: t.path, reason: FIFO_NOT_FOLLOWED }); // would block: refused
     for (const e of errs) {
       if (!reported.has(e.path + e.reason)) {
         reported.add(e.path + e.reason);

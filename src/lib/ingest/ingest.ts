@@ -12,6 +12,7 @@ import { checkJsonText } from '../formats/json-check.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { TailWindow, WINDOW_BYTES } from './window.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
+import { openFifo } from './fifo.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, type Store } from '../store/open.js';
 import { acquireLease } from '../store/lease.js';
@@ -475,7 +476,7 @@ async function ingestUnderLease(
   opts: IngestOptions,
 ): Promise<IngestResult> {
   const started = performance.now();
-  const { targets, errors } = expandTargets(paths);
+  const { targets, errors } = expandTargets(paths, { store: store.path });
   const ing = new Ingester(opts);
   const commit = async () => {
     await ing.settle();
@@ -502,10 +503,12 @@ async function ingestUnderLease(
   for (const t of targets) {
     let state: SourceState;
     try {
-      if (t.kind === 'stdin') {
-        const row = await createSource(store, '-', 'stdin', null, null, 0);
+      if (t.kind === 'stdin' || t.kind === 'fifo') {
+        // A FIFO is a stream like standard input (src/lib/ingest/fifo.ts), kept as a source with its path.
+        const input = t.kind === 'fifo' ? await openFifo(t.path) : (opts.stdin ?? process.stdin);
+        const row = await createSource(store, t.path, 'stdin', null, null, 0);
         state = new SourceState(row, 'new', ing.maxLineBytes);
-        await readStream(ing, state, opts.stdin ?? process.stdin, 0, (n) => (bytesRead += n), behind);
+        await readStream(ing, state, input, 0, (n) => (bytesRead += n), behind);
       } else {
         const ident = identify(t.path);
         const { row, how } = await resolveSource(store, t.path, ident);

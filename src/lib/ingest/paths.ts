@@ -1,19 +1,39 @@
 /**
  * Expanding `ingest` arguments into files: files as given, directories
- * recursively (log-like files only), globs (picomatch), `-` for stdin.
+ * recursively (log-like files only), globs (picomatch), `-` for stdin, a
+ * FIFO (named pipe) as a stream.
+ *
+ * - An argument that exists is taken literally, before it is tried as a glob
+ *   (a directory called `logs[1]` is that directory).
+ * - Symlinks are followed; each real directory is walked once (a link loop
+ *   ends) and each real file is one target, however many links reach it.
+ * - The store's own files (the database, its `.wal`, `.writer-waiting`, its
+ *   spill directory) and any DuckDB database (by its magic bytes, whatever its
+ *   name) are never read as logs: skipped in directories and globs, refused
+ *   when named.
+ * - A FIFO named explicitly is read as a stream, like `-`; one met while
+ *   walking is skipped with a warning (opening it would wait for a writer).
+ *   Devices and sockets are refused when named, ignored in directories.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { isDuckDbFile, storeFiles } from '../output-file.js';
 
 export interface Target {
-  kind: 'file' | 'stdin';
+  /** `fifo`: a named pipe, read as a stream like stdin. */
+  kind: 'file' | 'stdin' | 'fifo';
   path: string;
 }
 
 export interface PathError {
   path: string;
   reason: string;
+}
+
+export interface ExpandOptions {
+  /** The database being written: its files are never read as logs. */
+  store?: string;
 }
 
 /** Files met while walking a directory that are not logs. */
@@ -24,33 +44,72 @@ export function isLogName(name: string): boolean {
   return !name.startsWith('.') && !NOT_LOGS.test(name) && !name.includes('.duckdb');
 }
 
-function walk(dir: string, out: string[], errors: PathError[], filter?: (p: string) => boolean): void {
+/** Is `arg` a pattern to expand? Only when no file of that name exists. */
+export function isPattern(arg: string): boolean {
+  return !fs.existsSync(arg) && picomatch.scan(arg).isGlob;
+}
+
+/** The directory to walk (or watch) for an argument: a pattern's base, else the argument. */
+export function watchRoot(arg: string): string {
+  return path.resolve(isPattern(arg) ? picomatch.scan(arg).base || '.' : arg);
+}
+
+const FIFO_SKIPPED = 'a FIFO (named pipe): skipped; name it on its own to read it as a stream';
+
+/** Why the store's or a DuckDB file is not read, or undefined for an ordinary file. */
+function storeFile(real: string, store: string[]): string | undefined {
+  const [db, wal, marker, tmp, lease] = store;
+  if (real === db) return 'is the database this ingest writes to, not a log';
+  if (real === wal) return "is the database's write-ahead log, not a log";
+  if (real === marker || real === lease || (tmp && real.startsWith(tmp + path.sep)))
+    return 'belongs to the database, not a log';
+  if (isDuckDbFile(real)) return 'is a DuckDB database, not a log';
+  if (real.endsWith('.wal') && isDuckDbFile(real.slice(0, -4)))
+    return "is a DuckDB database's write-ahead log, not a log";
+  return undefined;
+}
+
+interface Walk {
+  errors: PathError[];
+  store: string[];
+  /** Real paths of the directories walked. */
+  dirs: Set<string>;
+  found: { path: string; real: string }[];
+  filter?: (p: string) => boolean;
+}
+
+function walk(dir: string, w: Walk): void {
+  let real: string;
   let entries: fs.Dirent[];
   try {
+    real = fs.realpathSync(dir);
+    if (w.dirs.has(real) || real === w.store[3]) return; // walked already (a link loop), or DuckDB's spill files
+    w.dirs.add(real);
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    errors.push({ path: dir, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+    w.errors.push({ path: dir, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = path.join(dir, e.name);
-    let isDir = e.isDirectory();
-    let isFile = e.isFile();
+    let st: fs.Stats | fs.Dirent = e;
+    let realFile = path.join(real, e.name);
     if (e.isSymbolicLink()) {
       try {
-        const st = fs.statSync(p);
-        isDir = st.isDirectory();
-        isFile = st.isFile();
+        st = fs.statSync(p);
+        realFile = fs.realpathSync(p);
       } catch {
         continue; // dangling link
       }
     }
-    if (isDir) {
-      if (!e.name.startsWith('.') && e.name !== 'node_modules') walk(p, out, errors, filter);
-    } else if (isFile && (filter ? filter(p) : isLogName(e.name))) {
-      out.push(p);
+    if (st.isDirectory()) {
+      if (!e.name.startsWith('.') && e.name !== 'node_modules') walk(p, w);
+      continue;
     }
+    if (!(w.filter ? w.filter(p) : isLogName(e.name))) continue;
+    if (st.isFIFO()) w.errors.push({ path: p, reason: FIFO_SKIPPED });
+    else if (st.isFile() && !storeFile(realFile, w.store)) w.found.push({ path: p, real: realFile });
   }
 }
 
@@ -58,50 +117,68 @@ const errText = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOENT') return 'no such file or directory';
   if (err.code === 'EACCES') return 'permission denied';
+  if (err.code === 'ELOOP') return 'too many levels of symbolic links';
   return err.message ?? String(e);
 };
 
-export function expandTargets(args: readonly string[]): { targets: Target[]; errors: PathError[] } {
+/** Why a named path that is not a regular file, a directory or a FIFO cannot be read. */
+const special = (st: fs.Stats): string | undefined =>
+  st.isCharacterDevice()
+    ? 'a character device, not a log file'
+    : st.isBlockDevice()
+      ? 'a block device, not a log file'
+      : st.isSocket()
+        ? 'a socket, not a log file (pipe it to `kcloud-log ingest -`)'
+        : undefined;
+
+export function expandTargets(
+  args: readonly string[],
+  opts: ExpandOptions = {},
+): { targets: Target[]; errors: PathError[] } {
   const targets: Target[] = [];
   const errors: PathError[] = [];
-  const seen = new Set<string>();
-  const add = (p: string) => {
-    const abs = path.resolve(p);
-    if (!seen.has(abs)) {
-      seen.add(abs);
-      targets.push({ kind: 'file', path: abs });
+  const store = opts.store ? storeFiles(opts.store) : [];
+  const seen = new Set<string>(); // real paths
+  const add = (kind: Target['kind'], p: string, real: string) => {
+    if (!seen.has(real)) {
+      seen.add(real);
+      targets.push({ kind, path: path.resolve(p) });
     }
+  };
+  const walkFrom = (dir: string, filter?: (p: string) => boolean) => {
+    const w: Walk = { errors, store, dirs: new Set(), found: [], filter };
+    walk(dir, w);
+    for (const f of w.found) add('file', f.path, f.real);
+    return w.found.length;
   };
   for (const arg of args) {
     if (arg === '-') {
       targets.push({ kind: 'stdin', path: '-' });
       continue;
     }
-    const scan = picomatch.scan(arg);
-    if (scan.isGlob) {
-      const base = path.resolve(scan.base || '.');
+    if (isPattern(arg)) {
       const isMatch = picomatch(path.resolve(arg), { dot: false });
-      const found: string[] = [];
-      walk(base, found, errors, (p) => isMatch(p));
-      if (!found.length) errors.push({ path: arg, reason: 'no files match this pattern' });
-      found.forEach(add);
+      if (!walkFrom(watchRoot(arg), (p) => isMatch(p)))
+        errors.push({ path: arg, reason: 'no files match this pattern' });
       continue;
     }
     let st: fs.Stats;
+    let real: string;
     try {
       st = fs.statSync(arg);
+      real = fs.realpathSync(arg);
     } catch (e) {
       errors.push({ path: arg, reason: errText(e) });
       continue;
     }
-    if (st.isDirectory()) {
-      const found: string[] = [];
-      walk(path.resolve(arg), found, errors);
-      found.forEach(add);
-    } else {
+    const refused = special(st) ?? (st.isFile() ? storeFile(real, store) : undefined);
+    if (refused) errors.push({ path: arg, reason: refused });
+    else if (st.isDirectory()) walkFrom(path.resolve(arg));
+    else if (st.isFIFO()) add('fifo', arg, real);
+    else {
       try {
         fs.accessSync(arg, fs.constants.R_OK);
-        add(arg);
+        add('file', arg, real);
       } catch (e) {
         errors.push({ path: arg, reason: errText(e) });
       }

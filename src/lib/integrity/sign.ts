@@ -33,7 +33,9 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { checkOutputPath, writeOutputFile } from '../output-file.js';
+import { readInputFile } from '../input-file.js';
 
 export const SIGNATURE_MARK = 'kcloud-log-signature';
 export const KEY_FILE = 'kcloud-log-report.key';
@@ -57,13 +59,7 @@ export function keyId(key: KeyObject): string {
 }
 
 function readKeyText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(
-      `cannot read key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
+  return readInputFile(file, 1024 * 1024, 'key').toString('utf8');
 }
 
 export function loadPrivateKey(file: string): KeyObject {
@@ -102,17 +98,20 @@ export interface KeygenResult {
 }
 
 /** Write a new Ed25519 key pair into `dir` (private key mode 0600); refuses to overwrite unless `force`. */
-export function generateKeyPair(dir: string, force = false): KeygenResult {
+export function generateKeyPair(dir: string, force = false, store?: string): KeygenResult {
   const priv = path.resolve(dir, KEY_FILE);
   const pub = path.resolve(dir, PUB_FILE);
   if (!force)
     for (const f of [priv, pub])
       if (fs.existsSync(f)) throw new UsageError(`${f} exists; use --force to replace it`);
-  fs.mkdirSync(dir, { recursive: true });
+  for (const f of [priv, pub]) checkOutputPath(f, { store, flag: '--out' });
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  fs.chmodSync(priv, 0o600);
-  fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  const secret = writeOutputFile(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    store,
+    mode: 0o600,
+  });
+  fs.chmodSync(secret, 0o600);
+  writeOutputFile(pub, publicKey.export({ type: 'spki', format: 'pem' }), { store });
   return { private_key: priv, public_key: pub, key_id: keyId(publicKey) };
 }
 
@@ -219,12 +218,7 @@ const METHOD =
   'sha256 of the report without its signature block (the bytes an unsigned report would have), Ed25519 signature over those 32 digest bytes checked with the --pub key';
 
 export function verifyReport(file: string, pub: KeyObject): ReportVerifyResult {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const bytes = readInputFile(file);
   const expected = keyId(pub);
   const res: ReportVerifyResult = {
     report: file,

@@ -8,6 +8,7 @@
  */
 import { integrityFailure, type AuditReport } from './audit.js';
 import { barLineSvg, esc, groupedBarsSvg, histogramSvg } from './charts.js';
+import { escapeControls } from '../text.js';
 
 type Cell = string | number | null | undefined;
 
@@ -667,8 +668,22 @@ export function reportSections(r: AuditReport): Section[] {
  * Markdown
  * -------------------------------------------------------------------------------------------- */
 
-const mdCell = (v: Cell): string =>
-  (v === null || v === undefined || v === '' ? '–' : String(v)).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/**
+ * Plain text (every block's text is plain: the HTML form escapes it whole) as Markdown text: HTML
+ * and entities escaped, and the characters that open code, links and images (`![x](url)` would
+ * make a viewer fetch), so text from events shows as written and does nothing.
+ */
+const mdText = (s: string): string =>
+  escapeControls(
+    s
+      .replace(/\r?\n/g, ' ')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/[\\`[\]|]/g, '\\$&'),
+  );
+
+const mdCell = (v: Cell): string => mdText(v === null || v === undefined || v === '' ? '–' : String(v));
 
 function mdTable(head: string[], rows: Cell[][]): string {
   return [
@@ -682,21 +697,23 @@ export function renderMarkdown(r: AuditReport): string {
   const out: string[] = [
     `# ${r.report}`,
     '',
-    `Window ${r.scope.since ?? '–'} → ${r.scope.until ?? '–'} · generated ${r.generated_at} · ${r.tool.name} ${r.tool.version}`,
+    mdText(
+      `Window ${r.scope.since ?? '–'} → ${r.scope.until ?? '–'} · generated ${r.generated_at} · ${r.tool.name} ${r.tool.version}`,
+    ),
     '',
     'Every figure states how it was computed. Charts are in the HTML form of this report (`--format html`).',
     '',
   ];
   reportSections(r).forEach((sec, i) => {
-    out.push(`## ${i + 1}. ${sec.title}`, '');
+    out.push(`## ${i + 1}. ${mdText(sec.title)}`, '');
     for (const b of sec.blocks) {
       switch (b.kind) {
         case 'p':
-          out.push(b.text, '');
+          out.push(mdText(b.text), '');
           break;
         case 'status':
           out.push(
-            `**${b.level === 'ok' ? 'OK' : b.level === 'bad' ? 'ATTENTION' : b.level === 'warn' ? 'NOTE' : 'INFO'}:** ${b.text}`,
+            `**${b.level === 'ok' ? 'OK' : b.level === 'bad' ? 'ATTENTION' : b.level === 'warn' ? 'NOTE' : 'INFO'}:** ${mdText(b.text)}`,
             '',
           );
           break;
@@ -710,12 +727,12 @@ export function renderMarkdown(r: AuditReport): string {
           );
           break;
         case 'table':
-          if (b.title) out.push(`### ${b.title}`, '');
+          if (b.title) out.push(`### ${mdText(b.title)}`, '');
           out.push(b.rows.length ? mdTable(b.head, b.rows) : '_none_', '');
-          if (b.note) out.push(`_${b.note}_`, '');
+          if (b.note) out.push(`_${mdText(b.note)}_`, '');
           break;
         case 'chart':
-          out.push(`_Chart "${b.title}" (HTML report): ${b.caption}_`, '');
+          out.push(`_Chart "${mdText(b.title)}" (HTML report): ${mdText(b.caption)}_`, '');
           break;
       }
     }

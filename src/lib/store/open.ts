@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from './duckdb.js';
 import { InputError, LockTimeoutError } from '../errors.js';
+import { notRegular } from '../input-file.js';
 import { sleep } from '../sleep.js';
 import { ID_HASH_PROBE_KEY, ID_HASH_PROBE_SQL, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
@@ -72,6 +73,8 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
   if (readOnly && !fs.existsSync(dbPath)) {
     throw new InputError(`no database at ${dbPath}: run \`kcloud-log ingest\` first, or pass --db`);
   }
+  const kind = fs.existsSync(dbPath) ? notRegular(fs.statSync(dbPath)) : undefined;
+  if (kind) throw new InputError(`cannot open database ${dbPath}: it is ${kind}, not a database file`);
   if (!readOnly) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   const config: Record<string, string> = {
     access_mode: readOnly ? 'READ_ONLY' : 'READ_WRITE',

@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import { BaseCommand } from '../../../cli/base.js';
+import { BaseCommand, timeoutFlag } from '../../../cli/base.js';
 import { cut, table } from '../../../cli/render.js';
 import { listStoredRules, type StoredRule } from '../../../lib/alerts/store.js';
 import { compileRule } from '../../../lib/alerts/rules.js';
@@ -16,6 +16,8 @@ export default class AlertsRulesList extends BaseCommand {
     '<%= config.bin %> alerts rules list',
     '<%= config.bin %> alerts rules list --json',
   ];
+
+  static override flags = { timeout: timeoutFlag() };
 
   async run(): Promise<AlertsRulesListResult> {
     const { flags } = await this.parse(AlertsRulesList);
