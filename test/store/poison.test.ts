@@ -10,6 +10,7 @@ import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 import { verifyStore } from '../../src/lib/integrity/verify.js';
 import { listRejects } from '../../src/lib/query/sources.js';
 import { Transaction, type PendingEvent } from '../../src/lib/store/writer.js';
+import { normalised, type EventRow } from '../../src/lib/query/events.js';
 import type { Store } from '../../src/lib/store/open.js';
 import { decisionLine, withTmpStore } from '../helpers.js';
 
@@ -196,6 +197,112 @@ describe('poison input', () => {
       ]);
       expect(rejects[0]!.reason).toMatch(/the store cannot hold this event: .*surrogate/i);
       expect(await one(store, 'SELECT rejected FROM sources')).toBe(2n);
+      expect((await verifyStore(store)).ok).toBe(true);
+    });
+  });
+});
+
+describe('one event, one meaning', () => {
+  it("typed columns hold the value of the event's own shape, the one exported (normalised) too", async () => {
+    await withTmpStore(async (store, dir) => {
+      const t = '2025-01-15T00:00:00Z';
+      const mixed = [
+        // nested decision carrying flat fields too
+        decision(1, (o) =>
+          Object.assign(o, { selected_cluster: 'flat-x', workload_id: 'flat-w', reason: 'flat-r' }),
+        ),
+        // flat decision carrying a nested-looking object without selected_cluster
+        JSON.stringify({
+          event_type: 'scheduling_decision',
+          timestamp: t,
+          workload_id: 'w-flat',
+          selected_cluster: 'c-flat',
+          alternatives: [{ cluster: 'alt', cost: 3 }],
+          cost_calculation: { power_watts: 10, cost_per_hour: 2, efficiency_score: 0.5 },
+          execution_time_ms: 5,
+          decision: { reason: 'nested-looking', cost_calculation: { estimated_cost_per_hour: 99 } },
+          workload: 'not-an-object',
+        }),
+        // flat relocation with a migration object that has no to_cluster
+        JSON.stringify({
+          event_type: 'workload_relocation',
+          timestamp: t,
+          workload_id: 'w2',
+          from_cluster: 'a',
+          to_cluster: 'b',
+          trigger: 'cost',
+          metrics: {
+            power_saving_watts: 1,
+            cost_saving_per_hour: 2,
+            migration_time_seconds: 3,
+            downtime_seconds: 4,
+          },
+          migration: { from_cluster: 'zzz', cost_saving_per_hour: 1000 },
+        }),
+        // flat inefficiency with an inefficiency object that has no cluster
+        JSON.stringify({
+          event_type: 'inefficiency_detected',
+          timestamp: t,
+          severity: 'HIGH',
+          inefficiency_type: 'idle',
+          resource_id: 'c9',
+          metrics: { utilization_percentage: '12%', idle_duration_hours: 2, wasted_cost_estimate: 7 },
+          recommended_action: 'scale down',
+          inefficiency: { type: 'other', wasted_cost_estimate: 5000 },
+        }),
+      ];
+      const file = path.join(dir, 'mixed.jsonl');
+      fs.writeFileSync(file, mixed.join('\n') + '\n');
+      expect(await ingestPaths(store, [file])).toMatchObject({ stored: 4, rejected: 0 });
+      const rows = (
+        await store.conn.runAndReadAll(
+          `SELECT event_type, workload_id, cluster_id, reason, est_cost_per_hour, alt_min_cost, from_cluster,
+                  cost_saving_per_hour, inefficiency_type, wasted_cost, utilization_pct, severity, raw, event_id,
+                  strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ts
+           FROM events ORDER BY seq`,
+        )
+      ).getRowObjectsJS();
+      const norm = rows.map((r) =>
+        normalised({
+          ...(r as unknown as EventRow),
+          raw: String(r.raw),
+          event_id: String(r.event_id),
+          ts: String(r.ts),
+        }),
+      ) as Loose[];
+      expect(rows[0]).toMatchObject({
+        workload_id: 'job-1',
+        cluster_id: 'gpu-cluster-01',
+        reason: '최적 전력 효율성',
+      });
+      expect(norm[0]!.decision.selected_cluster).toBe('gpu-cluster-01');
+      expect(rows[1]).toMatchObject({
+        workload_id: 'w-flat',
+        cluster_id: 'c-flat',
+        est_cost_per_hour: 2,
+        alt_min_cost: 3,
+      });
+      expect(norm[1]!.decision.cost_calculation.estimated_cost_per_hour).toBe(2);
+      expect(norm[1]!.workload.id).toBe('w-flat');
+      expect(rows[2]).toMatchObject({
+        workload_id: 'w2',
+        cluster_id: 'b',
+        from_cluster: 'a',
+        cost_saving_per_hour: 2,
+      });
+      expect(norm[2]!.migration).toMatchObject({
+        from_cluster: 'a',
+        to_cluster: 'b',
+        cost_saving_per_hour: 2,
+      });
+      expect(rows[3]).toMatchObject({
+        cluster_id: 'c9',
+        inefficiency_type: 'idle',
+        wasted_cost: 7,
+        utilization_pct: 12,
+        severity: 'high',
+      });
+      expect(norm[3]!.inefficiency).toMatchObject({ type: 'idle', cluster: 'c9', wasted_cost_estimate: 7 });
       expect((await verifyStore(store)).ok).toBe(true);
     });
   });

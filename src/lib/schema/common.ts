@@ -104,3 +104,50 @@ export function without(obj: JsonObject, keys: readonly string[]): JsonObject {
   for (const k of Object.keys(obj)) if (!keys.includes(k)) out[k] = obj[k]!;
   return out;
 }
+
+/**
+ * How a typed column is read from the raw JSON text in SQL (store/derive.ts): the text as it is,
+ * lower-cased, a number, a percentage (`"25%"`), a Kubernetes quantity, a whole number, a
+ * boolean, a decision outcome (`scheduled` when absent), or JSON kept for its own derivation.
+ */
+export type Cast = 'text' | 'lower' | 'double' | 'percent' | 'quantity' | 'int' | 'bool' | 'outcome' | 'json';
+
+/** Where one typed column comes from, in each shape of an event type (absent: NULL in that shape). */
+export interface FieldPaths {
+  nested?: string;
+  flat?: string;
+  cast: Cast;
+}
+
+/**
+ * The typed columns of an event type: what the analyses read, declared next to the schema that
+ * validates them, so validation and storage cannot disagree on which value an event means.
+ * `nestedProbe` is a path every valid event of the nested shape has and no flat one does: the
+ * shape test in SQL, mirrored in JavaScript by `isFlatBy`.
+ */
+export interface TypedFields {
+  nestedProbe?: string;
+  columns: Record<string, FieldPaths>;
+}
+
+/** Both shapes read the field at the same path. */
+export const same = (path: string, cast: Cast = 'text'): FieldPaths => ({ nested: path, flat: path, cast });
+
+/** The value at a JSON path like `$.decision.selected_cluster` (objects only; undefined if absent). */
+export function valueAt(o: unknown, path: string): unknown {
+  let v = o;
+  for (const k of path.slice(2).split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/**
+ * The shape test of `fields`, as SQL sees it: flat when the nested probe is absent or null
+ * (json_extract_string gives NULL for both).
+ */
+export const isFlatBy =
+  (fields: TypedFields) =>
+  (o: JsonObject): boolean =>
+    fields.nestedProbe !== undefined && (valueAt(o, fields.nestedProbe) ?? null) === null;

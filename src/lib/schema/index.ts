@@ -4,7 +4,7 @@
  * normalise typed events to one stored form.
  */
 import type { z } from 'zod';
-import { type JsonObject } from './common.js';
+import { type JsonObject, type TypedFields } from './common.js';
 import { readEventTime } from '../time.js';
 import * as decision from './scheduling-decision.js';
 import * as relocation from './workload-relocation.js';
@@ -26,8 +26,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 interface TypeModule {
   nested: z.ZodType;
   flat: z.ZodType;
+  /** The shape the event is validated, stored and derived in (flat when the nested probe is absent). */
   isFlat(o: JsonObject): boolean;
-  normalise(e: never): JsonObject;
+  /** The shape it resembles, for messages when it is invalid. */
+  looksFlat(o: JsonObject): boolean;
+  /** The stored form of a valid event of the shape `isFlat` chose. */
+  normalise(e: never, flat: boolean): JsonObject;
+  fields: TypedFields;
 }
 
 const MODULES: Record<EventType, TypeModule> = {
@@ -39,6 +44,11 @@ const MODULES: Record<EventType, TypeModule> = {
 };
 
 export const isKnownType = (t: string): t is EventType => Object.hasOwn(MODULES, t);
+
+/** Each known type's typed columns and where they come from (store/derive.ts builds the SQL). */
+export const TYPED_FIELDS: Record<EventType, TypedFields> = Object.fromEntries(
+  EVENT_TYPES.map((t) => [t, MODULES[t].fields]),
+) as Record<EventType, TypedFields>;
 
 export type Classified =
   | { kind: 'event'; eventType: string; known: boolean; ts: number; ownId?: string }
@@ -76,6 +86,30 @@ function ownId(o: JsonObject): string | undefined {
 }
 
 /**
+ * Why an event failed validation in the shape `isFlat` chose. The shape is exact (it is what SQL
+ * derives the typed columns by), but an event that resembles the other shape, say a nested
+ * decision whose selected_cluster is missing, is told what that shape lacks.
+ */
+function rejectReason(
+  type: string,
+  mod: TypeModule,
+  o: JsonObject,
+  flat: boolean,
+  issues: readonly z.core.$ZodIssue[],
+): string {
+  if (mod.flat === mod.nested) return `${type}: ${describeIssues(issues)}`;
+  const form = (f: boolean) => (f ? 'flat form' : 'nested form');
+  const looksFlat = mod.looksFlat(o);
+  if (looksFlat !== flat) {
+    const other = (looksFlat ? mod.flat : mod.nested).safeParse(o);
+    if (!other.success) return `${type} (${form(looksFlat)}): ${describeIssues(other.error.issues)}`;
+    const probe = mod.fields.nestedProbe!.slice(2);
+    return `${type}: has the ${form(looksFlat)}'s fields but ${flat ? 'no' : 'also'} ${probe}, which makes it the ${form(flat)}: ${describeIssues(issues)}`;
+  }
+  return `${type} (${form(flat)}): ${describeIssues(issues)}`;
+}
+
+/**
  * Classify one decoded JSON value. Typed events are validated against the
  * shape they carry (nested or flat); the caller keeps the raw text.
  */
@@ -109,10 +143,7 @@ export function classify(value: unknown, opts: ClassifyOptions = {}): Classified
   const mod = MODULES[type];
   const flat = mod.isFlat(o);
   const res = (flat ? mod.flat : mod.nested).safeParse(o);
-  if (!res.success) {
-    const form = mod.flat === mod.nested ? '' : flat ? ' (flat form)' : ' (nested form)';
-    return { kind: 'reject', reason: `${type}${form}: ${describeIssues(res.error.issues)}` };
-  }
+  if (!res.success) return { kind: 'reject', reason: rejectReason(type, mod, o, flat, res.error.issues) };
   return { kind: 'event', eventType: type, known: true, ts, ownId: ownId(o) };
 }
 
@@ -127,8 +158,9 @@ export function normaliseEvent(raw: JsonObject, eventId: string, isoTs: string):
   let body: JsonObject = raw;
   if (isKnownType(type)) {
     const mod = MODULES[type];
-    const res = (mod.isFlat(raw) ? mod.flat : mod.nested).safeParse(raw);
-    if (res.success) body = mod.normalise(res.data as never);
+    const flat = mod.isFlat(raw);
+    const res = (flat ? mod.flat : mod.nested).safeParse(raw);
+    if (res.success) body = mod.normalise(res.data as never, flat);
   }
   const { event_type: _t, timestamp: _ts, event_id: _id, ...rest } = body;
   return { event_id: eventId, event_type: type, timestamp: isoTs, ...rest };

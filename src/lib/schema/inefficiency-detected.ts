@@ -1,6 +1,17 @@
 /** `inefficiency_detected`: the optimizer found idle or wasted capacity. */
 import { z } from 'zod';
-import { nonEmpty, nonNegative, percent, severity, without, type JsonObject, m } from './common.js';
+import {
+  isFlatBy,
+  m,
+  nonEmpty,
+  nonNegative,
+  percent,
+  same,
+  severity,
+  without,
+  type JsonObject,
+  type TypedFields,
+} from './common.js';
 
 export const nested = z.looseObject({
   event_type: z.literal('inefficiency_detected'),
@@ -30,13 +41,43 @@ export const flat = z.looseObject({
   auto_action_taken: z.boolean({ error: m('must be true or false') }).optional(),
 });
 
-export const isFlat = (o: JsonObject): boolean =>
+/** The typed columns of an inefficiency, per shape (store/derive.ts). */
+export const fields: TypedFields = {
+  nestedProbe: '$.inefficiency.cluster',
+  columns: {
+    workload_id: same('$.workload_id'),
+    cluster_id: { nested: '$.inefficiency.cluster', flat: '$.resource_id', cast: 'text' },
+    severity: same('$.severity', 'lower'),
+    inefficiency_type: { nested: '$.inefficiency.type', flat: '$.inefficiency_type', cast: 'text' },
+    utilization_pct: {
+      nested: '$.inefficiency.utilization',
+      flat: '$.metrics.utilization_percentage',
+      cast: 'percent',
+    },
+    idle_hours: {
+      nested: '$.inefficiency.idle_duration_hours',
+      flat: '$.metrics.idle_duration_hours',
+      cast: 'double',
+    },
+    wasted_cost: {
+      nested: '$.inefficiency.wasted_cost_estimate',
+      flat: '$.metrics.wasted_cost_estimate',
+      cast: 'double',
+    },
+    recommended_action: same('$.recommended_action'),
+    auto_action: same('$.auto_action_taken', 'bool'),
+  },
+};
+
+/** Flat when it has no inefficiency.cluster (the nested shape requires it). */
+export const isFlat = isFlatBy(fields);
+export const looksFlat = (o: JsonObject): boolean =>
   !('inefficiency' in o) && ('resource_id' in o || 'inefficiency_type' in o);
 export type Nested = z.infer<typeof nested>;
 export type Flat = z.infer<typeof flat>;
 
-export function normalise(e: Nested | Flat): JsonObject {
-  if ('resource_id' in e && !('inefficiency' in e)) {
+export function normalise(e: Nested | Flat, flat: boolean): JsonObject {
+  if (flat) {
     const f = e as Flat;
     return {
       ...without(f as unknown as JsonObject, ['inefficiency_type', 'resource_id', 'metrics']),

@@ -1,6 +1,6 @@
 /** `policy_change`: the policy engine applied, changed or reverted a policy. */
 import { z } from 'zod';
-import { nonEmpty, type JsonObject, m } from './common.js';
+import { m, nonEmpty, same, type JsonObject, type TypedFields } from './common.js';
 
 const version = z.union([z.string(), z.number()], { error: m('must be a string or a number') });
 
@@ -17,6 +17,21 @@ export const nested = z.looseObject({
 
 export const flat = nested;
 export const isFlat = (): boolean => false;
+export const looksFlat = isFlat;
+
+/** The typed columns of a policy change (one shape). */
+export const fields: TypedFields = {
+  columns: {
+    severity: same('$.severity', 'lower'),
+    policy_id: same('$.policy.id'),
+    policy_name: same('$.policy.name'),
+    policy_version: same('$.policy.version'),
+    action: same('$.action'),
+    previous_policy: same('$.previous'),
+    actor: same('$.actor'),
+    reason: same('$.reason'),
+  },
+};
 export type Nested = z.infer<typeof nested>;
 
 export function normalise(e: Nested): JsonObject {

@@ -1,6 +1,15 @@
 /** `workload_relocation`: a running workload was moved between clusters. */
 import { z } from 'zod';
-import { nonEmpty, nonNegative, num, without, type JsonObject } from './common.js';
+import {
+  isFlatBy,
+  nonEmpty,
+  nonNegative,
+  num,
+  same,
+  without,
+  type JsonObject,
+  type TypedFields,
+} from './common.js';
 
 export const nested = z.looseObject({
   event_type: z.literal('workload_relocation'),
@@ -32,14 +41,45 @@ export const flat = z.looseObject({
   }),
 });
 
-export const isFlat = (o: JsonObject): boolean =>
+/** The typed columns of a relocation, per shape (store/derive.ts). */
+export const fields: TypedFields = {
+  nestedProbe: '$.migration.to_cluster',
+  columns: {
+    workload_id: { nested: '$.workload', flat: '$.workload_id', cast: 'text' },
+    cluster_id: { nested: '$.migration.to_cluster', flat: '$.to_cluster', cast: 'text' },
+    severity: same('$.severity', 'lower'),
+    trigger: same('$.trigger'),
+    from_cluster: { nested: '$.migration.from_cluster', flat: '$.from_cluster', cast: 'text' },
+    reason: { nested: '$.migration.reason', flat: '$.reason', cast: 'text' },
+    power_saving_watts: {
+      nested: '$.migration.power_saving_watts',
+      flat: '$.metrics.power_saving_watts',
+      cast: 'double',
+    },
+    cost_saving_per_hour: {
+      nested: '$.migration.cost_saving_per_hour',
+      flat: '$.metrics.cost_saving_per_hour',
+      cast: 'double',
+    },
+    migration_seconds: {
+      nested: '$.migration_time_seconds',
+      flat: '$.metrics.migration_time_seconds',
+      cast: 'double',
+    },
+    downtime_seconds: { nested: '$.downtime_seconds', flat: '$.metrics.downtime_seconds', cast: 'double' },
+  },
+};
+
+/** Flat when it has no migration.to_cluster (the nested shape requires it). */
+export const isFlat = isFlatBy(fields);
+export const looksFlat = (o: JsonObject): boolean =>
   !('migration' in o) && ('workload_id' in o || 'metrics' in o || 'from_cluster' in o);
 
 export type Nested = z.infer<typeof nested>;
 export type Flat = z.infer<typeof flat>;
 
-export function normalise(e: Nested | Flat): JsonObject {
-  if ('metrics' in e && !('migration' in e)) {
+export function normalise(e: Nested | Flat, flat: boolean): JsonObject {
+  if (flat) {
     const f = e as Flat;
     return {
       ...without(f as JsonObject, ['workload_id', 'from_cluster', 'to_cluster', 'reason', 'metrics']),

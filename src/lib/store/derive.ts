@@ -5,9 +5,14 @@
  * type, parses each raw line once (DESIGN.md "Storage model"). The same
  * expressions serve ingest (filling the columns) and `verify` (re-deriving
  * them to detect a typed column edited behind the tool's back), so they are
- * defined once here. Both the nested and the flat shape are read: the nested
- * path first, then the flat one.
+ * defined once here. Which path each column reads, in each shape, is declared
+ * with the event type's schema (src/lib/schema, `fields`); the shape is told
+ * apart in SQL by the nested shape's probe path, as `isFlat` does in
+ * JavaScript.
  */
+
+import type { Cast, TypedFields } from '../schema/common.js';
+import { TYPED_FIELDS } from '../schema/index.js';
 
 interface Col {
   name: string;
@@ -16,191 +21,72 @@ interface Col {
   expr: string;
 }
 
-const num = (e: string) => `TRY_CAST(${e} AS DOUBLE)`;
-const pct = (e: string) => `TRY_CAST(trim(replace(${e}, '%', '')) AS DOUBLE)`;
-const int = (e: string) => `TRY_CAST(${e} AS BIGINT)`;
-const str = (e: string) => e;
+/** SQL reading a JSON path's text `e` as a column value. */
+const CASTS: Record<Cast, (e: string) => string> = {
+  text: (e) => e,
+  lower: (e) => `lower(${e})`,
+  double: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+  percent: (e) => `TRY_CAST(trim(replace(${e}, '%', '')) AS DOUBLE)`,
+  quantity: (e) => `kq(${e})`,
+  // via DOUBLE: JSON allows 5.0 and 1e3 for whole numbers, BIGINT's cast does not
+  int: (e) => `TRY_CAST(TRY_CAST(${e} AS DOUBLE) AS BIGINT)`,
+  bool: (e) => `TRY_CAST(${e} AS BOOLEAN)`,
+  outcome: (e) => `lower(coalesce(${e}, 'scheduled'))`,
+  json: (e) => e,
+};
 
-/** Per event type: the JSON paths and the columns computed from them. */
-const TYPES: Record<string, { paths: string[]; cols: Record<string, (j: (i: number) => string) => string> }> =
-  {
-    scheduling_decision: {
-      paths: [
-        '$.workload.id', // 1
-        '$.workload_id',
-        '$.decision.selected_cluster',
-        '$.selected_cluster',
-        '$.scheduler', // 5
-        '$.workload.type',
-        '$.workload_type',
-        '$.workload.requirements.cpu',
-        '$.workload.requirements.memory',
-        '$.workload.requirements.gpu', // 10
-        '$.workload.requirements.power_budget',
-        '$.decision.reason',
-        '$.reason',
-        '$.decision.outcome',
-        '$.outcome', // 15
-        '$.decision.cost_calculation.estimated_power_watts',
-        '$.cost_calculation.power_watts',
-        '$.decision.cost_calculation.estimated_cost_per_hour',
-        '$.cost_calculation.cost_per_hour',
-        '$.decision.cost_calculation.efficiency_score', // 20
-        '$.cost_calculation.efficiency_score',
-        '$.execution_time_ms',
-        '$.severity',
-        '$.decision.cost_calculation.alternatives',
-        '$.alternatives', // 25
-      ],
-      cols: {
-        workload_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
-        cluster_id: (j) => `coalesce(${j(3)}, ${j(4)})`,
-        severity: (j) => `lower(${j(23)})`,
-        scheduler: (j) => str(j(5)),
-        workload_type: (j) => `coalesce(${j(6)}, ${j(7)})`,
-        req_cpu: (j) => `kq(${j(8)})`,
-        req_memory_bytes: (j) => `kq(${j(9)})`,
-        req_gpu: (j) => num(j(10)),
-        req_power_budget: (j) => num(j(11)),
-        reason: (j) => `coalesce(${j(12)}, ${j(13)})`,
-        outcome: (j) => `lower(coalesce(${j(14)}, ${j(15)}, 'scheduled'))`,
-        est_power_watts: (j) => num(`coalesce(${j(16)}, ${j(17)})`),
-        est_cost_per_hour: (j) => num(`coalesce(${j(18)}, ${j(19)})`),
-        efficiency_score: (j) => num(`coalesce(${j(20)}, ${j(21)})`),
-        exec_ms: (j) => num(j(22)),
-      },
-    },
-    workload_relocation: {
-      paths: [
-        '$.workload', // 1
-        '$.workload_id',
-        '$.migration.to_cluster',
-        '$.to_cluster',
-        '$.trigger', // 5
-        '$.migration.from_cluster',
-        '$.from_cluster',
-        '$.migration.reason',
-        '$.reason',
-        '$.migration.power_saving_watts', // 10
-        '$.metrics.power_saving_watts',
-        '$.migration.cost_saving_per_hour',
-        '$.metrics.cost_saving_per_hour',
-        '$.migration_time_seconds',
-        '$.metrics.migration_time_seconds', // 15
-        '$.downtime_seconds',
-        '$.metrics.downtime_seconds',
-        '$.severity',
-      ],
-      cols: {
-        workload_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
-        cluster_id: (j) => `coalesce(${j(3)}, ${j(4)})`,
-        severity: (j) => `lower(${j(18)})`,
-        trigger: (j) => str(j(5)),
-        from_cluster: (j) => `coalesce(${j(6)}, ${j(7)})`,
-        reason: (j) => `coalesce(${j(8)}, ${j(9)})`,
-        power_saving_watts: (j) => num(`coalesce(${j(10)}, ${j(11)})`),
-        cost_saving_per_hour: (j) => num(`coalesce(${j(12)}, ${j(13)})`),
-        migration_seconds: (j) => num(`coalesce(${j(14)}, ${j(15)})`),
-        downtime_seconds: (j) => num(`coalesce(${j(16)}, ${j(17)})`),
-      },
-    },
-    cluster_reconfiguration: {
-      paths: [
-        '$.cluster.id', // 1
-        '$.action',
-        '$.cluster.name',
-        '$.cluster.type',
-        '$.cluster.node_count', // 5
-        '$.cluster.estimated_cost_per_hour',
-        '$.trigger.workload_queue_length',
-        '$.trigger.existing_cluster_utilization',
-        '$.trigger.expected_efficiency_gain',
-        '$.severity', // 10
-        '$.workload_id',
-      ],
-      cols: {
-        workload_id: (j) => str(j(11)),
-        cluster_id: (j) => str(j(1)),
-        severity: (j) => `lower(${j(10)})`,
-        action: (j) => str(j(2)),
-        cluster_name: (j) => str(j(3)),
-        cluster_type: (j) => str(j(4)),
-        node_count: (j) => int(j(5)),
-        cluster_cost_per_hour: (j) => num(j(6)),
-        queue_length: (j) => int(j(7)),
-        cluster_utilization_pct: (j) => pct(j(8)),
-        expected_gain_pct: (j) => pct(j(9)),
-      },
-    },
-    inefficiency_detected: {
-      paths: [
-        '$.inefficiency.cluster', // 1
-        '$.resource_id',
-        '$.severity',
-        '$.inefficiency.type',
-        '$.inefficiency_type', // 5
-        '$.inefficiency.utilization',
-        '$.metrics.utilization_percentage',
-        '$.inefficiency.idle_duration_hours',
-        '$.metrics.idle_duration_hours',
-        '$.inefficiency.wasted_cost_estimate', // 10
-        '$.metrics.wasted_cost_estimate',
-        '$.recommended_action',
-        '$.auto_action_taken',
-        '$.workload_id',
-      ],
-      cols: {
-        workload_id: (j) => str(j(14)),
-        cluster_id: (j) => `coalesce(${j(1)}, ${j(2)})`,
-        severity: (j) => `lower(${j(3)})`,
-        inefficiency_type: (j) => `coalesce(${j(4)}, ${j(5)})`,
-        utilization_pct: (j) => pct(`coalesce(${j(6)}, ${j(7)})`),
-        idle_hours: (j) => num(`coalesce(${j(8)}, ${j(9)})`),
-        wasted_cost: (j) => num(`coalesce(${j(10)}, ${j(11)})`),
-        recommended_action: (j) => str(j(12)),
-        auto_action: (j) => `TRY_CAST(${j(13)} AS BOOLEAN)`,
-      },
-    },
-    policy_change: {
-      paths: [
-        '$.policy.id',
-        '$.policy.name',
-        '$.policy.version',
-        '$.action',
-        '$.previous',
-        '$.actor',
-        '$.reason',
-        '$.severity',
-      ],
-      cols: {
-        severity: (j) => `lower(${j(8)})`,
-        policy_id: (j) => str(j(1)),
-        policy_name: (j) => str(j(2)),
-        policy_version: (j) => str(j(3)),
-        action: (j) => str(j(4)),
-        previous_policy: (j) => str(j(5)),
-        actor: (j) => str(j(6)),
-        reason: (j) => str(j(7)),
-      },
-    },
-    // Any other event_type: the common columns, from wherever they are.
-    '': {
-      paths: [
-        '$.workload.id',
-        '$.workload_id',
-        '$.workload',
-        '$.cluster_id',
-        '$.cluster.id',
-        '$.cluster',
-        '$.severity',
-      ],
-      cols: {
-        workload_id: (j) => `coalesce(${j(1)}, ${j(2)}, CASE WHEN left(${j(3)}, 1) <> '{' THEN ${j(3)} END)`,
-        cluster_id: (j) => `coalesce(${j(4)}, ${j(5)}, CASE WHEN left(${j(6)}, 1) <> '{' THEN ${j(6)} END)`,
-        severity: (j) => `lower(${j(7)})`,
-      },
-    },
+interface TypeSql {
+  /** The paths extracted in one call, in order (`j[1]` is the first). */
+  paths: string[];
+  /** Per column: SQL over `j`. */
+  cols: Record<string, string>;
+}
+
+/**
+ * The SQL of one known event type, from its declared fields (src/lib/schema): each column reads
+ * the path of the event's own shape, never the other shape's (a flat event carrying a nested
+ * field, or the reverse, is stored with the value it was validated with).
+ */
+function typeSql(fields: TypedFields): TypeSql {
+  const paths: string[] = [];
+  const j = (path: string) => {
+    let i = paths.indexOf(path);
+    if (i === -1) i = paths.push(path) - 1;
+    return `j[${i + 1}]`;
   };
+  const probe = fields.nestedProbe ? j(fields.nestedProbe) : undefined;
+  const cols: Record<string, string> = {};
+  for (const [name, f] of Object.entries(fields.columns)) {
+    const read = (path?: string) => (path ? CASTS[f.cast](j(path)) : 'NULL');
+    cols[name] =
+      !probe || f.nested === f.flat
+        ? read(f.nested)
+        : `CASE WHEN ${probe} IS NOT NULL THEN ${read(f.nested)} ELSE ${read(f.flat)} END`;
+  }
+  return { paths, cols };
+}
+
+const KNOWN: Record<string, TypeSql> = Object.fromEntries(
+  Object.entries(TYPED_FIELDS).map(([t, f]) => [t, typeSql(f)]),
+);
+
+/** Any other event_type: the common columns, from wherever they are. */
+const GENERIC: TypeSql = {
+  paths: [
+    '$.workload.id',
+    '$.workload_id',
+    '$.workload',
+    '$.cluster_id',
+    '$.cluster.id',
+    '$.cluster',
+    '$.severity',
+  ],
+  cols: {
+    workload_id: `coalesce(j[1], j[2], CASE WHEN left(j[3], 1) <> '{' THEN j[3] END)`,
+    cluster_id: `coalesce(j[4], j[5], CASE WHEN left(j[6], 1) <> '{' THEN j[6] END)`,
+    severity: `lower(j[7])`,
+  },
+};
 
 /** A decision's alternatives, typed: trace lists them without parsing `raw`. */
 export const ALTERNATIVES_TYPE = 'STRUCT("cluster" VARCHAR, "cost" DOUBLE)[]';
@@ -267,29 +153,27 @@ export const DERIVED_COLUMNS: readonly Col[] = (() => {
     if (special[name]) return { name, type, expr: special[name]! };
     // Every known type answers for itself (NULL when it has no such column);
     // ELSE is for event types that are not known.
-    const branches = Object.entries(TYPES).map(([et, t]) => {
-      const e = t.cols[name] ? t.cols[name]((i) => `j[${i}]`) : 'NULL';
-      return et === '' ? `ELSE ${e}` : `WHEN '${et}' THEN ${e}`;
-    });
-    return { name, type, expr: `CAST(CASE event_type ${branches.join(' ')} END AS ${type})` };
+    const branches = Object.entries(KNOWN).map(([et, t]) => `WHEN '${et}' THEN ${t.cols[name] ?? 'NULL'}`);
+    const other = GENERIC.cols[name] ?? 'NULL';
+    return { name, type, expr: `CAST(CASE event_type ${branches.join(' ')} ELSE ${other} END AS ${type})` };
   });
 })();
 
 /** `json_extract_string(raw, [this type's paths])`, once per row. */
 export const PATHS_EXPR = (() => {
   const lit = (ps: string[]) => `[${ps.map((p) => `'${p}'`).join(', ')}]`;
-  const branches = Object.entries(TYPES)
-    .filter(([et]) => et !== '')
-    .map(([et, t]) => `WHEN '${et}' THEN json_extract_string(raw, ${lit(t.paths)})`);
-  return `CASE event_type ${branches.join(' ')} ELSE json_extract_string(raw, ${lit(TYPES['']!.paths)}) END`;
+  const branches = Object.entries(KNOWN).map(
+    ([et, t]) => `WHEN '${et}' THEN json_extract_string(raw, ${lit(t.paths)})`,
+  );
+  return `CASE event_type ${branches.join(' ')} ELSE json_extract_string(raw, ${lit(GENERIC.paths)}) END`;
 })();
 
 /**
  * A decision's alternatives as a typed list. Their JSON text comes from the
- * same multi-path extraction (paths 24 and 25), so only that array is parsed
- * again, not the whole event.
+ * same multi-path extraction (the `alternatives` field of the decision's
+ * shape), so only that array is parsed again, not the whole event.
  */
-const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(TRY_CAST(coalesce(j[24], j[25]) AS JSON) AS ${ALTERNATIVES_TYPE}) END`;
+const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(TRY_CAST(${KNOWN.scheduling_decision!.cols.alternatives} AS JSON) AS ${ALTERNATIVES_TYPE}) END`;
 
 /**
  * SELECT list deriving every typed column from a relation `src` that has
