@@ -3,8 +3,9 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
+import { writeFailure } from '../../lib/store/failure.js';
 import { BaseCommand } from '../../cli/base.js';
-import { InputError, UsageError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { parseDurationMs } from '../../lib/time.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
@@ -165,14 +166,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
       signature = s.block;
     }
     if (flags.out) {
-      try {
-        fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-        fs.writeFileSync(flags.out, bytes);
-      } catch (e) {
-        throw new InputError(
-          `cannot write ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-      }
+      writeReport(flags.out, bytes);
     } else if (!this.jsonEnabled()) {
       process.stdout.write(bytes);
     }
@@ -191,5 +185,21 @@ appended to it (last line in md/html, last member "signature" in json); check it
       process.exitCode = 3;
     }
     return { out: flags.out ?? null, format, bytes: bytes.length, digest, signature, report };
+  }
+}
+
+/**
+ * Write the report through a temporary file renamed over `out`, so a failure (a full disk) leaves
+ * no partial report and any earlier one intact.
+ */
+function writeReport(out: string, bytes: Buffer): void {
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, out);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw writeFailure(out, e);
   }
 }

@@ -34,6 +34,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { InputError, UsageError } from '../errors.js';
+import { writeFailure } from '../store/failure.js';
 
 export const SIGNATURE_MARK = 'kcloud-log-signature';
 export const KEY_FILE = 'kcloud-log-report.key';
@@ -108,11 +109,18 @@ export function generateKeyPair(dir: string, force = false): KeygenResult {
   if (!force)
     for (const f of [priv, pub])
       if (fs.existsSync(f)) throw new UsageError(`${f} exists; use --force to replace it`);
-  fs.mkdirSync(dir, { recursive: true });
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  fs.chmodSync(priv, 0o600);
-  fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  let file = dir;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    file = priv;
+    fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    fs.chmodSync(priv, 0o600);
+    file = pub;
+    fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  } catch (e) {
+    throw writeFailure(file, e);
+  }
   return { private_key: priv, public_key: pub, key_id: keyId(publicKey) };
 }
 
