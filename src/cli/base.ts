@@ -11,6 +11,7 @@ import chalk from 'chalk';
 import { KcloudError } from '../lib/errors.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
 import { storeFailure } from '../lib/store/failure.js';
+import { countFlag } from './flags.js';
 
 if (process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0;
 
@@ -19,10 +20,11 @@ export const dbFlags = {
     description: 'DuckDB file (default: $KCLOUD_LOG_DB, else ./kcloud-log.duckdb)',
     helpValue: 'FILE',
   }),
-  'lock-timeout': Flags.integer({
+  'lock-timeout': countFlag({
     description: 'seconds to wait while another process holds the database lock',
     default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
     min: 0,
+    max: 86_400,
     helpValue: 'SECONDS',
   }),
 };

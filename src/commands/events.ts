@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
-import { filterFlags, outputFlag } from '../cli/flags.js';
+import { countFlag, filterFlags, outputFlag } from '../cli/flags.js';
 import { csvLine, cut, table } from '../cli/render.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
@@ -42,7 +42,7 @@ Listings are in time order; --limit (default 50) applies to the table and --json
 
   static override flags = {
     ...filterFlags,
-    limit: Flags.integer({
+    limit: countFlag({
       char: 'n',
       description: 'at most this many events (default 50; all for --output jsonl|csv)',
       min: 0,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { InputError, UsageError } from './errors.js';
-import { parseDurationMs } from './time.js';
+import { formatDuration, MAX_SPAN_MS, readDuration } from './time.js';
 
 /** `slos[0].threshold_ms` from a zod path. */
 export function keyPath(path: readonly PropertyKey[]): string {
@@ -75,11 +75,14 @@ export function validateSpec<S extends z.ZodType>(schema: S, data: unknown, name
   throw new UsageError(`${name}: ${lines.length === 1 ? lines[0] : '\n  ' + lines.join('\n  ')}`);
 }
 
-/** A duration text (`5m`, `1h`, `3d`) as ms, for zod transforms; throws a message zod reports. */
+/** A duration text (`5m`, `1h`, `3d`) as ms, when it is one from 1ms to MAX_SPAN_MS, for zod refinements. */
 export function durationMs(text: string): number | undefined {
-  const ms = parseDurationMs(text);
-  return ms !== undefined && ms > 0 ? ms : undefined;
+  const r = readDuration(text, { min: 1 });
+  return r.ok ? r.ms : undefined;
 }
+
+/** What durationMs accepts, for messages. */
+export const DURATION_HINT = `a duration up to ${formatDuration(MAX_SPAN_MS)} (10 years), like 30s, 5m, 1h, 3d`;
 
 /**
  * A ratio given as a fraction (`0.999`), a percentage number (`99.9`) or a
