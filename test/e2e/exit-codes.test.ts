@@ -53,6 +53,21 @@ describe('usage errors: exit 2 and one line', () => {
   });
 });
 
+describe('user input quoting DuckDB words is not a damaged store', () => {
+  it('a query naming a table "Corrupt database file" is refused (2), the store is fine', () => {
+    const db = path.join(dir, 'words.duckdb');
+    expect(cli(['ingest', path.join(FIXTURES, 'spec-events.jsonl')], { db }).code).toBe(0);
+    for (const q of [
+      'SELECT * FROM "Corrupt database file"',
+      "SELECT * FROM read_text('No space left on device')",
+    ]) {
+      const r = cli(['sql', q], { db });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/SQL: /);
+    }
+  });
+});
+
 describe('a store whose creation was interrupted is initialised on the next run', () => {
   const spec = path.join(FIXTURES, 'spec-events.jsonl');
 

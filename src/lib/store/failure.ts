@@ -32,18 +32,29 @@ const DISK_FULL_RE =
 
 const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).split('\n')[0]!.trim();
 
+/**
+ * DuckDB errors about the query itself (a name, a value, a statement the user wrote): whatever
+ * text they quote, the file is not at fault.
+ */
+const QUERY_ERROR_RE = /^(?:Catalog|Parser|Binder|Conversion|Invalid Input|Constraint|Permission) Error:/;
+
+/** The first line of a DuckDB error that may be about the file, or undefined. */
+function duckdbFileError(e: unknown): string | undefined {
+  if (e instanceof KcloudError) return undefined;
+  const msg = firstLine(e);
+  return QUERY_ERROR_RE.test(msg) ? undefined : msg;
+}
+
 /** The database file is damaged (exit 4). */
 export class CorruptStoreError extends InputError {}
 
 /** The device the database is on is full (exit 4). */
 export class DiskFullError extends InputError {}
 
-export const isCorruption = (e: unknown): boolean =>
-  !(e instanceof KcloudError) && CORRUPT_RE.test(firstLine(e));
+export const isCorruption = (e: unknown): boolean => CORRUPT_RE.test(duckdbFileError(e) ?? '');
 
 export const isDiskFull = (e: unknown): boolean =>
-  !(e instanceof KcloudError) &&
-  (DISK_FULL_RE.test(firstLine(e)) || (e as NodeJS.ErrnoException)?.code === 'ENOSPC');
+  DISK_FULL_RE.test(duckdbFileError(e) ?? '') || (e as NodeJS.ErrnoException)?.code === 'ENOSPC';
 
 /** A corrupt file or a full disk: an input problem, never a rule's or a query's fault. */
 export const isStoreFailure = (e: unknown): boolean => isCorruption(e) || isDiskFull(e);
@@ -71,14 +82,18 @@ export function writeFailure(file: string, e: unknown): InputError {
 /**
  * A DuckDB error while using the database at `dbPath`, as the input problem it is (corrupt file,
  * full disk), or undefined when it is neither. A corrupt file is named as such even when another
- * error carries DuckDB's message (e.g. a failed ingest commit): it is the cause to fix.
+ * input error carries DuckDB's message (a failed ingest commit is reported as a lack of memory or
+ * disk): it is the cause to fix.
  */
 export function storeFailure(e: unknown, dbPath: string): InputError | undefined {
   if (e instanceof CorruptStoreError || e instanceof DiskFullError) return e;
-  const msg = firstLine(e);
-  const m = CORRUPT_RE.exec(msg);
-  if (m)
-    return corruptStore(dbPath, e instanceof KcloudError ? msg.slice(m.index).replace(/\).*$/, '') : msg);
+  if (e instanceof InputError) {
+    const m = CORRUPT_RE.exec(e.message);
+    return m ? corruptStore(dbPath, e.message.slice(m.index).replace(/\).*$/s, '')) : undefined;
+  }
+  const msg = duckdbFileError(e);
+  if (msg === undefined) return undefined;
+  if (CORRUPT_RE.test(msg)) return corruptStore(dbPath, msg);
   if (isDiskFull(e)) return diskFull(`database ${dbPath}`, msg);
   return undefined;
 }
