@@ -6,11 +6,14 @@ import { Command } from '@oclif/core/command';
 import * as Errors from '@oclif/core/errors';
 import * as Flags from '@oclif/core/flags';
 import type { Interfaces } from '@oclif/core';
+import type { Input, ParserOutput } from '@oclif/core/interfaces';
 import chalk from 'chalk';
 import { KcloudError, QueryTimeoutError, UsageError } from '../lib/errors.js';
 import { parseDurationMs } from '../lib/time.js';
 import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
+import { storeFailure } from '../lib/store/failure.js';
+import { countFlag } from './flags.js';
 
 if (process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0;
 
@@ -19,10 +22,11 @@ export const dbFlags = {
     description: 'DuckDB file (default: $KCLOUD_LOG_DB, else ./kcloud-log.duckdb)',
     helpValue: 'FILE',
   }),
-  'lock-timeout': Flags.integer({
+  'lock-timeout': countFlag({
     description: 'seconds to wait while another process holds the database lock',
     default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
     min: 0,
+    max: 86_400,
     helpValue: 'SECONDS',
   }),
 };
@@ -63,6 +67,10 @@ interface Deadline {
   stores: Set<Store>;
 }
 
+// oclif's FlagOutput/ArgOutput, which it does not export.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Output = { [name: string]: any };
+
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
 >;
@@ -86,7 +94,9 @@ export abstract class BaseCommand extends Command {
     config?: Record<string, string>,
   ): Promise<Store> {
     const timeoutMs = flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
-    const store = await openStore(resolveDbPath(flags.db), {
+    const db = resolveDbPath(flags.db);
+    this.databases.add(db);
+    const store = await openStore(db, {
       readOnly,
       lockTimeoutMs: flags['lock-timeout'] * 1000,
       config,
@@ -175,6 +185,23 @@ export abstract class BaseCommand extends Command {
     super.log(line);
   }
 
+  /** The databases this command works on, for naming them in errors (its --db, and any it opened). */
+  private readonly databases = new Set<string>();
+
+  protected override async parse<F extends Output, B extends Output, A extends Output>(
+    options?: Input<F, B, A>,
+    argv?: string[],
+  ): Promise<ParserOutput<F, B, A>> {
+    let out: ParserOutput<F, B, A>;
+    try {
+      out = await super.parse(options, argv);
+    } finally {
+      this.parsed = true; // a refused command line was parsed too: no "did not parse" warning with it
+    }
+    this.databases.add(resolveDbPath((out.flags as { db?: string }).db));
+    return out;
+  }
+
   /**
    * Every error ends the command with one line on stderr (` ›   Error: ...`, never wrapped, no
    * stack unless DEBUG) or, with --json, one small JSON object on stdout, and the same exit code
@@ -185,12 +212,32 @@ export abstract class BaseCommand extends Command {
     error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
     const err = this.timedOut(error) as typeof error;
-    const e = describeError(err);
+    if (err instanceof Errors.ExitError) throw err; // this.exit(): nothing to print
+    const e = this.describeError(err);
     process.exitCode = e.exit;
-    if (process.env.DEBUG && !(err instanceof KcloudError)) process.stderr.write(`${err.stack ?? err}\n`);
+    if (process.env.DEBUG && e.code === 'UnexpectedError') process.stderr.write(`${err.stack ?? err}\n`);
     if (this.jsonEnabled()) this.logJson({ error: e });
     else process.stderr.write(` ›   Error: ${escapeControls(e.message)}\n`);
     throw new Errors.ExitError(e.exit);
+  }
+
+  /** What an error says: the store's failures (corrupt, disk full) and typed errors, usage errors, or unexpected. */
+  private describeError(err: Error & { oclif?: { exit?: number }; code?: unknown }): ErrorJson {
+    const known =
+      storeFailure(err, [...this.databases].join(' or ') || resolveDbPath()) ??
+      (err instanceof KcloudError ? err : undefined);
+    if (known) return { code: known.name, message: oneLine(known.message), exit: known.exitCode };
+    if (err.oclif?.exit !== undefined) {
+      const exit = err.oclif.exit;
+      const code = typeof err.code === 'string' ? err.code : exit === 2 ? 'UsageError' : err.name;
+      return { code, message: oneLine(err.message), exit };
+    }
+    const first = (err.message ?? String(err)).split('\n')[0] ?? '';
+    return {
+      code: 'UnexpectedError',
+      message: `unexpected error: ${first} (set DEBUG=* for details)`,
+      exit: 1,
+    };
   }
 }
 
@@ -202,33 +249,19 @@ export interface ErrorJson {
   exit: number;
 }
 
-/** One line: the message's lines joined, nothing past 2,000 characters. */
-const oneLine = (text: string): string => {
+/**
+ * A message on one line: oclif's `Parsing --flag \n\t...\nSee more help with --help` around a
+ * flag's error becomes `--flag: ...`, other line breaks become "; ".
+ */
+export function oneLine(message: string): string {
+  let text = message.replace(/\s*See more help with --help\s*$/, '');
+  const m = /^Parsing (--[\w-]+)\s*\n\t([\s\S]*)$/.exec(text);
+  if (m) text = m[2]!.startsWith(m[1]!) ? m[2]! : `${m[1]}: ${m[2]}`;
   const t = text
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
-    .join(' ');
+    .join('; ')
+    .replace(/:; /g, ': ');
   return t.length > 2000 ? t.slice(0, 1997) + '...' : t;
-};
-
-export function describeError(
-  err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: unknown },
-): ErrorJson {
-  if (err instanceof KcloudError)
-    return { code: err.name, message: oneLine(err.message), exit: err.exitCode };
-  if (err.oclif) {
-    const exit = err.oclif.exit ?? 2;
-    return {
-      code: typeof err.code === 'string' ? err.code : exit === 2 ? 'UsageError' : err.name,
-      message: oneLine(err.message.replace(/\s*See more help with --help\s*$/, '')),
-      exit,
-    };
-  }
-  const first = (err.message ?? String(err)).split('\n')[0] ?? '';
-  return {
-    code: 'UnexpectedError',
-    message: `unexpected error: ${first} (set DEBUG=* for details)`,
-    exit: 1,
-  };
 }

@@ -1,5 +1,100 @@
-/** Flags shared by the commands that filter events. */
+/**
+ * Flags shared by the commands, and the flag types that check a value's range when the command
+ * line is parsed: a value out of range is a usage error (exit 2) naming the flag and the range,
+ * before anything is opened or read.
+ */
 import * as Flags from '@oclif/core/flags';
+import { UsageError } from '../lib/errors.js';
+import { readSize, type SizeRange } from '../lib/size.js';
+import { parseTimeBound, readDuration, type DurationRange } from '../lib/time.js';
+
+/** The largest count any flag takes (--limit, --batch-size, ...): larger ones are mistakes. */
+export const MAX_COUNT = 1_000_000_000;
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Read a whole number from `min` to `max`, or throw a usage error naming the flag and the range. */
+export function readCount(input: string, flag: string, min: number, max = MAX_COUNT): number {
+  const t = input.trim();
+  const n = /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!(n >= min && n <= max))
+    throw new UsageError(`${flag}: expected a whole number from ${fmt(min)} to ${fmt(max)}; got "${input}"`);
+  return n;
+}
+
+/** Read a decimal number from `min` to `max` (a `%` after it allowed when `percent`). */
+export function readNumber(input: string, flag: string, r: NumberRange): number {
+  const t = r.percent ? input.trim().replace(/\s*%$/, '') : input.trim();
+  const n = /^\d+(?:\.\d+)?$/.test(t) ? Number(t) : NaN;
+  if (!(n >= r.min && n <= r.max))
+    throw new UsageError(
+      `${flag}: expected a number from ${fmt(r.min)} to ${fmt(r.max)}${r.unit ? ` (${r.unit})` : ''}; got "${input}"`,
+    );
+  return n;
+}
+
+export type NumberRange = {
+  min: number;
+  max: number;
+  /** What the number counts, for the message: "percent", "milliseconds". */
+  unit?: string;
+  /** Accept `20%` for 20. */
+  percent?: boolean;
+};
+
+const flagName = (opts: { name: string }) => `--${opts.name}`;
+
+/** A whole number in a range (`min`, `max`: default MAX_COUNT). */
+export const countFlag = Flags.custom<number, { min: number; max?: number }>({
+  parse: async (input, _ctx, opts) => readCount(input, flagName(opts), opts.min, opts.max),
+});
+
+/** A decimal number in a range. */
+export const numberFlag = Flags.custom<number, NumberRange>({
+  parse: async (input, _ctx, opts) => readNumber(input, flagName(opts), opts),
+});
+
+/** A duration (`500ms`, `30s`, `5m`, `1h`, `7d`) in a range, as milliseconds. */
+export const durationFlag = Flags.custom<number, DurationRange>({
+  parse: async (input, _ctx, opts) => {
+    const r = readDuration(input, opts);
+    if (!r.ok) throw new UsageError(`${flagName(opts)}: ${r.reason}`);
+    return r.ms;
+  },
+  helpValue: 'DURATION',
+});
+
+/** A duration checked like durationFlag, kept as written (alert rules store their text). */
+export const durationTextFlag = Flags.custom<string, DurationRange>({
+  parse: async (input, _ctx, opts) => {
+    const r = readDuration(input, opts);
+    if (!r.ok) throw new UsageError(`${flagName(opts)}: ${r.reason}`);
+    return input.trim();
+  },
+  helpValue: 'DURATION',
+});
+
+/** A size in DuckDB's syntax (`128MB`, `1GiB`; bare bytes when `bare`) in a range, as bytes. */
+export const sizeFlag = Flags.custom<number, SizeRange>({
+  parse: async (input, _ctx, opts) => {
+    const r = readSize(input, opts);
+    if (!r.ok) throw new UsageError(`${flagName(opts)}: ${r.reason}`);
+    return r.bytes;
+  },
+  helpValue: 'SIZE',
+});
+
+/**
+ * A time bound (ISO, or a duration before now), checked now and kept as written: the command
+ * reads it against one `now` for all its flags.
+ */
+export const timeFlag = Flags.custom<string>({
+  parse: async (input, _ctx, opts) => {
+    parseTimeBound(input, flagName(opts));
+    return input;
+  },
+  helpValue: 'TIME',
+});
 
 export const filterFlags = {
   type: Flags.string({
@@ -15,11 +110,10 @@ export const filterFlags = {
     multiple: true,
     helpValue: 'LEVEL',
   }),
-  since: Flags.string({
+  since: timeFlag({
     description: 'from this time: ISO (2025-01-15T10:00:00Z) or a duration before now (15m, 24h, 7d)',
-    helpValue: 'TIME',
   }),
-  until: Flags.string({ description: 'before this time: ISO or a duration before now', helpValue: 'TIME' }),
+  until: timeFlag({ description: 'before this time: ISO or a duration before now' }),
   grep: Flags.string({
     char: 'g',
     description: 'text anywhere in the event (case-insensitive)',
@@ -31,6 +125,12 @@ export const filterFlags = {
     helpValue: 'PATH=VALUE',
   }),
 };
+
+/** The trend bucket of the analyses: 1s to 3650d. */
+export const intervalFlag = durationFlag({
+  description: 'trend bucket (default: chosen from the window, about 60 buckets)',
+  min: 1000,
+});
 
 export const outputFlag = Flags.string({
   char: 'o',

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../cli/base.js';
-import { filterFlags, outputFlag } from '../cli/flags.js';
+import { filterFlags, outputFlag, countFlag } from '../cli/flags.js';
 import { csvLine, cut, table } from '../cli/render.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
@@ -43,7 +43,7 @@ Listings are in time order; --limit (default 50) applies to the table and --json
   static override flags = {
     timeout: timeoutFlag(),
     ...filterFlags,
-    limit: Flags.integer({
+    limit: countFlag({
       char: 'n',
       description: 'at most this many events (default 50; all for --output jsonl|csv)',
       min: 0,

@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand } from '../cli/base.js';
+import { BaseCommand, type BaseFlags } from '../cli/base.js';
+import { countFlag, durationFlag, sizeFlag } from '../cli/flags.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
 import { displayable, escapeControls, progressBar } from '../cli/render.js';
@@ -9,10 +10,11 @@ import { keepHeapSmall } from '../cli/heap.js';
 import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
 import { acquireLease } from '../lib/store/lease.js';
-import { parseDurationMs } from '../lib/time.js';
-import { UsageError } from '../lib/errors.js';
 
 export type IngestCommandResult = IngestResult | FollowResult;
+
+/** The most events per commit --batch-size takes (a commit's rows are held until it is written). */
+const MAX_BATCH = 10_000_000;
 
 export default class Ingest extends BaseCommand {
   static override summary = 'Validate log lines and store each event exactly once.';
@@ -37,32 +39,49 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     strict: Flags.boolean({
       description: 'reject events whose event_type is not one of the five known types',
     }),
-    'batch-size': Flags.integer({
+    'batch-size': countFlag({
       description: `events per commit (default: two DuckDB row groups); with --follow, a commit also happens every min(batch-size, ${FLUSH_EVENTS}) events`,
       default: DEFAULT_BATCH,
       min: 1,
+      max: MAX_BATCH,
     }),
-    'max-line-bytes': Flags.integer({
-      description: 'longer lines become rejects',
+    'max-line-bytes': sizeFlag({
+      description: 'longer lines become rejects (bytes, or a size like 4KiB, 1MiB)',
       default: 1024 * 1024,
+      defaultHelp: async () => '1MiB',
       min: 64,
+      max: 64 * 2 ** 20,
+      bare: true,
     }),
     quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors' }),
-    'memory-limit': Flags.string({
-      description: "DuckDB's buffer memory while writing (it caches what it wrote up to this)",
-      default: '128MB',
-      helpValue: 'SIZE',
+    'memory-limit': sizeFlag({
+      description: "DuckDB's buffer memory while writing (it caches what it wrote up to this): 16MB to 1TB",
+      default: 128e6,
+      defaultHelp: async () => '128MB',
+      min: 16e6,
+      max: 1e12,
+    }),
+    'temp-limit': sizeFlag({
+      description:
+        'disk DuckDB may use beside the store (<db>.tmp/) for batches that do not fit in --memory-limit: 16MB to 1TB',
+      default: 4e9,
+      defaultHelp: async () => '4GB',
+      min: 16e6,
+      max: 1e12,
     }),
     follow: Flags.boolean({
       char: 'f',
       description:
         'keep reading as files grow, rotate and appear; stop with Ctrl-C (SIGINT/SIGTERM commit what is complete)',
     }),
-    'flush-interval': Flags.string({
+    'flush-interval': durationFlag({
       description:
-        'with --follow: commit at least this often (ms, s, m); a batch also commits at --batch-size events',
-      default: '1s',
-      helpValue: 'DURATION',
+        'with --follow: commit at least this often (ms, s, m; 10ms to 1h); a batch also commits at --batch-size events',
+      default: 1000,
+      defaultHelp: async () => '1s',
+      min: 10,
+      max: 3_600_000,
+      bare: 'ms',
     }),
     from: Flags.string({
       description: 'with --follow: where files without a checkpoint start when first seen at start-up',
@@ -72,10 +91,14 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     poll: Flags.boolean({
       description: 'with --follow: poll the file system (network file systems) instead of watching',
     }),
-    'drain-grace': Flags.string({
-      description: 'with --follow: a rotated or deleted file is released after being quiet this long',
-      default: '5s',
-      helpValue: 'DURATION',
+    'drain-grace': durationFlag({
+      description:
+        'with --follow: a rotated or deleted file is released after being quiet this long (1ms to 1d)',
+      default: 5000,
+      defaultHelp: async () => '5s',
+      min: 1,
+      max: 86_400_000,
+      bare: 'ms',
     }),
   };
 
@@ -112,7 +135,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
             ? (p) => bar.update(p.bytesRead, p.bytesTotal, `${p.lines.toLocaleString()} lines`)
             : undefined,
         }),
-      { memory_limit: flags['memory-limit'] },
+      duckdbLimits(flags),
     ).finally(() => lease.release());
     bar?.done();
     for (const e of result.errors) this.warn(`${e.path}: ${e.reason}`);
@@ -123,32 +146,30 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     return result;
   }
 
-  private async follow(paths: string[], flags: Record<string, unknown>, tty: boolean): Promise<FollowResult> {
-    const dur = (name: string, v: string) => {
-      const ms = parseDurationMs(/^\d+$/.test(v) ? `${v}ms` : v);
-      if (ms === undefined || ms <= 0)
-        throw new UsageError(`--${name} "${v}": use a duration like 500ms, 1s, 2m`);
-      return ms;
-    };
+  private async follow(
+    paths: string[],
+    flags: BaseFlags<typeof Ingest>,
+    tty: boolean,
+  ): Promise<FollowResult> {
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     let lastLine = 0;
     const result = await follow(paths, {
-      dbPath: resolveDbPath(flags.db as string | undefined),
+      dbPath: resolveDbPath(flags.db),
       open: {
-        lockTimeoutMs: (flags['lock-timeout'] as number) * 1000,
-        config: { memory_limit: flags['memory-limit'] as string },
+        lockTimeoutMs: flags['lock-timeout'] * 1000,
+        config: duckdbLimits(flags),
       },
-      strict: flags.strict as boolean,
-      batchSize: flags['batch-size'] as number,
-      maxLineBytes: flags['max-line-bytes'] as number,
+      strict: flags.strict,
+      batchSize: flags['batch-size'],
+      maxLineBytes: flags['max-line-bytes'],
       command: this.commandLine(),
-      flushIntervalMs: dur('flush-interval', flags['flush-interval'] as string),
-      drainGraceMs: dur('drain-grace', flags['drain-grace'] as string),
+      flushIntervalMs: flags['flush-interval'],
+      drainGraceMs: flags['drain-grace'],
       from: flags.from as 'beginning' | 'end',
-      poll: flags.poll as boolean,
+      poll: flags.poll,
       signal: ac.signal,
       onError: (e) => this.warn(`${e.path}: ${e.reason}`),
       onStatus: tty
@@ -172,6 +193,12 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     return result;
   }
 }
+
+/** DuckDB's memory and spill-space limits while writing. */
+const duckdbLimits = (f: { 'memory-limit': number; 'temp-limit': number }): Record<string, string> => ({
+  memory_limit: `${f['memory-limit']}B`,
+  max_temp_directory_size: `${f['temp-limit']}B`,
+});
 
 /** One status line while following: rate, lag per file, rejects. */
 export function statusLine(st: FollowStatus): string {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../cli/base.js';
-import { outputFlag } from '../cli/flags.js';
+import { outputFlag, countFlag } from '../cli/flags.js';
 import { csvLine, cut, table } from '../cli/render.js';
 import { listRejects, type RejectRow } from '../lib/query/sources.js';
 
@@ -28,7 +28,7 @@ export default class Rejects extends BaseCommand {
       helpValue: 'TEXT',
     }),
     reason: Flags.string({ description: 'only rejects whose reason contains this', helpValue: 'TEXT' }),
-    limit: Flags.integer({
+    limit: countFlag({
       char: 'n',
       description: 'at most this many (default 100; all for --output jsonl|csv)',
       min: 0,

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args';
-import * as Flags from '@oclif/core/flags';
 import { BaseCommand, timeoutFlag } from '../cli/base.js';
-import { outputFlag } from '../cli/flags.js';
+import { outputFlag, countFlag } from '../cli/flags.js';
 import { csvLine, table } from '../cli/render.js';
 import { runReadOnlySql, SQL_SANDBOX, type SqlResult } from '../lib/query/sql.js';
 
@@ -22,7 +21,7 @@ and reading other files are refused.`;
   static override flags = {
     timeout: timeoutFlag(),
     output: outputFlag,
-    limit: Flags.integer({ char: 'n', description: 'at most this many rows', min: 0 }),
+    limit: countFlag({ char: 'n', description: 'at most this many rows', min: 0 }),
   };
 
   async run(): Promise<SqlCommandResult> {

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand } from '../cli/base.js';
-import { filterFlags } from '../cli/flags.js';
+import { countFlag, durationFlag, filterFlags } from '../cli/flags.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import { normalised, type EventRow } from '../lib/query/events.js';
 import { tailEvents } from '../lib/query/tail.js';
@@ -57,14 +57,21 @@ between polls) and prints one coloured line per new event, with the same filters
       options: ['line', 'jsonl'],
       default: 'line',
     }),
-    last: Flags.integer({
+    last: countFlag({
       char: 'n',
       description: 'first show the last N matching events',
       default: 0,
       min: 0,
     }),
-    interval: Flags.integer({ description: 'poll interval in ms', default: 500, min: 50 }),
-    max: Flags.integer({ description: 'exit after this many events', min: 1 }),
+    interval: durationFlag({
+      description: 'poll interval (ms, or a duration: 50ms to 1h)',
+      default: 500,
+      defaultHelp: async () => '500ms',
+      min: 50,
+      max: 3_600_000,
+      bare: 'ms',
+    }),
+    max: countFlag({ description: 'exit after this many events', min: 1 }),
   };
 
   async run(): Promise<TailResult> {

@@ -1,9 +1,8 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { UsageError } from '../lib/errors.js';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../cli/base.js';
-import { filterFlags } from '../cli/flags.js';
+import { filterFlags, readCount } from '../cli/flags.js';
 import { displayable, fmtNum, table } from '../cli/render.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import {
@@ -46,19 +45,19 @@ An unknown id exits 1 and suggests close matches.`;
     raw: Flags.boolean({
       description: "include each event's stored JSON in --json output (events[].event); reads the raw column",
     }),
-    inefficiencies: Flags.string({
+    inefficiencies: Flags.custom<number>({
       description: `how many inefficiencies on its clusters to list (all are counted): a number or "all"`,
-      default: String(DEFAULT_INEFFICIENCY_LIMIT),
+      default: DEFAULT_INEFFICIENCY_LIMIT,
       helpValue: 'N|all',
-    }),
+      parse: async (input) =>
+        input.trim() === 'all' ? Number.POSITIVE_INFINITY : readCount(input, '--inefficiencies', 0),
+    })(),
   };
 
   async run(): Promise<TraceCommandResult> {
     const { args, flags } = await this.parse(Trace);
     const f = filterFromFlags({ since: flags.since, until: flags.until });
-    const limit = flags.inefficiencies === 'all' ? Number.POSITIVE_INFINITY : Number(flags.inefficiencies);
-    if (!(limit >= 0) || (Number.isFinite(limit) && !Number.isInteger(limit)))
-      throw new UsageError(`--inefficiencies "${flags.inefficiencies}": use a whole number or "all"`);
+    const limit = flags.inefficiencies;
     const result = await this.withStore(flags, true, (store) =>
       traceWorkload(store, args.workload, {
         since: f.since,

@@ -1,10 +1,12 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../cli/base.js';
+import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag, type BaseFlags } from '../cli/base.js';
 import { UsageError } from '../lib/errors.js';
 import { describeProblem, verifyStore, type VerifyResult } from '../lib/integrity/verify.js';
 import { parseAnchor } from '../lib/integrity/anchors.js';
 import { recordVerification } from '../lib/integrity/verifications.js';
+import { DiskFullError, isDiskFull, storeFailure } from '../lib/store/failure.js';
+import { resolveDbPath } from '../lib/store/open.js';
 import { loadPublicKey, verifyReport, type ReportVerifyResult } from '../lib/integrity/sign.js';
 
 export type StoreVerifyResult = VerifyResult & {
@@ -76,16 +78,6 @@ signed with another key, or any byte of it changed since it was signed.`;
 
     const anchors = (flags.anchor ?? []).map(parseAnchor);
     const res = await this.withStore(flags, true, (s) => verifyStore(s, { anchors }));
-    let recorded: number | null = null;
-    if (flags.record) {
-      try {
-        recorded = await this.withStore(flags, false, (s) => recordVerification(s, res, this.config.version));
-      } catch (e) {
-        process.stderr.write(
-          `kcloud-log: warning: verification not recorded in the store: ${(e as Error).message.split('\n')[0]}\n`,
-        );
-      }
-    }
     if (!this.jsonEnabled()) {
       if (res.ok)
         this.log(
@@ -98,7 +90,29 @@ signed with another key, or any byte of it changed since it was signed.`;
         );
       }
     }
+    const recorded = flags.record ? await this.record(flags, res) : null;
     if (!res.ok) process.exitCode = 3;
     return { ...res, recorded };
+  }
+
+  /**
+   * Keep the result in the store. A full disk ends the command (exit 4: the result the
+   * audit report would cite is missing); another reason, e.g. a store the user may only
+   * read, is a warning.
+   */
+  private async record(flags: BaseFlags<typeof Verify>, res: VerifyResult): Promise<number | null> {
+    try {
+      return await this.withStore(flags, false, (s) => recordVerification(s, res, this.config.version));
+    } catch (e) {
+      if (e instanceof DiskFullError || isDiskFull(e)) {
+        const why =
+          e instanceof DiskFullError ? e.message : storeFailure(e, resolveDbPath(flags.db))!.message;
+        throw new DiskFullError(`the verification result was not recorded: ${why}`);
+      }
+      process.stderr.write(
+        `kcloud-log: warning: verification not recorded in the store: ${(e as Error).message.split('\n')[0]}\n`,
+      );
+      return null;
+    }
   }
 }

@@ -11,6 +11,7 @@
  * terminal, /dev/null or a FIFO is written as it is).
  */
 import { leasePath } from './store/lease.js';
+import { writeFailure } from './store/failure.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -168,9 +169,7 @@ export function writeOutputFile(file: string, data: string | Buffer, opts: Outpu
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw new InputError(
-      `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    throw writeFailure(file, e);
   }
   return target;
 }

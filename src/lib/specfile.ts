@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
-import { parseDurationMs } from './time.js';
+import { formatDuration, MAX_SPAN_MS, readDuration } from './time.js';
 import { excerpt } from './text.js';
 
 /** How many problems an error message lists (a file of garbage must not be printed back). */
@@ -89,11 +89,14 @@ export function validateSpec<S extends z.ZodType>(schema: S, data: unknown, name
   throw new UsageError(`${name}: ${lines.length === 1 ? lines[0] : '\n  ' + lines.join('\n  ')}`);
 }
 
-/** A duration text (`5m`, `1h`, `3d`) as ms, for zod transforms; throws a message zod reports. */
+/** A duration text (`5m`, `1h`, `3d`) as ms, when it is one from 1ms to MAX_SPAN_MS, for zod refinements. */
 export function durationMs(text: string): number | undefined {
-  const ms = parseDurationMs(text);
-  return ms !== undefined && ms > 0 ? ms : undefined;
+  const r = readDuration(text, { min: 1 });
+  return r.ok ? r.ms : undefined;
 }
+
+/** What durationMs accepts, for messages. */
+export const DURATION_HINT = `a duration up to ${formatDuration(MAX_SPAN_MS)} (10 years), like 30s, 5m, 1h, 3d`;
 
 /**
  * A ratio given as a fraction (`0.999`), a percentage number (`99.9`) or a

@@ -139,3 +139,47 @@ export function parseTimeBound(text: string, flag: string, nowMs = Date.now()): 
     `${flag}: cannot read "${text}" as a time; use ISO (2025-01-15, 2025-01-15T10:30:00Z) or a duration before now (15m, 24h, 7d)`,
   );
 }
+
+/**
+ * The longest duration any flag or rule takes: 3650 days (10 years). Windows, periods, gaps and
+ * spans longer than that are refused as mistakes (`100000d`), not evaluated.
+ */
+export const MAX_SPAN_MS = 3650 * UNIT_MS.d!;
+
+/** A duration in its largest whole unit: 1500 -> "1500ms", 90000 -> "90s", 3650 days -> "3650d". */
+export function formatDuration(ms: number): string {
+  for (const u of ['d', 'h', 'm', 's'] as const)
+    if (ms >= UNIT_MS[u]! && ms % UNIT_MS[u]! === 0) return `${ms / UNIT_MS[u]!}${u}`;
+  return `${ms}ms`;
+}
+
+export type DurationRange = {
+  /** Shortest accepted, in ms. */
+  min: number;
+  /** Longest accepted, in ms (default MAX_SPAN_MS). */
+  max?: number;
+  /** `0` is accepted too (meaning "none"). */
+  zero?: boolean;
+  /** A bare number is in this unit (e.g. milliseconds for poll intervals); otherwise a unit is required. */
+  bare?: 'ms' | 's';
+};
+
+/** The accepted range in words, for messages: "from 1s to 3650d". */
+export function durationRangeText(r: DurationRange): string {
+  return `from ${formatDuration(r.min)} to ${formatDuration(r.max ?? MAX_SPAN_MS)}${r.zero ? ', or 0' : ''}`;
+}
+
+/** Read a duration (`500ms`, `30s`, `5m`, `1h`, `7d`, `2w`) within `range`: its ms, or why it cannot be one. */
+export function readDuration(
+  text: string,
+  range: DurationRange,
+): { ok: true; ms: number } | { ok: false; reason: string } {
+  const t = text.trim();
+  if (range.zero && /^0+(?:\.0+)?(?:ms|s|m|h|d|w)?$/.test(t)) return { ok: true, ms: 0 };
+  const ms = parseDurationMs(range.bare && /^\d+(?:\.\d+)?$/.test(t) ? `${t}${range.bare}` : t);
+  const expected = `expected a duration ${durationRangeText(range)}, like ${range.bare === 'ms' ? '500ms, 2s' : '30s, 5m, 1h, 7d'}`;
+  if (ms === undefined) return { ok: false, reason: `${expected}; got "${text}"` };
+  if (ms < range.min || ms > (range.max ?? MAX_SPAN_MS))
+    return { ok: false, reason: `${expected}; "${text}" is out of range` };
+  return { ok: true, ms };
+}

@@ -3,7 +3,8 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { cut, displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
-import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
+import { parseTimeBound } from '../../lib/time.js';
+import { countFlag, durationFlag, timeFlag } from '../../cli/flags.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
 import { loadStoredRules } from '../../lib/alerts/store.js';
@@ -49,21 +50,17 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
       helpValue: 'FILE',
     }),
     rule: Flags.string({ description: 'only these rules (repeatable)', multiple: true, helpValue: 'NAME' }),
-    at: Flags.string({
+    at: timeFlag({
       description: 'evaluation instant: ISO or a duration before now (default: the newest event)',
-      helpValue: 'TIME',
     }),
-    since: Flags.string({
-      description: 'start of the evaluated span (default: the oldest event)',
-      helpValue: 'TIME',
-    }),
-    backtest: Flags.string({
-      description: 'show when each rule would have fired over this span before --at, e.g. 30d',
-      helpValue: 'DURATION',
+    since: timeFlag({ description: 'start of the evaluated span (default: the oldest event)' }),
+    backtest: durationFlag({
+      description: 'show when each rule would have fired over this span before --at, e.g. 30d (1s to 3650d)',
+      min: 1000,
     }),
     'fail-on-firing': Flags.boolean({ description: 'exit 3 when an alert is firing' }),
     all: Flags.boolean({ description: 'list resolved alerts too (tables; --json always has them)' }),
-    limit: Flags.integer({
+    limit: countFlag({
       description: 'alerts listed per rule at most (counts stay exact)',
       default: DEFAULT_EVENT_LIMIT,
       min: 0,
@@ -76,12 +73,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     const slos = loadSlos(flags.slo);
     const at = flags.at ? parseTimeBound(flags.at, '--at', now) : undefined;
     const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
-    let backtestMs: number | undefined;
-    if (flags.backtest !== undefined) {
-      backtestMs = parseDurationMs(flags.backtest);
-      if (!backtestMs || backtestMs <= 0)
-        throw new UsageError(`--backtest: expected a duration like 7d or 30d, got "${flags.backtest}"`);
-    }
+    const backtestMs = flags.backtest;
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
 
     const result = await this.withStore(flags, true, async (store) => {

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
-import { filterFlags } from '../../cli/flags.js';
+import { filterFlags, countFlag, durationFlag, intervalFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { filterFromFlags } from '../../lib/query/filters.js';
 import {
@@ -13,7 +13,6 @@ import {
 } from '../../lib/analyze/cost.js';
 import { sparkline } from '../../lib/analyze/sparkline.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
-import { durationFlag } from './scheduling.js';
 
 export type AnalyzeCostResult = CostResult;
 
@@ -48,19 +47,16 @@ each side, or the span available on both sides): decision cost, savings, waste, 
   static override flags = {
     timeout: timeoutFlag(),
     ...filterFlags,
-    interval: Flags.string({
-      description: 'trend bucket (default: chosen from the window, about 60 buckets)',
-      helpValue: 'DURATION',
-    }),
+    interval: intervalFlag,
     'around-policy': Flags.string({
       description: 'compare equal windows before and after this policy change',
       helpValue: 'POLICY_ID',
     }),
-    'policy-window': Flags.string({
+    'policy-window': durationFlag({
       description: 'length of each side of --around-policy (default 7d, or the span available)',
-      helpValue: 'DURATION',
+      min: 1000,
     }),
-    top: Flags.integer({ description: 'rows per breakdown table in the human report', default: 10, min: 1 }),
+    top: countFlag({ description: 'rows per breakdown table in the human report', default: 10, min: 1 }),
   };
 
   async run(): Promise<AnalyzeCostResult> {
@@ -73,9 +69,9 @@ each side, or the span available on both sides): decision cost, savings, waste, 
     const result = await this.withStore(flags, true, (store) =>
       analyzeCost(store, {
         filter,
-        intervalMs: durationFlag(flags.interval, '--interval'),
+        intervalMs: flags.interval,
         aroundPolicy: flags['around-policy'],
-        policyWindowMs: durationFlag(flags['policy-window'], '--policy-window'),
+        policyWindowMs: flags['policy-window'],
       }),
     );
     if (!this.jsonEnabled())

@@ -1,11 +1,11 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
-import { filterFlags } from '../../cli/flags.js';
+import { filterFlags, countFlag, intervalFlag, numberFlag, timeFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
 import { filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
-import { parseDurationMs, parseTimeBound } from '../../lib/time.js';
+import { parseTimeBound } from '../../lib/time.js';
 import {
   analyzeScheduling,
   DEFAULT_MIN_SAMPLE,
@@ -18,24 +18,6 @@ import { sparkline } from '../../lib/analyze/sparkline.js';
 import type { Store } from '../../lib/store/open.js';
 
 export type AnalyzeSchedulingResult = SchedulingResult;
-
-/** Parse a non-negative number flag, or throw a usage error naming it. */
-export function numberFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const v = Number(String(value).replace(/%$/, '').trim());
-  if (!Number.isFinite(v) || v < 0)
-    throw new UsageError(`${flag}: expected a non-negative number, got "${value}"`);
-  return v;
-}
-
-/** Parse a duration flag (`15m`, `1h`, `7d`) into ms. */
-export function durationFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms <= 0)
-    throw new UsageError(`${flag}: expected a duration like 15m, 1h, 1d; got "${value}"`);
-  return ms;
-}
 
 export default class AnalyzeScheduling extends BaseCommand {
   static override summary =
@@ -66,37 +48,35 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
     timeout: timeoutFlag(),
     ...filterFlags,
     by: Flags.string({ description: 'break down by', options: [...GROUP_BY] }),
-    interval: Flags.string({
-      description: 'trend bucket (default: chosen from the window, about 60 buckets)',
-      helpValue: 'DURATION',
-    }),
-    'baseline-since': Flags.string({
-      description: 'baseline window start (ISO or duration before now)',
-      helpValue: 'TIME',
-    }),
-    'baseline-until': Flags.string({
-      description: 'baseline window end (ISO or duration before now)',
-      helpValue: 'TIME',
-    }),
+    interval: intervalFlag,
+    'baseline-since': timeFlag({ description: 'baseline window start (ISO or duration before now)' }),
+    'baseline-until': timeFlag({ description: 'baseline window end (ISO or duration before now)' }),
     'baseline-db': Flags.string({
       description:
         'take the baseline from another database (whole file unless --baseline-since/--baseline-until)',
       helpValue: 'FILE',
     }),
-    'fail-under-reduction': Flags.string({
-      description: 'exit 3 unless latency fell by at least PCT percent against the baseline',
+    'fail-under-reduction': numberFlag({
+      description: 'exit 3 unless latency fell by at least PCT percent (0 to 100) against the baseline',
       helpValue: 'PCT',
+      min: 0,
+      max: 100,
+      unit: 'percent',
+      percent: true,
     }),
-    'fail-if-p95-over': Flags.string({
-      description: 'exit 3 if p95 latency is above MS milliseconds',
+    'fail-if-p95-over': numberFlag({
+      description: 'exit 3 if p95 latency is above MS milliseconds (0 to 86,400,000: a day)',
       helpValue: 'MS',
+      min: 0,
+      max: 86_400_000,
+      unit: 'milliseconds',
     }),
     'reduction-metric': Flags.string({
       description: 'latency statistic the reduction verdict uses',
       options: ['avg', 'p95'],
       default: 'avg',
     }),
-    'min-sample': Flags.integer({
+    'min-sample': countFlag({
       description: 'decisions needed on each side for a verdict',
       default: DEFAULT_MIN_SAMPLE,
       min: 1,
@@ -107,9 +87,9 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
     const { flags } = await this.parse(AnalyzeScheduling);
     const now = Date.now();
     const filter = filterFromFlags(flags, now);
-    const intervalMs = durationFlag(flags.interval, '--interval');
-    const failUnder = numberFlag(flags['fail-under-reduction'], '--fail-under-reduction');
-    const failP95 = numberFlag(flags['fail-if-p95-over'], '--fail-if-p95-over');
+    const intervalMs = flags.interval;
+    const failUnder = flags['fail-under-reduction'];
+    const failP95 = flags['fail-if-p95-over'];
     const hasBaseline =
       flags['baseline-since'] !== undefined ||
       flags['baseline-until'] !== undefined ||

@@ -2,6 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
+import { timeFlag } from '../../cli/flags.js';
 import { CheckFailedError } from '../../lib/errors.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { analyzeSla, loadSlos, type SlaResult, type SloResult } from '../../lib/analyze/sla.js';
@@ -43,15 +44,13 @@ objective.`;
       description: 'SLO file (YAML or JSON); default: the built-in SLOs',
       helpValue: 'FILE',
     }),
-    since: Flags.string({
+    since: timeFlag({
       description:
         'compliance window start: ISO or a duration before now (default: one SLO period before the end)',
-      helpValue: 'TIME',
     }),
-    until: Flags.string({
+    until: timeFlag({
       description:
         'end of every window (exclusive): ISO or a duration before now (default, and at most: just after the newest event)',
-      helpValue: 'TIME',
     }),
     'fail-on-breach': Flags.boolean({ description: 'exit 3 when any SLO is breached' }),
   };

@@ -4,10 +4,10 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../../cli/base.js';
 import { escapeControls } from '../../cli/render.js';
-import { UsageError } from '../../lib/errors.js';
 import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
 import { resolveDbPath } from '../../lib/store/open.js';
-import { parseDurationMs } from '../../lib/time.js';
+import { formatDuration } from '../../lib/time.js';
+import { countFlag, durationFlag, timeFlag } from '../../cli/flags.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
@@ -72,14 +72,8 @@ appended to it (last line in md/html, last member "signature" in json); check it
 
   static override flags = {
     timeout: timeoutFlag(DEFAULT_SCAN_TIMEOUT),
-    since: Flags.string({
-      description: 'window start (inclusive): ISO or a duration before now',
-      helpValue: 'TIME',
-    }),
-    until: Flags.string({
-      description: 'window end (exclusive): ISO or a duration before now',
-      helpValue: 'TIME',
-    }),
+    since: timeFlag({ description: 'window start (inclusive): ISO or a duration before now' }),
+    until: timeFlag({ description: 'window end (exclusive): ISO or a duration before now' }),
     format: Flags.string({
       description: 'report format (default: from the --out extension, else md)',
       options: ['md', 'html', 'json'],
@@ -92,10 +86,11 @@ appended to it (last line in md/html, last member "signature" in json); check it
     key: Flags.string({ description: 'sign with this Ed25519 private key (PEM)', helpValue: 'KEY' }),
     slo: Flags.string({ description: 'SLO file (default: the built-in SLOs)', helpValue: 'FILE' }),
     rules: Flags.string({ description: 'alert rules file (default: the stored rules)', helpValue: 'FILE' }),
-    gap: Flags.string({
-      description: 'report quiet periods at least this long',
-      default: '1h',
-      helpValue: 'DURATION',
+    gap: durationFlag({
+      description: 'report quiet periods at least this long (1s to 3650d)',
+      default: DEFAULT_GAP_MS,
+      defaultHelp: async () => formatDuration(DEFAULT_GAP_MS),
+      min: 1000,
     }),
     verify: Flags.boolean({
       description: 'verify the whole chain now (default: only below 1M events)',
@@ -107,7 +102,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
       helpValue: 'SEQ:CHAIN|FILE',
       multiple: true,
     }),
-    limit: Flags.integer({
+    limit: countFlag({
       description: 'rows per listing (counts are always complete)',
       default: DEFAULT_LIST_LIMIT,
       min: 1,
@@ -117,9 +112,6 @@ appended to it (last line in md/html, last member "signature" in json); check it
   async run(): Promise<ReportAuditResult> {
     const { flags } = await this.parse(ReportAudit);
     const { since, until } = parseWindowFlags(flags);
-    const gapMs = parseDurationMs(flags.gap);
-    if (!gapMs || gapMs < 1000)
-      throw new UsageError(`--gap: expected a duration of at least 1s, like 30m or 1h; got "${flags.gap}"`);
     const ext = flags.out ? path.extname(flags.out).toLowerCase().replace(/^\./, '') : '';
     const format = (flags.format ??
       (ext === 'html' || ext === 'htm' ? 'html' : ext === 'json' ? 'json' : 'md')) as ReportFormat;
@@ -143,7 +135,7 @@ appended to it (last line in md/html, last member "signature" in json); check it
       return buildAuditReport(store, {
         since,
         until,
-        gapMs: gapMs ?? DEFAULT_GAP_MS,
+        gapMs: flags.gap,
         slos,
         rules,
         ruleErrors: errors,

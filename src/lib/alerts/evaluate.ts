@@ -15,6 +15,7 @@
  *   latency) is "condition false".
  */
 import type { Store } from '../store/open.js';
+import { isStoreFailure } from '../store/failure.js';
 import { microsToIso } from '../time.js';
 import type { Slo, SloSet } from '../analyze/sla.js';
 import { sliSql } from '../analyze/sla.js';
@@ -619,6 +620,7 @@ export async function evaluateAlerts(
         result.rules.push(s);
       }
     } catch (e) {
+      if (isStoreFailure(e)) throw e;
       result.errors.push({ rule: rule.name, reason: (e as Error).message.split('\n')[0]! });
     }
   }
@@ -751,6 +753,7 @@ export async function backtestAlerts(
         });
       }
     } catch (e) {
+      if (isStoreFailure(e)) throw e;
       out.errors.push({ rule: rule.name, reason: (e as Error).message.split('\n')[0]! });
     }
   }

@@ -14,7 +14,15 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { durationMs, keyPath, listed, parseRatio, readSpecFile, describeSpecIssues } from '../specfile.js';
+import {
+  durationMs,
+  keyPath,
+  listed,
+  parseRatio,
+  readSpecFile,
+  describeSpecIssues,
+  DURATION_HINT,
+} from '../specfile.js';
 import { clip, excerpt } from '../text.js';
 import type { SloSet } from '../analyze/sla.js';
 import { EVENT_TYPES, SEVERITIES, knownFieldNames, resolveField, type FieldDef } from './fields.js';
@@ -76,9 +84,9 @@ export const DEFAULT_EVERY_MS = 60_000;
 
 const Duration = z
   .string()
-  .refine((s) => durationMs(s) !== undefined, { message: 'expected a duration like 30s, 5m, 1h, 3d' });
+  .refine((s) => durationMs(s) !== undefined, { message: `expected ${DURATION_HINT}` });
 const ZeroOrDuration = z.string().refine((s) => s.trim() === '0' || durationMs(s) !== undefined, {
-  message: 'expected a duration like 0, 30s, 5m, 1h',
+  message: `expected 0 or ${DURATION_HINT}`,
 });
 
 const CondObject = z.strictObject({
@@ -120,7 +128,7 @@ export const ThresholdRuleSchema = z.strictObject({
   kind: z.literal('threshold'),
   metric: z.enum(METRICS),
   op: z.enum(CMP_OPS).default('>'),
-  threshold: z.union([z.number(), z.string()]),
+  threshold: z.union([z.number(), z.nan(), z.string()]), // NaN too, to be refused by name (compileRule)
   window: Duration,
   for: ZeroOrDuration.optional(),
   every: Duration.optional(),
@@ -186,6 +194,22 @@ export interface ThresholdRule extends RuleBase {
 }
 
 export type Rule = EventRule | ThresholdRule;
+
+/** Metrics that are shares of the decisions, from 0 to 1. */
+const RATIO_METRICS: ReadonlySet<Metric> = new Set(['failure_rate', 'success_rate']);
+
+/** A threshold as written (a number, `"0.05"`, `"5%"`) as a finite number, or undefined. */
+export function readThreshold(t: number | string): number | undefined {
+  const v =
+    typeof t === 'number'
+      ? t
+      : /%\s*$/.test(t)
+        ? parseRatio(t)
+        : t.trim() !== '' && Number.isFinite(Number(t))
+          ? Number(t)
+          : undefined;
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
 
 const COND_RE = /^\s*([A-Za-z_][\w]*)\s*(!=|>=|<=|=|>|<|~)\s*(.*?)\s*$/s;
 
@@ -253,18 +277,17 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
   // Numbers and durations.
   let threshold = 0;
   if (spec.kind === 'threshold') {
-    const t = spec.threshold;
-    const v =
-      typeof t === 'number'
-        ? t
-        : /%\s*$/.test(t)
-          ? parseRatio(t)
-          : t.trim() !== '' && Number.isFinite(Number(t))
-            ? Number(t)
-            : undefined;
-    if (v === undefined || !Number.isFinite(v))
-      bad('threshold', `expected a number (or a percentage like 5%), got ${excerpt(t)}`);
-    threshold = v!;
+    const t = readThreshold(spec.threshold);
+    if (t === undefined)
+      bad('threshold', `expected a number (or a percentage like 5%), got ${excerpt(spec.threshold)}`);
+    if (t! < 0)
+      bad(
+        'threshold',
+        `must not be negative (${spec.metric} is never below 0), got ${excerpt(spec.threshold)}`,
+      );
+    if (RATIO_METRICS.has(spec.metric) && t! > 1)
+      bad('threshold', `${spec.metric} is a share from 0 to 1 (0% to 100%), got ${excerpt(spec.threshold)}`);
+    threshold = t!;
   }
   const windowMs = spec.kind === 'threshold' ? durationMs(spec.window)! : 0;
   const forMs = spec.kind === 'threshold' && spec.for && spec.for.trim() !== '0' ? durationMs(spec.for)! : 0;

@@ -84,7 +84,7 @@ export async function addRules(
     }
     await conn.run('COMMIT');
   } catch (e) {
-    await conn.run('ROLLBACK');
+    await conn.run('ROLLBACK').catch(() => undefined); // a failed COMMIT ended it: keep its error
     throw e;
   }
   return { added: rules.filter((r) => !existing.has(r.name)).map((r) => r.name), replaced: clash };
@@ -104,7 +104,7 @@ export async function removeRules(store: Store, names: string[]): Promise<string
     for (const n of names) await conn.run('DELETE FROM alert_rules WHERE name = $1', [n]);
     await conn.run('COMMIT');
   } catch (e) {
-    await conn.run('ROLLBACK');
+    await conn.run('ROLLBACK').catch(() => undefined); // a failed COMMIT ended it: keep its error
     throw e;
   }
   return names;

@@ -32,7 +32,7 @@ import type { Store } from '../store/open.js';
 import { microsToIso } from '../time.js';
 import { dataExtent, resolveWindow, WINDOW_RULE } from './window.js';
 import { excerpt } from '../text.js';
-import { durationMs, parseRatio, readSpecFile, validateSpec } from '../specfile.js';
+import { durationMs, parseRatio, readSpecFile, validateSpec, DURATION_HINT } from '../specfile.js';
 
 export const SLI_KINDS = ['decision_latency', 'relocation_availability', 'decision_success'] as const;
 export type SliKind = (typeof SLI_KINDS)[number];
@@ -46,7 +46,7 @@ const NAME_RE = /^[A-Za-z0-9][\w.-]*$/;
 
 const Duration = z
   .string()
-  .refine((s) => durationMs(s) !== undefined, { message: 'expected a duration like 5m, 1h, 30d' });
+  .refine((s) => durationMs(s) !== undefined, { message: `expected ${DURATION_HINT}` });
 
 const Objective = z
   .union([z.number(), z.string()])
@@ -74,7 +74,11 @@ export const SloEntrySchema = z.discriminatedUnion('sli', [
   z.strictObject({
     ...base,
     sli: z.literal('decision_latency'),
-    threshold_ms: z.number().positive().describe('a decision is good when execution_time_ms <= this'),
+    threshold_ms: z
+      .number()
+      .positive()
+      .max(86_400_000, 'expected at most 86400000 (a day)')
+      .describe('a decision is good when execution_time_ms <= this'),
   }),
   z.strictObject({ ...base, sli: z.literal('relocation_availability') }),
   z.strictObject({ ...base, sli: z.literal('decision_success') }),

@@ -15,15 +15,13 @@ import { expandTargets, type PathError, type Target } from './paths.js';
 import { openFifo } from './fifo.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, type Store } from '../store/open.js';
+import { StoreFailure, storeFailure } from '../store/failure.js';
 import { acquireLease } from '../store/lease.js';
 import { InputError } from '../errors.js';
 import {
   REJECT_RAW_LIMIT,
   ROW_GROUP,
-  StoreResourceError,
   Transaction,
-  isResourceError,
-  resourceError,
   type PendingEvent,
   type PendingReject,
   type SourceProgress,
@@ -341,7 +339,7 @@ export class Ingester {
     } catch (e) {
       await this.txn?.abandon();
       this.endTransaction();
-      throw isResourceError(e) ? resourceError(e, store.path) : e;
+      throw storeFailure(e, store.path) ?? e;
     }
   }
 
@@ -534,7 +532,7 @@ async function ingestUnderLease(
     } catch (e) {
       // A file that cannot be read (missing, unreadable, corrupt gzip) is reported and skipped;
       // anything else (the database failing) stops the ingest: nothing of the open batch is committed.
-      if (e instanceof StoreResourceError) throw e;
+      if (e instanceof StoreFailure) throw e;
       if (typeof (e as NodeJS.ErrnoException).code !== 'string' && !(e instanceof InputError)) throw e;
       errors.push({
         path: t.path,

@@ -2,6 +2,7 @@
 import type { Store } from '../store/open.js';
 import { StatementType } from '../store/duckdb.js';
 import { UsageError } from '../errors.js';
+import { storeFailure } from '../store/failure.js';
 
 export interface SqlResult {
   columns: string[];
@@ -13,19 +14,24 @@ const ALLOWED = new Set<StatementType>([StatementType.SELECT, StatementType.EXPL
 /** DuckDB settings for the `sql` command's connection: no reading or writing files. */
 export const SQL_SANDBOX = { enable_external_access: 'false' };
 
+/** DuckDB refused the query (a usage error), unless the database itself failed (corrupt, disk full). */
+const refused = (store: Store, e: unknown): Error =>
+  storeFailure(e, store.path) ??
+  new UsageError(`SQL: ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`);
+
 export async function runReadOnlySql(store: Store, text: string, limit?: number): Promise<SqlResult> {
   let extracted;
   try {
     extracted = await store.conn.extractStatements(text);
   } catch (e) {
-    throw new UsageError(`SQL: ${(e as Error).message.split('\n')[0]}`);
+    throw refused(store, e);
   }
   if (extracted.count !== 1) throw new UsageError(`SQL: give exactly one statement (got ${extracted.count})`);
   let prepared;
   try {
     prepared = await extracted.prepare(0);
   } catch (e) {
-    throw new UsageError(`SQL: ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`);
+    throw refused(store, e);
   }
   if (!ALLOWED.has(prepared.statementType)) {
     throw new UsageError(
@@ -36,7 +42,7 @@ export async function runReadOnlySql(store: Store, text: string, limit?: number)
   try {
     reader = limit === undefined ? await prepared.runAndReadAll() : await prepared.runAndReadUntil(limit);
   } catch (e) {
-    throw new UsageError(`SQL: ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`);
+    throw refused(store, e);
   }
   const columns = reader.deduplicatedColumnNames();
   let rows = reader.getRowObjectsJson() as Record<string, unknown>[];

@@ -11,6 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from './duckdb.js';
 import { InputError, LockTimeoutError } from '../errors.js';
 import { notRegular } from '../input-file.js';
 import { sleep } from '../sleep.js';
+import { corruptStore, storeFailure } from './failure.js';
 import { ID_HASH_PROBE_KEY, ID_HASH_PROBE_SQL, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export const DEFAULT_DB = 'kcloud-log.duckdb';
@@ -67,6 +68,58 @@ function writerWaiting(db: string): boolean {
   }
 }
 
+/** A zero-length file where the database should be: left by a crash or a full disk at creation. */
+function isEmptyFile(dbPath: string): boolean {
+  try {
+    const st = fs.statSync(dbPath);
+    return st.isFile() && st.size === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the zero-length file (and any WAL beside it: it belongs to no database) so DuckDB creates the store. */
+function discardEmptyFile(dbPath: string): void {
+  try {
+    if (!isEmptyFile(dbPath)) return; // another process initialised it meanwhile
+    fs.rmSync(`${dbPath}.wal`, { force: true });
+    fs.rmSync(dbPath, { force: true });
+  } catch (e) {
+    throw new InputError(
+      `cannot initialise database ${dbPath} (an empty file): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
+/** How every DuckDB WAL begins: its version entry (field 100, the type WAL_VERSION; field 101, ...). */
+const WAL_START = Buffer.from([0x64, 0x00, 0x62, 0x65, 0x00]);
+
+/**
+ * A WAL beside the database that is not one (overwritten, garbage): DuckDB would ignore it, and
+ * with it any commits it held, so it is reported instead. A WAL cut short (a crash while writing)
+ * is fine: DuckDB replays what is complete.
+ */
+function checkWal(dbPath: string): void {
+  const wal = `${dbPath}.wal`;
+  const head = Buffer.alloc(WAL_START.length);
+  let n: number;
+  try {
+    const fd = fs.openSync(wal, 'r');
+    try {
+      n = fs.readSync(fd, head, 0, head.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return; // no WAL (or unreadable: DuckDB will say)
+  }
+  if (!head.subarray(0, n).equals(WAL_START.subarray(0, n)))
+    throw corruptStore(
+      dbPath,
+      `its write-ahead log ${wal} is damaged (it does not begin as a DuckDB WAL; moving it away loses the commits since the last checkpoint)`,
+    );
+}
+
 export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise<Store> {
   const readOnly = opts.readOnly ?? false;
   const timeout = opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -75,6 +128,15 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
   }
   const kind = fs.existsSync(dbPath) ? notRegular(fs.statSync(dbPath)) : undefined;
   if (kind) throw new InputError(`cannot open database ${dbPath}: it is ${kind}, not a database file`);
+  if (isEmptyFile(dbPath)) {
+    // A crash (or a full disk) while DuckDB created the file: nothing was stored; start afresh.
+    if (readOnly) {
+      (await openStore(dbPath, { ...opts, readOnly: false })).close();
+      return openStore(dbPath, opts);
+    }
+    discardEmptyFile(dbPath);
+  }
+  checkWal(dbPath);
   if (!readOnly) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   const config: Record<string, string> = {
     access_mode: readOnly ? 'READ_ONLY' : 'READ_WRITE',
@@ -159,7 +221,9 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
       }
       unannounce();
       if (e instanceof InputError || e instanceof LockTimeoutError) throw e;
-      if (/not a valid DuckDB database|Unable to open|IO Error|Corrupt|checksum/i.test(msg)) {
+      const failure = storeFailure(e, dbPath);
+      if (failure) throw failure;
+      if (/Unable to open|IO Error/i.test(msg)) {
         throw new InputError(`cannot open database ${dbPath}: ${msg.split('\n')[0]}`);
       }
       throw e;
@@ -191,21 +255,20 @@ async function checkIdHash(store: Store): Promise<void> {
     await store.conn.run(`INSERT INTO meta VALUES ('${ID_HASH_PROBE_KEY}', ${ID_HASH_PROBE_SQL})`);
     await store.conn.run('COMMIT');
   } catch (e) {
-    await store.conn.run('ROLLBACK');
+    await store.conn.run('ROLLBACK').catch(() => undefined);
     throw e;
   }
 }
 
 async function migrate(store: Store): Promise<void> {
   const { conn } = store;
-  const has = await conn.runAndReadAll(
-    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' AND table_schema = 'main'",
-  );
-  let current = 0;
-  if (Number(has.getRows()[0]![0]) > 0) {
-    const r = await conn.runAndReadAll('SELECT max(version) FROM schema_version');
-    current = Number(r.getRows()[0]![0] ?? 0);
+  const state = await schemaState(store);
+  if (state === 'foreign') {
+    throw new InputError(
+      `${store.path} is a DuckDB database but not a kcloud-log one; refusing to ${store.readOnly ? 'read' : 'modify'} it`,
+    );
   }
+  const current = state === 'new' ? 0 : state;
   if (current > SCHEMA_VERSION) {
     throw new InputError(
       `database ${store.path} has schema version ${current}, newer than this kcloud-log understands (${SCHEMA_VERSION}); upgrade kcloud-log`,
@@ -215,40 +278,55 @@ async function migrate(store: Store): Promise<void> {
     if (!store.readOnly) await checkIdHash(store);
     return;
   }
-  if (store.readOnly) {
-    if (current === 0)
-      throw new InputError(`${store.path} is not a kcloud-log database (no schema_version table)`);
-    throw new NeedsMigration(current);
-  }
-  if (current === 0) {
-    const tables = await conn.runAndReadAll(
-      "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'",
-    );
-    if (Number(tables.getRows()[0]![0]) > 0) {
-      throw new InputError(
-        `${store.path} is a DuckDB database but not a kcloud-log one; refusing to modify it`,
-      );
-    }
-    await conn.run(
-      'CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP NOT NULL)',
-    );
-  }
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+  // An older store, or a new one (its creation may have been interrupted): written once, then read.
+  if (store.readOnly) throw new NeedsMigration(current);
+  // A new store is created in one transaction, so a crash leaves nothing half made; an older
+  // store's migrations each commit on their own.
+  const steps = current === 0 ? [MIGRATIONS] : MIGRATIONS.filter((m) => m.version > current).map((m) => [m]);
+  for (const [i, step] of steps.entries()) {
     await conn.run('BEGIN TRANSACTION');
     try {
-      for (const s of m.statements) await conn.run(s);
-      await conn.run('INSERT INTO schema_version VALUES ($1, $2, now()::TIMESTAMP)', [
-        m.version,
-        m.description,
-      ]);
+      if (current === 0 && i === 0) {
+        await conn.run('DROP TABLE IF EXISTS schema_version');
+        await conn.run(
+          'CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP NOT NULL)',
+        );
+      }
+      for (const m of step) {
+        for (const s of m.statements) await conn.run(s);
+        await conn.run('INSERT INTO schema_version VALUES ($1, $2, now()::TIMESTAMP)', [
+          m.version,
+          m.description,
+        ]);
+      }
       await conn.run('COMMIT');
     } catch (e) {
-      await conn.run('ROLLBACK');
+      await conn.run('ROLLBACK').catch(() => undefined);
       throw e;
     }
   }
   await checkIdHash(store);
+}
+
+/**
+ * What the file holds: its schema version; 'new' when it has no tables, or only the empty
+ * `schema_version` table a crash during creation left (by a kcloud-log from before creation was
+ * one transaction); 'foreign' when it holds other tables.
+ */
+async function schemaState(store: Store): Promise<number | 'new' | 'foreign'> {
+  const { conn } = store;
+  const tables = (
+    await conn.runAndReadAll(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()",
+    )
+  ).getRows();
+  const hasVersion = tables.some((t) => t[0] === 'schema_version');
+  if (hasVersion) {
+    const r = await conn.runAndReadAll('SELECT max(version) FROM schema_version');
+    const v = r.getRows()[0]![0];
+    if (v !== null) return Number(v);
+  }
+  return tables.length === (hasVersion ? 1 : 0) ? 'new' : 'foreign';
 }
 
 /** Open, run `fn`, always close. */

@@ -9,7 +9,7 @@
  * commit (store/derive.ts).
  */
 import { DuckDBTimestampValue } from './duckdb.js';
-import { InputError } from '../errors.js';
+import { isOutOfMemory, isStoreFailure } from './failure.js';
 import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
@@ -115,30 +115,8 @@ export async function readHead(store: Store): Promise<{ seq: number; chain: stri
   return row ? { seq: Number(row[0]), chain: String(row[1]) } : { seq: 0, chain: GENESIS };
 }
 
-/** DuckDB failed for want of memory or disk: no row is to blame, and a rerun after the remedy works. */
-const RESOURCE_RE =
-  /Out of Memory|No space left|disk is full|Could not write|max_temp_directory_size|temp directory|IO Error|failed to pin/i;
-
-export function isResourceError(e: unknown): boolean {
-  return RESOURCE_RE.test((e as Error)?.message ?? '');
-}
-
-/**
- * The store ran out of memory or disk while writing a batch (exit 4): nothing of the batch was
- * committed, and the same command run again after the remedy resumes at the committed offsets.
- */
-export class StoreResourceError extends InputError {}
-
-export function resourceError(e: unknown, dbPath: string): StoreResourceError {
-  const msg = firstLine(e);
-  const disk = /space|disk|write|temp/i.test(msg) && !/Out of Memory/i.test(msg);
-  const remedy = disk
-    ? `free disk space where the store and its spill files are (${dbPath}, ${dbPath}.tmp), or raise --temp-limit`
-    : 'raise --memory-limit, or lower --batch-size';
-  return new StoreResourceError(
-    `the store ran out of ${disk ? 'disk space' : 'memory'} while writing a batch (${msg}); nothing of that batch was committed. Remedy: ${remedy}, then run the same command again: it resumes where the last commit ended`,
-  );
-}
+/** DuckDB failed for want of memory or disk, or the file is damaged: no row is to blame. */
+export const isResourceError = (e: unknown): boolean => isStoreFailure(e) || isOutOfMemory(e);
 
 /** The first line of a DuckDB error. */
 const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).split('\n')[0]!.trim();

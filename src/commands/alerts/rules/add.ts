@@ -4,7 +4,8 @@ import chalk from 'chalk';
 import { BaseCommand } from '../../../cli/base.js';
 import { UsageError } from '../../../lib/errors.js';
 import { loadSlos } from '../../../lib/analyze/sla.js';
-import { compileRule, loadRulesFile, METRICS, type Rule } from '../../../lib/alerts/rules.js';
+import { compileRule, loadRulesFile, METRICS, readThreshold, type Rule } from '../../../lib/alerts/rules.js';
+import { durationTextFlag } from '../../../cli/flags.js';
 import { addRules, type AddResult } from '../../../lib/alerts/store.js';
 import { ruleCondition } from '../../../lib/alerts/evaluate.js';
 
@@ -49,22 +50,35 @@ fires when that holds for --for: ${METRICS.join(', ')}.
       multiple: true,
       helpValue: 'COND',
     }),
-    'keep-firing-for': Flags.string({
-      description: 'event rules: how long each match stays firing (default 1h)',
-      helpValue: 'DURATION',
+    'keep-firing-for': durationTextFlag({
+      description: 'event rules: how long each match stays firing (default 1h; 0 to 3650d)',
+      min: 1,
+      zero: true,
     }),
     metric: Flags.string({ description: 'threshold rule on this figure', options: [...METRICS] }),
     op: Flags.string({ description: 'threshold comparison', options: ['>', '>=', '<', '<='], default: '>' }),
-    threshold: Flags.string({
-      description: 'threshold value (a number, or a percentage like 5%)',
+    threshold: Flags.custom<string>({
+      description: 'threshold value (a number, or a percentage like 5%; never negative)',
       helpValue: 'NUMBER',
+      parse: async (input) => {
+        const t = readThreshold(input);
+        if (t === undefined || t < 0)
+          throw new UsageError(
+            `--threshold: expected a number of 0 or more (or a percentage like 5%); got "${input}"`,
+          );
+        return input.trim();
+      },
+    })(),
+    window: durationTextFlag({
+      description: 'sliding window of the metric, e.g. 1h (1s to 3650d)',
+      min: 1000,
     }),
-    window: Flags.string({ description: 'sliding window of the metric, e.g. 1h', helpValue: 'DURATION' }),
-    for: Flags.string({
-      description: 'how long the condition must hold before firing (default 0)',
-      helpValue: 'DURATION',
+    for: durationTextFlag({
+      description: 'how long the condition must hold before firing (default 0; up to 3650d)',
+      min: 1,
+      zero: true,
     }),
-    every: Flags.string({ description: 'evaluation step (default 1m)', helpValue: 'DURATION' }),
+    every: durationTextFlag({ description: 'evaluation step (default 1m; 1s to 3650d)', min: 1000 }),
     slo: Flags.string({ description: 'slo_burn_rate: the SLO name', helpValue: 'NAME' }),
     'slo-file': Flags.string({
       description: 'SLO file the --slo name is checked against (default: the built-in SLOs)',
