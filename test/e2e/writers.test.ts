@@ -117,3 +117,29 @@ describe('one ingester per store', () => {
     expect(src[0]).toMatchObject({ lines: 20000n, stored: 20000n });
   });
 });
+
+describe('out of memory or spill space', () => {
+  it('is an input problem naming the remedy, and a rerun stores everything exactly once', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'store.duckdb');
+    const file = path.join(dir, 'a.jsonl');
+    fs.writeFileSync(
+      file,
+      Array.from({ length: 60_000 }, (_, i) => decisionLine(i, { pad: 'p'.repeat(200) })).join('\n') + '\n',
+    );
+    const small = cli(['ingest', file, '--memory-limit', '16MB', '--temp-limit', '16MB'], { db });
+    expect(small.code, small.stderr).toBe(4);
+    expect(small.stderr.trim().split('\n')).toHaveLength(1);
+    expect(small.stderr).toMatch(
+      /ran out of memory .*nothing of the batch was committed\. Raise --memory-limit/,
+    );
+    const again = cliJson<{ stored: number; lines: number }>(['ingest', file], { db });
+    expect(again.code).toBe(0);
+    const src = await query(
+      db,
+      'SELECT sum(lines) AS lines, sum(stored) AS stored, (SELECT count(*) FROM events) AS n FROM sources',
+    );
+    expect(src[0]).toMatchObject({ lines: 60000n, stored: 60000n, n: 60000n });
+    expect(cli(['verify'], { db }).code).toBe(0);
+  });
+});

@@ -62,7 +62,7 @@ export class OutOfMemoryError extends StoreFailure {}
 
 /** DuckDB ran out of buffer memory (no row is to blame: the batch, not the data, is too big). */
 export const isOutOfMemory = (e: unknown): boolean =>
-  /Out of Memory|failed to pin block|failed to allocate/i.test(duckdbFileError(e) ?? '');
+  /Out of Memory|failed to pin block|failed to allocate|could not allocate/i.test(duckdbFileError(e) ?? '');
 
 export const isCorruption = (e: unknown): boolean => CORRUPT_RE.test(duckdbFileError(e) ?? '');
 
