@@ -14,6 +14,8 @@ import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
 import { storeFailure } from '../lib/store/failure.js';
 import { countFlag } from './flags.js';
+import { PipeClosedError, stdout } from './stdout.js';
+import type { OutputMode } from './output.js';
 
 if (process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0;
 
@@ -43,6 +45,22 @@ export const timeoutFlag = (defaultValue = DEFAULT_QUERY_TIMEOUT) =>
     default: defaultValue,
     helpValue: 'DURATION',
   });
+
+/**
+ * `--timeout` of the listing commands: a table or --json waits DEFAULT_QUERY_TIMEOUT, an export
+ * (--output jsonl|csv), which reads every match, DEFAULT_SCAN_TIMEOUT (listingTimeout).
+ */
+export const listingTimeoutFlag = () =>
+  Flags.string({
+    description:
+      'interrupt the query after this long and fail (500ms, 30s, 5m; a number is seconds; 0: no limit)',
+    defaultHelp: async () => `${DEFAULT_QUERY_TIMEOUT}; ${DEFAULT_SCAN_TIMEOUT} for --output jsonl|csv`,
+    helpValue: 'DURATION',
+  });
+
+/** The --timeout a listing command takes when none is given. */
+export const listingTimeout = (mode: OutputMode): string =>
+  mode === 'jsonl' || mode === 'csv' ? DEFAULT_SCAN_TIMEOUT : DEFAULT_QUERY_TIMEOUT;
 
 /** A --timeout value in ms (0: none). */
 export function parseTimeout(text: string): number {
@@ -78,6 +96,27 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
 export abstract class BaseCommand extends Command {
   static override baseFlags = { ...dbFlags };
   static override enableJsonFlag = true;
+
+  override async init(): Promise<void> {
+    stdout.guard(); // before anything is written: a closed pipe is never an unhandled 'error'
+    await super.init();
+  }
+
+  /** `--output json` was given: the command prints what `--json` prints. */
+  private outputJson = false;
+
+  /**
+   * The output mode of a listing command: `--json` or `--output json` (the same document),
+   * else `--output`, else a table.
+   */
+  protected outputMode(output: string | undefined): OutputMode {
+    if (output === 'json') this.outputJson = true;
+    return this.jsonEnabled() ? 'json' : ((output ?? 'table') as OutputMode);
+  }
+
+  override jsonEnabled(): boolean {
+    return this.outputJson || super.jsonEnabled();
+  }
 
   /** How this process was started, for messages naming a lock holder (`kcloud-log ingest --follow logs/`). */
   protected commandLine(): string {
@@ -157,7 +196,10 @@ export abstract class BaseCommand extends Command {
   ): Promise<T> {
     const store = await this.open(flags, readOnly, config);
     try {
-      return await fn(store);
+      const result = await fn(store);
+      // An interrupted stream can end as if its rows were all read: never a silent short export.
+      if (this.deadline?.expired) throw this.timedOut(new Error('interrupted'));
+      return result;
     } finally {
       store.close();
     }
@@ -211,6 +253,8 @@ export abstract class BaseCommand extends Command {
   protected override async catch(
     error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
+    // The reader closed standard output (`| head`): it has what it wanted; exit 0 quietly.
+    if (error instanceof PipeClosedError) return;
     const err = this.timedOut(error) as typeof error;
     if (err instanceof Errors.ExitError) throw err; // this.exit(): nothing to print
     const e = this.describeError(err);

@@ -7,6 +7,7 @@ import * as Flags from '@oclif/core/flags';
 import { UsageError } from '../lib/errors.js';
 import { readSize, type SizeRange } from '../lib/size.js';
 import { parseTimeBound, readDuration, type DurationRange } from '../lib/time.js';
+import { OUTPUT_MODES } from './output.js';
 
 /** The largest count any flag takes (--limit, --batch-size, ...): larger ones are mistakes. */
 export const MAX_COUNT = 1_000_000_000;
@@ -132,8 +133,12 @@ export const intervalFlag = durationFlag({
   min: 1000,
 });
 
+/**
+ * `--output` of every listing command: a table (boxed on a terminal, plain columns otherwise),
+ * json (the same document as --json), or the rows as jsonl / csv, streamed.
+ */
 export const outputFlag = Flags.string({
   char: 'o',
-  description: 'output format for listings (table on a TTY)',
-  options: ['table', 'jsonl', 'csv'],
+  description: 'table (default), json (as --json), or the rows as jsonl or csv',
+  options: [...OUTPUT_MODES],
 });

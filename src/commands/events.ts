@@ -1,11 +1,14 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand, timeoutFlag } from '../cli/base.js';
+import { BaseCommand, listingTimeout, listingTimeoutFlag } from '../cli/base.js';
 import { filterFlags, outputFlag, countFlag } from '../cli/flags.js';
-import { csvLine, cut, table } from '../cli/render.js';
+import { cut } from '../cli/render.js';
+import { table } from '../cli/table.js';
+import { EXPORT_DUCKDB, exportRows, isExport, type Listing } from '../cli/output.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
 import type { JsonObject } from '../lib/schema/index.js';
+import type { Store } from '../lib/store/open.js';
 
 export interface EventsResult {
   /** Events matching the filters, in all. */
@@ -26,6 +29,12 @@ export const CSV_COLUMNS = [
   'line',
 ] as const;
 
+/** jsonl: each event in its normalised form; csv: the columns above. */
+const EXPORT: Listing<EventRow> = {
+  fields: CSV_COLUMNS.map((c) => ({ name: c, value: (r: EventRow) => r[c] })),
+  record: normalised,
+};
+
 export default class Events extends BaseCommand {
   static override summary = 'Search stored events.';
   static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document),
@@ -41,7 +50,7 @@ Listings are in time order; --limit (default 50) applies to the table and --json
   ];
 
   static override flags = {
-    timeout: timeoutFlag(),
+    timeout: listingTimeoutFlag(),
     ...filterFlags,
     limit: countFlag({
       char: 'n',
@@ -56,23 +65,14 @@ Listings are in time order; --limit (default 50) applies to the table and --json
     const { flags } = await this.parse(Events);
     const filter = filterFromFlags(flags);
     const order = flags.order as 'asc' | 'desc';
-    const mode = this.jsonEnabled() ? 'json' : (flags.output ?? 'table');
+    const mode = this.outputMode(flags.output);
+    flags.timeout ??= listingTimeout(mode);
+    if (isExport(mode)) {
+      const rows = (store: Store) => streamEvents(store, filter, { order, limit: flags.limit });
+      const n = await this.withStore(flags, true, (s) => exportRows(mode, EXPORT, rows(s)), EXPORT_DUCKDB);
+      return { total: n, events: [] };
+    }
     return this.withStore(flags, true, async (store) => {
-      if (mode === 'jsonl' || mode === 'csv') {
-        let n = 0;
-        if (mode === 'csv') process.stdout.write(csvLine([...CSV_COLUMNS]) + '\n');
-        for await (const rows of streamEvents(store, filter, { order, limit: flags.limit })) {
-          const out =
-            mode === 'jsonl'
-              ? rows.map((r) => JSON.stringify(normalised(r))).join('\n')
-              : rows
-                  .map((r) => csvLine(CSV_COLUMNS.map((c) => (c === 'ts' ? r.ts : r[c as keyof EventRow]))))
-                  .join('\n');
-          if (rows.length) await write(out + '\n');
-          n += rows.length;
-        }
-        return { total: n, events: [] };
-      }
       const limit = flags.limit ?? 50;
       const [rows, total] = await Promise.all([
         searchEvents(store, filter, { order, limit }),
@@ -107,14 +107,6 @@ Listings are in time order; --limit (default 50) applies to the table and --json
       return result;
     });
   }
-}
-
-function write(text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', resolve);
-    process.stdout.once('error', reject);
-  });
 }
 
 /** A short human summary of an event for the table view. */

@@ -5,9 +5,10 @@ import { BaseCommand, type BaseFlags } from '../cli/base.js';
 import { countFlag, durationFlag, sizeFlag } from '../cli/flags.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { InputError } from '../lib/errors.js';
-import { displayable, escapeControls, progressBar } from '../cli/render.js';
+import { displayable, escapeControls } from '../cli/render.js';
+import { followLog, ingestProgress, progressWanted, statusLine, type LogFormat } from '../cli/progress.js';
 import { keepHeapSmall } from '../cli/heap.js';
-import { follow, type FollowResult, type FollowStatus } from '../lib/ingest/follow.js';
+import { follow, type FollowResult } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
 import { acquireLease } from '../lib/store/lease.js';
 
@@ -91,6 +92,20 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     poll: Flags.boolean({
       description: 'with --follow: poll the file system (network file systems) instead of watching',
     }),
+    'status-interval': durationFlag({
+      description:
+        'with --follow and no terminal on stderr (or --log-format json): log a status line this often (1s to 1d; 0: never)',
+      default: 60_000,
+      defaultHelp: async () => '60s',
+      min: 1000,
+      max: 86_400_000,
+      zero: true,
+    }),
+    'log-format': Flags.string({
+      description: 'with --follow: status lines and warnings on stderr as text, or one JSON object per line',
+      options: ['text', 'json'],
+      default: 'text',
+    }),
     'drain-grace': durationFlag({
       description:
         'with --follow: a rotated or deleted file is released after being quiet this long (1ms to 1d)',
@@ -116,7 +131,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     const paths = argv as string[];
     const tty = process.stderr.isTTY && !this.jsonEnabled() && !flags.quiet;
     if (flags.follow) return this.follow(paths, flags, tty);
-    const bar = tty ? progressBar() : undefined;
+    const bar = progressWanted(this.jsonEnabled() || flags.quiet) ? ingestProgress() : undefined;
     // One ingester per store: the lease is taken before the store is opened, so waiting for it
     // never holds DuckDB's lock against the ingester that has it.
     const lease = await acquireLease(resolveDbPath(flags.db), {
@@ -131,13 +146,13 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
           strict: flags.strict,
           batchSize: flags['batch-size'],
           maxLineBytes: flags['max-line-bytes'],
-          onProgress: bar
-            ? (p) => bar.update(p.bytesRead, p.bytesTotal, `${p.lines.toLocaleString()} lines`)
-            : undefined,
+          onProgress: bar?.update,
         }),
       duckdbLimits(flags),
-    ).finally(() => lease.release());
-    bar?.done();
+    ).finally(() => {
+      bar?.stop();
+      lease.release();
+    });
     for (const e of result.errors) this.warn(`${e.path}: ${e.reason}`);
     if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(displayable(result)));
     if (result.errors.length) {
@@ -156,6 +171,10 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     let lastLine = 0;
+    // A live line on a terminal; a status log line per --status-interval otherwise (or as JSON).
+    const format = flags['log-format'] as LogFormat;
+    const live = tty && format === 'text';
+    const log = !flags.quiet && !live ? followLog(format, flags['status-interval']) : undefined;
     const result = await follow(paths, {
       dbPath: resolveDbPath(flags.db),
       open: {
@@ -171,18 +190,19 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       from: flags.from as 'beginning' | 'end',
       poll: flags.poll,
       signal: ac.signal,
-      onError: (e) => this.warn(`${e.path}: ${e.reason}`),
-      onStatus: tty
+      onError: (e) =>
+        format === 'json' && log ? log.warn(e.path, e.reason) : this.warn(`${e.path}: ${e.reason}`),
+      onStatus: live
         ? (st) => {
             if (Date.now() - lastLine < 2000) return;
             lastLine = Date.now();
             process.stderr.write('\r\x1b[K' + statusLine(st));
           }
-        : undefined,
+        : log?.status,
     });
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
-    if (tty) process.stderr.write('\r\x1b[K');
+    if (live) process.stderr.write('\r\x1b[K');
     if (!this.jsonEnabled() && !flags.quiet) {
       const n = (v: number) => v.toLocaleString('en-US');
       this.log(
@@ -199,19 +219,6 @@ const duckdbLimits = (f: { 'memory-limit': number; 'temp-limit': number }): Reco
   memory_limit: `${f['memory-limit']}B`,
   max_temp_directory_size: `${f['temp-limit']}B`,
 });
-
-/** One status line while following: rate, lag per file, rejects. */
-export function statusLine(st: FollowStatus): string {
-  const n = (v: number) => v.toLocaleString('en-US');
-  const kb = (b: number) =>
-    b < 1024 ? `${b} B` : b < 1 << 20 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / (1 << 20)).toFixed(1)} MiB`;
-  const lag = st.files
-    .filter((f) => f.lag_bytes > 0)
-    .slice(0, 3)
-    .map((f) => `${escapeControls(f.path.split('/').pop()!)} ${kb(f.lag_bytes)}`)
-    .join(', ');
-  return `${n(st.stored)} stored (${n(st.rate)}/s) · ${st.files.length} files, lag ${lag || '0'} · ${st.rejected ? chalk.red(`${n(st.rejected)} rejected`) : '0 rejected'}`;
-}
 
 export function renderIngest(r: IngestResult): string {
   const n = (v: number) => v.toLocaleString('en-US');

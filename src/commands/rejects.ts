@@ -1,10 +1,12 @@
 import path from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
-import { BaseCommand, timeoutFlag } from '../cli/base.js';
+import { BaseCommand, listingTimeout, listingTimeoutFlag } from '../cli/base.js';
 import { outputFlag, countFlag } from '../cli/flags.js';
-import { csvLine, cut, table } from '../cli/render.js';
-import { listRejects, type RejectRow } from '../lib/query/sources.js';
+import { cut } from '../cli/render.js';
+import { table } from '../cli/table.js';
+import { EXPORT_DUCKDB, exportRows, isExport, type Listing } from '../cli/output.js';
+import { listRejects, streamRejects, type RejectRow } from '../lib/query/sources.js';
 
 export interface RejectsResult {
   total: number;
@@ -15,6 +17,14 @@ export interface RejectsResult {
 const relative = (p: string): string =>
   p.startsWith(process.cwd() + path.sep) ? p.slice(process.cwd().length + 1) : p;
 
+/** jsonl: each reject as --json lists it; csv: these columns. */
+const EXPORT: Listing<RejectRow> = {
+  fields: (['path', 'line', 'byte_offset', 'reason', 'raw_length', 'raw'] as const).map((c) => ({
+    name: c,
+    value: (r: RejectRow) => r[c],
+  })),
+};
+
 export default class Rejects extends BaseCommand {
   static override summary = 'Lines that could not be stored: where and why.';
   static override examples = [
@@ -22,7 +32,7 @@ export default class Rejects extends BaseCommand {
     '<%= config.bin %> rejects --reason timestamp --output jsonl',
   ];
   static override flags = {
-    timeout: timeoutFlag(),
+    timeout: listingTimeoutFlag(),
     source: Flags.string({
       description: 'only rejects from files whose path contains this',
       helpValue: 'TEXT',
@@ -38,28 +48,26 @@ export default class Rejects extends BaseCommand {
 
   async run(): Promise<RejectsResult> {
     const { flags } = await this.parse(Rejects);
-    const mode = this.jsonEnabled() ? 'json' : (flags.output ?? 'table');
-    const limit = flags.limit ?? (mode === 'jsonl' || mode === 'csv' ? undefined : 100);
-    const res = await this.withStore(flags, true, (s) =>
-      listRejects(s, { limit, source: flags.source, reason: flags.reason }),
-    );
-    if (mode === 'jsonl') for (const r of res.rejects) this.logData(JSON.stringify(r));
-    else if (mode === 'csv') {
-      const cols = ['path', 'line', 'byte_offset', 'reason', 'raw_length', 'raw'] as const;
-      this.logData(csvLine([...cols]));
-      for (const r of res.rejects) this.logData(csvLine(cols.map((c) => r[c])));
-    } else if (mode === 'table') {
+    const mode = this.outputMode(flags.output);
+    flags.timeout ??= listingTimeout(mode);
+    const query = { source: flags.source, reason: flags.reason };
+    if (isExport(mode)) {
+      await this.withStore(
+        flags,
+        true,
+        (s) => exportRows(mode, EXPORT, streamRejects(s, { ...query, limit: flags.limit })),
+        EXPORT_DUCKDB,
+      );
+      return { total: 0, rejects: [] };
+    }
+    const res = await this.withStore(flags, true, (s) => listRejects(s, { ...query, limit: flags.limit ?? 100 }));
+    if (mode === 'table') {
       if (!res.total) this.log(chalk.green('no rejects'));
       else {
         this.log(
           table(
             ['file:line', 'byte offset', 'reason', 'text'],
-            res.rejects.map((r) => [
-              `${relative(r.path)}:${r.line}`,
-              r.byte_offset,
-              r.reason,
-              cut(r.raw, 32),
-            ]),
+            res.rejects.map((r) => [`${relative(r.path)}:${r.line}`, r.byte_offset, r.reason, cut(r.raw, 32)]),
           ),
         );
         if (res.total > res.rejects.length)

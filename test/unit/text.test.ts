@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { escapeControls, excerpt } from '../../src/lib/text.js';
 import { cut, displayable, table, terminalText } from '../../src/cli/render.js';
 import { listed } from '../../src/lib/specfile.js';
-import { statusLine } from '../../src/commands/ingest.js';
+import { statusLine } from '../../src/cli/progress.js';
 
 // eslint-disable-next-line no-control-regex -- what must not reach a terminal
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/;

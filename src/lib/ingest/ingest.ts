@@ -42,7 +42,7 @@ export interface IngestOptions extends ClassifyOptions {
   /** Commits of at least this many events are stored grouped by event type (default one row group). */
   groupMinRows?: number;
   maxLineBytes?: number;
-  /** Called after each commit and each file, for progress display. */
+  /** Called as bytes are read (each chunk of a file or stream), for progress display. */
   onProgress?: (p: IngestProgress) => void;
   /** Standard input, when a target is `-`. */
   stdin?: NodeJS.ReadableStream;
@@ -50,8 +50,13 @@ export interface IngestOptions extends ClassifyOptions {
 
 export interface IngestProgress {
   bytesRead: number;
+  /** Sizes of the files to read (0 when only streams are read: stdin, a FIFO). */
   bytesTotal: number;
+  /** Lines read so far (counted as they are read, not at commit). */
   lines: number;
+  /** Valid events read so far (duplicates among them are known at commit). */
+  events: number;
+  /** Events stored by the commits so far. */
   stored: number;
   file: string;
 }
@@ -170,6 +175,9 @@ export class Ingester {
   private readonly ingestedAt = new Date().toISOString();
   readonly batchSize: number;
   readonly maxLineBytes: number;
+  /** Lines and valid events read so far, over all sources (for progress: commits count later). */
+  linesRead = 0;
+  eventsRead = 0;
 
   constructor(private readonly opts: IngestOptions = {}) {
     this.batchSize = opts.batchSize ?? DEFAULT_BATCH;
@@ -214,6 +222,7 @@ export class Ingester {
   handleLine(s: SourceState, line: Line): void {
     const lineNo = ++s.lineNo;
     s.lines++;
+    this.linesRead++;
     this.dirty.add(s);
     if (line.tooLong) {
       this.reject(
@@ -227,6 +236,7 @@ export class Ingester {
       if (d.kind === 'partial') {
         // Not counted until the line it belongs to is complete.
         s.lines--;
+        this.linesRead--;
         if (s.heldParts === 0) {
           s.heldStart = line.start;
           s.heldLine = lineNo - 1;
@@ -238,6 +248,7 @@ export class Ingester {
       const badUtf8 = line.badUtf8 === true || s.heldBadUtf8;
       if (s.heldParts) {
         s.lines += s.heldParts;
+        this.linesRead += s.heldParts;
         s.skipped += s.heldParts; // the parts are counted as skipped; the joined line as itself
         s.heldParts = 0;
         s.heldBadUtf8 = false;
@@ -257,6 +268,7 @@ export class Ingester {
           if (refused) this.reject(s, line, lineNo, `${c.eventType}: ${refused}`);
           else {
             this.pendingBytes += line.bytes;
+            this.eventsRead++;
             this.events.push({
               eventId: c.ownId ?? contentId(d.value),
               tsMicros: c.ts,
@@ -496,31 +508,31 @@ async function ingestUnderLease(
     }
   }
   let bytesRead = 0;
-  let lines = 0;
   let stored = 0;
   for (const t of targets) {
     let state: SourceState;
+    const onBytes = (n: number) => {
+      bytesRead += n;
+      opts.onProgress?.({
+        bytesRead,
+        bytesTotal,
+        lines: ing.linesRead,
+        events: ing.eventsRead,
+        stored: stored + (state?.summary.stored ?? 0),
+        file: t.path,
+      });
+    };
     try {
       if (t.kind === 'stdin' || t.kind === 'fifo') {
         // A FIFO is a stream like standard input (src/lib/ingest/fifo.ts), kept as a source with its path.
         const input = t.kind === 'fifo' ? await openFifo(t.path) : (opts.stdin ?? process.stdin);
         const row = await createSource(store, t.path, 'stdin', null, null, 0);
         state = new SourceState(row, 'new', ing.maxLineBytes);
-        await readStream(ing, state, input, 0, (n) => (bytesRead += n), behind);
+        await readStream(ing, state, input, 0, onBytes, behind);
       } else {
         const ident = identify(t.path);
         const { row, how } = await resolveSource(store, t.path, ident);
         state = new SourceState(row, how, ing.maxLineBytes);
-        const onBytes = (n: number) => {
-          bytesRead += n;
-          opts.onProgress?.({
-            bytesRead,
-            bytesTotal,
-            lines: lines + state.summary.lines,
-            stored,
-            file: t.path,
-          });
-        };
         if (ident.gzip) {
           const gunzip = fs.createReadStream(t.path).pipe(zlib.createGunzip());
           await readStream(ing, state, gunzip, row.offset, onBytes, behind);
@@ -544,7 +556,6 @@ async function ingestUnderLease(
     state.summary.partial_bytes =
       state.splitter.pendingBytes + (state.heldParts ? state.splitter.offset - state.heldStart : 0);
     summaries.push(state.summary);
-    lines += state.summary.lines;
     stored += state.summary.stored;
     void sizes;
   }

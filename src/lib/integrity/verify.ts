@@ -45,11 +45,23 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** External anchors (--anchor). */
   anchors?: readonly Anchor[];
+  /** Called as rows are checked (every chunk of the chain walk) and as each further check starts. */
+  onProgress?: (p: VerifyProgress) => void;
+}
+
+export interface VerifyProgress {
+  /** The check running: chain, typed columns, commit log, ... */
+  check: string;
+  /** Rows whose chain has been recomputed. */
+  rows: number;
+  /** Rows in the store (its newest seq). */
+  total: number;
 }
 
 /** Walk the chain in seq order: the first gap, repeat or hash mismatch. */
 async function walkChain(
   store: Store,
+  onRows: (rows: number) => void = () => undefined,
 ): Promise<{ rows: number; head: { seq: number; chain: string }; problem: VerifyProblem | null }> {
   let prev = GENESIS;
   let expected = 1;
@@ -86,6 +98,7 @@ async function walkChain(
       prev = chain;
       expected++;
     }
+    onRows(expected - 1);
   }
   return { rows: expected - 1, head: { seq: expected - 1, chain: prev }, problem };
 }
@@ -242,22 +255,29 @@ const CHECKS = [
 
 export async function verifyStore(store: Store, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const started = performance.now();
-  const walk = await walkChain(store);
   const maxSeq = Number(
     (await store.conn.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events')).getRows()[0]![0],
   );
-  const anchors = await checkAnchors(store, opts.anchors);
+  const progress = (check: string, rows: number) =>
+    opts.onProgress?.({ check, rows, total: maxSeq });
+  progress('chain', 0);
+  const walk = await walkChain(store, (rows) => progress('chain', rows));
+  const step = <T>(check: string, run: () => Promise<T>): Promise<T> => {
+    progress(check, walk.rows);
+    return run();
+  };
+  const anchors = await step('anchors', () => checkAnchors(store, opts.anchors));
   const failed = (kind: AnchorCheck['kind']): VerifyProblem[] =>
     anchors.filter((a) => a.kind === kind && !a.ok).map((a) => anchorProblem(a, maxSeq));
-  const log = await checkCommitLog(store, maxSeq);
+  const log = await step('commit log', () => checkCommitLog(store, maxSeq));
   const problems = [
     walk.problem,
-    await checkTypedColumns(store),
+    await step('typed columns', () => checkTypedColumns(store)),
     log.problem,
     ...failed('commit'),
-    await checkRejects(store),
-    await checkSources(store, log.totals),
-    await checkVerifications(store, maxSeq),
+    await step('rejects', () => checkRejects(store)),
+    await step('sources', () => checkSources(store, log.totals)),
+    await step('verifications', () => checkVerifications(store, maxSeq)),
     ...failed('verification'),
     ...failed('external'),
   ].filter((p): p is VerifyProblem => p !== null);

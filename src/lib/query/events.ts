@@ -1,6 +1,7 @@
 /** Event search over the store. */
 import type { Store } from '../store/open.js';
 import { buildWhere, type EventFilter } from './filters.js';
+import { streamSorted } from './sorted.js';
 import { microsToIso } from '../time.js';
 import { normaliseEvent, type JsonObject } from '../schema/index.js';
 
@@ -29,8 +30,8 @@ export interface SearchOptions {
  * Filter, order and limit the events first, then name their sources: joining
  * before the LIMIT made DuckDB read every matching row (2.4 s vs 0.1 s on 2M events).
  */
-const COLUMNS =
-  'seq, event_id, epoch_us(ts) AS ts_us, ts, event_type, workload_id, cluster_id, severity, source_id, line, raw';
+const columns = (a = '') =>
+  `${a}seq, ${a}event_id, epoch_us(${a}ts) AS ts_us, ${a}ts, ${a}event_type, ${a}workload_id, ${a}cluster_id, ${a}severity, ${a}source_id, ${a}line, ${a}raw`;
 
 function toRow(o: Record<string, unknown>): EventRow {
   return {
@@ -47,13 +48,21 @@ function toRow(o: Record<string, unknown>): EventRow {
   };
 }
 
+/** ORDER BY of a search (columns of alias `a`). */
+function sortKey(opts: SearchOptions, a: string): string {
+  const dir = opts.order === 'desc' ? 'DESC' : 'ASC';
+  return opts.by === 'seq' ? `${a}seq ${dir}` : `${a}ts ${dir}, ${a}seq ${dir}`;
+}
+
+const limitClause = (opts: SearchOptions) =>
+  opts.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(opts.limit))}` : '';
+
 function query(filter: EventFilter, opts: SearchOptions): { sql: string; params: (string | number)[] } {
   const w = buildWhere(filter, 'e.');
-  const dir = opts.order === 'desc' ? 'DESC' : 'ASC';
-  const orderBy = (a: string) => (opts.by === 'seq' ? `${a}seq ${dir}` : `${a}ts ${dir}, ${a}seq ${dir}`);
-  const limit = opts.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(opts.limit))}` : '';
+  const orderBy = (a: string) => sortKey(opts, a);
+  const limit = limitClause(opts);
   const sql = `SELECT m.*, s.path AS source
-FROM (SELECT ${COLUMNS} FROM events e WHERE ${w.sql} ORDER BY ${orderBy('e.')}${limit}) m
+FROM (SELECT ${columns()} FROM events e WHERE ${w.sql} ORDER BY ${orderBy('e.')}${limit}) m
 LEFT JOIN sources s ON s.id = m.source_id
 ORDER BY ${orderBy('m.')}`;
   return { sql, params: w.params };
@@ -69,16 +78,22 @@ export async function searchEvents(
   return r.getRowObjectsJS().map((o) => toRow(o as Record<string, unknown>));
 }
 
-/** Stream matching events in chunks (for jsonl/csv export of any size). */
-export async function* streamEvents(
+/** Stream matching events in chunks, in order (for jsonl/csv export of any size), in bounded memory. */
+export function streamEvents(
   store: Store,
   filter: EventFilter,
   opts: SearchOptions = {},
 ): AsyncGenerator<EventRow[]> {
-  const { sql, params } = query(filter, opts);
-  const result = await store.conn.stream(sql, params);
-  for await (const rows of result.yieldRowObjectJs())
-    yield rows.map((o) => toRow(o as Record<string, unknown>));
+  const w = buildWhere(filter, 'e.');
+  return streamSorted(store, {
+    keys: `SELECT e.seq FROM events e WHERE ${w.sql} ORDER BY ${sortKey(opts, 'e.')}${limitClause(opts)}`,
+    params: w.params,
+    rows: (ids, lo, hi) => `SELECT ${columns('e.')}, s.path AS source
+      FROM events e LEFT JOIN sources s ON s.id = e.source_id
+      WHERE e.seq BETWEEN ${lo} AND ${hi} AND e.seq IN (${ids})`,
+    row: toRow,
+    key: (o) => Number(o.seq),
+  });
 }
 
 export async function countEvents(store: Store, filter: EventFilter): Promise<number> {

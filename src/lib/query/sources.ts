@@ -2,6 +2,7 @@
 import type { Store } from '../store/open.js';
 import { listSources, type SourceRow } from '../ingest/source.js';
 import { microsToIso } from '../time.js';
+import { streamSorted } from './sorted.js';
 import fs from 'node:fs';
 
 export interface SourceReport extends SourceRow {
@@ -57,10 +58,8 @@ export interface RejectQuery {
   reason?: string;
 }
 
-export async function listRejects(
-  store: Store,
-  q: RejectQuery = {},
-): Promise<{ total: number; rejects: RejectRow[] }> {
+/** The SELECT of the rejects matching `q`, in file and line order. */
+function rejectsQuery(q: RejectQuery): { where: string; params: (string | number)[]; order: string } {
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (q.source) {
@@ -72,24 +71,45 @@ export async function listRejects(
     where.push(`contains(lower(reason), lower($${params.length}))`);
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = Number(
-    (await store.conn.runAndReadAll(`SELECT count(*) FROM rejects ${w}`, params)).getRows()[0]![0],
-  );
   const lim = q.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
-  const r = await store.conn.runAndReadAll(
-    `SELECT source_id, path, line, byte_offset, reason, raw, raw_length, epoch_us(rejected_at) AS at_us FROM rejects ${w}
-     ORDER BY source_id, line ${lim}`,
-    params,
+  return { where: w, params, order: `ORDER BY source_id, line ${lim}` };
+}
+
+const REJECT_COLUMNS =
+  'source_id, path, line, byte_offset, reason, raw, raw_length, epoch_us(rejected_at) AS at_us';
+
+const rejectRow = (o: Record<string, unknown>): RejectRow => ({
+  source_id: Number(o.source_id),
+  path: String(o.path),
+  line: Number(o.line),
+  byte_offset: Number(o.byte_offset),
+  reason: String(o.reason),
+  raw: String(o.raw),
+  raw_length: Number(o.raw_length),
+  rejected_at: microsToIso(Number(o.at_us)),
+});
+
+export async function listRejects(
+  store: Store,
+  q: RejectQuery = {},
+): Promise<{ total: number; rejects: RejectRow[] }> {
+  const { where, params, order } = rejectsQuery(q);
+  const total = Number(
+    (await store.conn.runAndReadAll(`SELECT count(*) FROM rejects ${where}`, params)).getRows()[0]![0],
   );
-  const rejects = r.getRowObjectsJS().map((o) => ({
-    source_id: Number(o.source_id),
-    path: String(o.path),
-    line: Number(o.line),
-    byte_offset: Number(o.byte_offset),
-    reason: String(o.reason),
-    raw: String(o.raw),
-    raw_length: Number(o.raw_length),
-    rejected_at: microsToIso(Number(o.at_us)),
-  }));
-  return { total, rejects };
+  const r = await store.conn.runAndReadAll(`SELECT ${REJECT_COLUMNS} FROM rejects ${where} ${order}`, params);
+  return { total, rejects: r.getRowObjectsJS().map(rejectRow) };
+}
+
+/** The rejects matching `q` in chunks, in order, in bounded memory (for an export of any size). */
+export function streamRejects(store: Store, q: RejectQuery = {}): AsyncGenerator<RejectRow[]> {
+  const { where, params, order } = rejectsQuery(q);
+  return streamSorted(store, {
+    keys: `SELECT rowid FROM rejects ${where} ${order}`,
+    params,
+    rows: (ids, lo, hi) =>
+      `SELECT ${REJECT_COLUMNS}, rowid AS row_id FROM rejects WHERE rowid BETWEEN ${lo} AND ${hi} AND rowid IN (${ids})`,
+    row: rejectRow,
+    key: (o) => Number(o.row_id),
+  });
 }

@@ -11,7 +11,13 @@ import type { Store } from '../store/open.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { microsToIso } from '../time.js';
 import { listSources } from '../ingest/source.js';
-import { anchorProblem, describeProblem, verifyStore, type VerifyProblem } from '../integrity/verify.js';
+import {
+  anchorProblem,
+  describeProblem,
+  verifyStore,
+  type VerifyProblem,
+  type VerifyProgress,
+} from '../integrity/verify.js';
 import { chainHead, latestVerification } from '../integrity/verifications.js';
 import { checkAnchors, type Anchor, type AnchorCheck } from '../integrity/anchors.js';
 import {
@@ -54,6 +60,30 @@ export interface AuditOptions {
   /** Rows listed per section (counts are always complete). */
   listLimit?: number;
   dbPath: string;
+  /** Called as each section starts (and as the verification of the integrity section checks rows). */
+  onProgress?: (p: ReportProgress) => void;
+}
+
+/** The sections of the report, in the order they are built (for progress). */
+export const REPORT_SECTIONS = [
+  'scope',
+  'completeness',
+  'quiet gaps',
+  'scheduling, cost and SLAs',
+  'latency distribution',
+  'timeline',
+  'listings',
+  'alerts',
+  'integrity',
+] as const;
+
+export interface ReportProgress {
+  section: (typeof REPORT_SECTIONS)[number];
+  /** Sections done before this one. */
+  step: number;
+  steps: number;
+  /** In the integrity section: the verification's progress. */
+  verify?: VerifyProgress;
 }
 
 export interface Counted {
@@ -334,8 +364,11 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   const gapMs = o.gapMs ?? DEFAULT_GAP_MS;
   const filter: EventFilter = { since: o.since, until: o.until };
   const w = buildWhere(filter);
+  const section = (name: ReportProgress['section'], verify?: VerifyProgress) =>
+    o.onProgress?.({ section: name, step: REPORT_SECTIONS.indexOf(name), steps: REPORT_SECTIONS.length, verify });
 
   // Scope.
+  section('scope');
   const byType = await rows(
     store,
     `SELECT event_type, count(*) AS n, epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l FROM events WHERE ${w.sql} GROUP BY event_type ORDER BY n DESC, event_type`,
@@ -345,6 +378,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   const firstUs = byType.length ? Math.min(...byType.map((r) => n0(r.f))) : null;
   const lastUs = byType.length ? Math.max(...byType.map((r) => n0(r.l))) : null;
 
+  section('completeness');
   // Completeness (whole store).
   const head = await chainHead(store);
   const sources = await listSources(store);
@@ -375,6 +409,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     `SELECT path, line, reason FROM rejects ORDER BY source_id, line LIMIT ${Math.min(limit, 20)}`,
   );
 
+  section('quiet gaps');
   // Quiet gaps: with buckets as wide as the threshold, a gap >= threshold lies between two
   // consecutive non-empty buckets (two events in one bucket are closer than its width), so
   // the newest event of one and the oldest of the next bound every such gap, exactly.
@@ -398,6 +433,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   const win = resolveWindow(filter, await dataExtent(store));
   const intervalMs = win.empty ? 3_600_000 : autoInterval(win.endUs! - win.startUs!);
 
+  section('scheduling, cost and SLAs');
   // Analyses (the same code as `analyze scheduling`, `analyze cost`, `analyze sla`), each on its
   // own connection so DuckDB runs them side by side (one connection runs one query at a time).
   // The cost trend has the timeline's buckets: its realised savings per bucket are the timeline's.
@@ -407,6 +443,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     (s) => analyzeSla(s, o.slos, { since: o.since, until: o.until }),
   ] as const);
 
+  section('latency distribution');
   // Latency histogram: bins of a round width up to the p99, the rest in one open bin.
   const hist: LatencyBin[] = [];
   if (sched.latency_ms.samples > 0) {
@@ -429,6 +466,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     }
   }
 
+  section('timeline');
   // Timeline over the analysis window: decisions, their mean cost, realised savings and waste per bucket.
   const points: TimelinePoint[] = [];
   if (!win.empty && events > 0) {
@@ -459,6 +497,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     }
   }
 
+  section('listings');
   // Lists.
   const lw = buildWhere(filter, '', 2);
   const recentRel = await rows(
@@ -490,6 +529,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     ['inefficiency_detected', ...lw.params],
   );
 
+  section('alerts');
   // Alerts at the end of the analysis window (the newest event, or just before --until).
   const alertFrom = win.startUs ?? undefined;
   const alertAt = win.endUs !== null ? Math.max(win.endUs - 1, win.startUs!) : undefined;
@@ -502,7 +542,8 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   );
 
   // Integrity.
-  const verification = await integrity(store, head, o);
+  section('integrity');
+  const verification = await integrity(store, head, o, (v) => section('integrity', v));
 
   const realized = cost.relocations.realized_savings_usd;
   const report: AuditReport = {
@@ -715,11 +756,12 @@ async function integrity(
   store: Store,
   head: { seq: number; chain: string; events: number },
   o: AuditOptions,
+  onProgress: (p: VerifyProgress) => void,
 ): Promise<Verification> {
   const max = o.autoVerifyMaxRows ?? AUTO_VERIFY_MAX_ROWS;
   const runNow = o.verify === true || (o.verify === undefined && head.events < max);
   if (runNow) {
-    const v = await verifyStore(store, { anchors: o.anchors });
+    const v = await verifyStore(store, { anchors: o.anchors, onProgress });
     return {
       mode: 'run',
       ok: v.ok,
