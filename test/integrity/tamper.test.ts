@@ -12,8 +12,8 @@ import Verify from '../../src/commands/verify.js';
 import ReportAudit from '../../src/commands/report/audit.js';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 import { openStore, type Store } from '../../src/lib/store/open.js';
-import { eventHash, nextChain } from '../../src/lib/integrity/chain.js';
-import { REJECT_HASH_SQL } from '../../src/lib/integrity/digests.js';
+import { eventHash, nextChain } from '../../src/lib/store/chain.js';
+import { REJECT_HASH_SQL } from '../../src/lib/store/digests.js';
 import { decisionLine, tmpDir } from '../helpers.js';
 import { runCmd, type Ran } from '../run-command.js';
 

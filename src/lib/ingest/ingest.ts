@@ -7,7 +7,7 @@ import os from 'node:os';
 import zlib from 'node:zlib';
 import { decodeLine, type DecodeState } from '../formats/decode.js';
 import { classify, type ClassifyOptions } from '../schema/index.js';
-import { contentId } from '../integrity/chain.js';
+import { contentId } from '../store/chain.js';
 import { checkJsonText } from '../formats/json-check.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { TailWindow, WINDOW_BYTES } from './window.js';

@@ -13,8 +13,8 @@ import { isOutOfMemory, isStoreFailure } from './failure.js';
 import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
-import { GENESIS, HEAD_ROW, eventHash, nextChain } from '../integrity/chain.js';
-import { recordCommit } from '../integrity/commits.js';
+import { GENESIS, HEAD_ROW, eventHash, nextChain } from './chain.js';
+import { recordCommit } from './commit-log.js';
 import { EVENT_TYPES } from '../schema/index.js';
 
 export interface PendingEvent {
