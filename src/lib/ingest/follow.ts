@@ -35,6 +35,7 @@ import {
   isGzipName,
 } from './source.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, type OpenOptions, type Store } from '../store/open.js';
+import { setSourcePath, setSourceStart, setSourceStatus } from '../store/sources.js';
 import { acquireLease } from '../store/lease.js';
 
 export interface FollowOptions extends IngestOptions {
@@ -160,7 +161,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
     const before = new Map([...tails.values()].map((t) => [t, { ...t.state.summary }]));
     await withStore(async (s) => {
       await ing.commit(s);
-      for (const [id, p] of renames) await s.conn.run('UPDATE sources SET path = $2 WHERE id = $1', [id, p]);
+      for (const [id, p] of renames) await setSourcePath(s, id, p);
       renames.clear();
     });
     totals.commits++;
@@ -218,9 +219,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
   const release = async (t: Tail, status: string) => {
     tails.delete(t.key);
     await t.fh.close().catch(() => undefined);
-    await withStore((s) =>
-      s.conn.run('UPDATE sources SET status = $2 WHERE id = $1', [t.state.row.id, status]),
-    );
+    await withStore((s) => setSourceStatus(s, t.state.row.id, status));
   };
 
   const cycle = async () => {
@@ -310,7 +309,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
               totals.rejected += state.summary.rejected;
               totals.duplicates += state.summary.duplicates;
               totals.skipped += state.summary.skipped;
-              await store.conn.run("UPDATE sources SET status = 'done' WHERE id = $1", [row.id]);
+              await setSourceStatus(store, row.id, 'done');
               doneGz.add(f.key);
               continue;
             }
@@ -320,10 +319,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
             let row = resolved.row;
             let how: string = resolved.how;
             if (how === 'new' && firstScan && opts.from === 'end') {
-              await store.conn.run('UPDATE sources SET start_offset = $2, "offset" = $2 WHERE id = $1', [
-                row.id,
-                ident.size,
-              ]);
+              await setSourceStart(store, row.id, ident.size);
               row = { ...row, start_offset: ident.size, offset: ident.size };
               how = 'end';
             }
