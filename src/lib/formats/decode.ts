@@ -1,5 +1,5 @@
 /**
- * Line decoders, chosen per line (DESIGN.md "Line formats"):
+ * Line decoders, chosen per line (docs/design.md "Line formats"):
  *
  * 1. plain JSONL: the event object is the line;
  * 2. Fluent Bit `file` output default format: `TAG: [EPOCH.FRACTION, {record}]`;
