@@ -2,6 +2,7 @@
  * Event filters shared by `events`, `tail`, `trace` and the analyses, turned
  * into a parameterised WHERE clause (values are always bound, never spliced).
  */
+import { Params } from '../store/sql.js';
 import { UsageError } from '../errors.js';
 import { parseTimeBound } from '../time.js';
 
@@ -101,12 +102,15 @@ export function buildWhere(
   alias = '',
   firstParam = 1,
 ): { sql: string; params: (string | number)[] } {
+  const ps = new Params(firstParam - 1);
+  const sql = whereSql(f, ps, alias);
+  return { sql, params: ps.values as (string | number)[] };
+}
+
+/** The WHERE condition of a filter, its values added to `ps` (so a statement can have more). */
+export function whereSql(f: EventFilter, ps: Params, alias = ''): string {
   const parts: string[] = [];
-  const params: (string | number)[] = [];
-  const p = (v: string | number) => {
-    params.push(v);
-    return `$${firstParam + params.length - 1}`;
-  };
+  const p = ps.p;
   const inList = (col: string, vals?: string[]) => {
     if (vals?.length) parts.push(`${alias}${col} IN (${vals.map((v) => p(v)).join(', ')})`);
   };
@@ -140,5 +144,5 @@ export function buildWhere(
         parts.push(`TRY_CAST(${val} AS DOUBLE) ${w.op} ${p(num)}::DOUBLE`);
     }
   }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  return parts.length ? parts.join(' AND ') : 'TRUE';
 }
