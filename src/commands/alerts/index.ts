@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { cut, displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
-import { parseTimeBound } from '../../lib/time.js';
+import { parseTimeRange } from '../../lib/time.js';
 import { countFlag, durationFlag, timeFlag } from '../../cli/flags.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
@@ -71,8 +71,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     const { flags } = await this.parse(Alerts);
     const now = Date.now();
     const slos = loadSlos(flags.slo);
-    const at = flags.at ? parseTimeBound(flags.at, '--at', now) : undefined;
-    const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
+    const { since, until: at } = parseTimeRange(flags.since, flags.at, ['--since', '--at'], now);
     const backtestMs = flags.backtest;
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
 

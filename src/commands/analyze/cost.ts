@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags, countFlag, durationFlag, intervalFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
-import { filterFromFlags } from '../../lib/query/filters.js';
+import { checkTypes, filterFromFlags } from '../../lib/query/filters.js';
 import {
   analyzeCost,
   HOURS_PER_MONTH,
@@ -66,14 +66,15 @@ each side, or the span available on both sides): decision cost, savings, waste, 
       ...filterFromFlags({ ...flags, since: undefined, until: undefined }),
       ...parseWindowFlags(flags),
     };
-    const result = await this.withStore(flags, true, (store) =>
-      analyzeCost(store, {
+    const result = await this.withStore(flags, true, async (store) => {
+      await checkTypes(store, filter.types);
+      return analyzeCost(store, {
         filter,
         intervalMs: flags.interval,
         aroundPolicy: flags['around-policy'],
         policyWindowMs: flags['policy-window'],
-      }),
-    );
+      });
+    });
     if (!this.jsonEnabled())
       this.log(renderCost(displayable(result), Boolean(process.stdout.isTTY), flags.top));
     return result;

@@ -4,8 +4,8 @@ import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags, countFlag, intervalFlag, numberFlag, timeFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
-import { filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
-import { parseTimeBound } from '../../lib/time.js';
+import { checkTypes, filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
+import { parseTimeRange } from '../../lib/time.js';
 import {
   analyzeScheduling,
   DEFAULT_MIN_SAMPLE,
@@ -101,17 +101,16 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
     }
     const baselineFilter: EventFilter = {
       ...filter,
-      since:
-        flags['baseline-since'] !== undefined
-          ? parseTimeBound(flags['baseline-since'], '--baseline-since', now)
-          : undefined,
-      until:
-        flags['baseline-until'] !== undefined
-          ? parseTimeBound(flags['baseline-until'], '--baseline-until', now)
-          : undefined,
+      ...parseTimeRange(
+        flags['baseline-since'],
+        flags['baseline-until'],
+        ['--baseline-since', '--baseline-until'],
+        now,
+      ),
     };
 
     const result = await this.withStore(flags, true, async (store) => {
+      await checkTypes(store, filter.types);
       let other: Store | undefined;
       try {
         if (flags['baseline-db'])
