@@ -28,10 +28,7 @@ export const CSV_COLUMNS = [
 
 export default class Events extends BaseCommand {
   static override summary = 'Search stored events.';
-  static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document),
-or --output jsonl|csv for piping (jsonl: one stored event per line in its normalised form).
-Listings are in time order; --limit (default 50) applies to the table and --json, while
---output jsonl|csv exports every match unless --limit is given.`;
+  static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document), or --output jsonl|csv for piping (jsonl: one stored event per line in its normalised form). Listings are in time order; --limit (default 50) applies to the table and --json, while --output jsonl|csv exports every match unless --limit is given.`;
 
   static override examples = [
     '<%= config.bin %> events --type scheduling_decision --since 24h',

@@ -18,16 +18,17 @@ const MAX_BATCH = 10_000_000;
 
 export default class Ingest extends BaseCommand {
   static override summary = 'Validate log lines and store each event exactly once.';
-  static override description = `Reads files, directories (recursively), globs and standard input (-) from their committed
-offsets. Lines are decoded per line (plain JSONL, Fluent Bit file output, Docker json-file, CRI),
-validated, and committed in batches together with the sources' new offsets, so a crash never
-loses or repeats an event. Every line is counted: lines = stored + rejected + duplicates + skipped.`;
+  static override description = `Reads files, directories (recursively), globs and standard input (-) from their committed offsets. Lines are decoded per line (plain JSONL, Fluent Bit file output, Docker json-file, CRI), validated, and committed in batches together with the sources' new offsets, so a crash never loses or repeats an event. Every line is counted: lines = stored + rejected + duplicates + skipped.
+
+Ordinary log lines (plain text, JSON without event_type) are skipped; a line that looks like an event, JSON or a known format but does not decode is rejected, with the reason (kcloud-log rejects). A binary file is skipped whole, with one warning: it is not a source and none of its bytes are counted. --exclude leaves out what its patterns match; --fail-on-rejects exits 3 when anything was rejected (for CI).`;
 
   static override examples = [
     '<%= config.bin %> ingest examples/logs',
     '<%= config.bin %> ingest "/var/log/kcloud/*.jsonl" --db /data/kcloud.duckdb',
     'kubectl logs -f deploy/meta-scheduler | <%= config.bin %> ingest -',
-    '<%= config.bin %> ingest --follow /var/log/kcloud /var/log/fluent-bit/out',
+    '<%= config.bin %> ingest examples/logs --exclude archive --exclude "*.gz"',
+    '<%= config.bin %> ingest build/logs --fail-on-rejects --quiet',
+    '<%= config.bin %> ingest --follow /var/log/kcloud /var/log/kcloud-log --exclude "*.tmp"',
   ];
 
   static override strict = false;

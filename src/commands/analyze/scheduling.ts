@@ -23,19 +23,15 @@ export default class AnalyzeScheduling extends BaseCommand {
   static override summary =
     'How fast and how well the scheduler decides: latency, throughput, success, cheapest choice.';
   static override description = `From the scheduling_decision events in the window (--since/--until and the filters):
-  decisions and throughput (decisions per minute over the window: --since, else the first decision,
-  to --until, else the last decision); latency avg/p50/p90/p95/p99/max of execution_time_ms
-  (continuous percentiles, DuckDB quantile_cont); success rate (outcome 'scheduled' / all);
-  cheapest-choice rate (selected cost <= the cheapest alternative's, or no alternatives) and regret
-  (sum of selected minus cheapest alternative cost over the other decisions, USD/h).
 
-Baseline comparison ("scheduling latency reduced 30%"): --baseline-since/--baseline-until (same
-database) or --baseline-db report the change of avg and p95 latency and a verdict: pass when the
-latency (--reduction-metric, default avg) fell by at least --fail-under-reduction percent (default
-30), insufficient-data when either side has fewer than --min-sample decisions (default 30).
+- decisions and throughput (decisions per minute over the window: --since, else the first decision, to --until, else the last decision);
+- latency avg/p50/p90/p95/p99/max of execution_time_ms (continuous percentiles, DuckDB quantile_cont);
+- success rate (outcome 'scheduled' / all);
+- cheapest-choice rate (selected cost <= the cheapest alternative's, or no alternatives) and regret (sum of selected minus cheapest alternative cost over the other decisions, USD/h).
 
-CI gates exit 3 when not met (the --json result is still printed): --fail-under-reduction PCT,
---fail-if-p95-over MS.`;
+Baseline comparison ("scheduling latency reduced 30%"): --baseline-since/--baseline-until (same database) or --baseline-db report the change of avg and p95 latency and a verdict: pass when the latency (--reduction-metric, default avg) fell by at least --fail-under-reduction percent (default 30), insufficient-data when either side has fewer than --min-sample decisions (default 30).
+
+CI gates exit 3 when not met (the --json result is still printed): --fail-under-reduction PCT, --fail-if-p95-over MS.`;
 
   static override examples = [
     '<%= config.bin %> analyze scheduling --since 24h --by cluster',
