@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../cli/base.js';
 import { filterFlags, outputFlag, countFlag } from '../cli/flags.js';
 import { csvLine, cut, table } from '../cli/render.js';
-import { filterFromFlags } from '../lib/query/filters.js';
+import { checkTypes, filterFromFlags } from '../lib/query/filters.js';
 import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
 import type { JsonObject } from '../lib/schema/index.js';
 
@@ -28,10 +28,7 @@ export const CSV_COLUMNS = [
 
 export default class Events extends BaseCommand {
   static override summary = 'Search stored events.';
-  static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document),
-or --output jsonl|csv for piping (jsonl: one stored event per line in its normalised form).
-Listings are in time order; --limit (default 50) applies to the table and --json, while
---output jsonl|csv exports every match unless --limit is given.`;
+  static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document), or --output jsonl|csv for piping (jsonl: one stored event per line in its normalised form). Listings are in time order; --limit (default 50) applies to the table and --json, while --output jsonl|csv exports every match unless --limit is given.`;
 
   static override examples = [
     '<%= config.bin %> events --type scheduling_decision --since 24h',
@@ -45,7 +42,7 @@ Listings are in time order; --limit (default 50) applies to the table and --json
     ...filterFlags,
     limit: countFlag({
       char: 'n',
-      description: 'at most this many events (default 50; all for --output jsonl|csv)',
+      description: 'at most this many events (default 50; all for --output jsonl|csv); 0 counts them only',
       min: 0,
     }),
     order: Flags.string({ description: 'time order', options: ['asc', 'desc'], default: 'asc' }),
@@ -58,6 +55,7 @@ Listings are in time order; --limit (default 50) applies to the table and --json
     const order = flags.order as 'asc' | 'desc';
     const mode = this.jsonEnabled() ? 'json' : (flags.output ?? 'table');
     return this.withStore(flags, true, async (store) => {
+      await checkTypes(store, filter.types);
       if (mode === 'jsonl' || mode === 'csv') {
         let n = 0;
         if (mode === 'csv') process.stdout.write(csvLine([...CSV_COLUMNS]) + '\n');
@@ -83,7 +81,14 @@ Listings are in time order; --limit (default 50) applies to the table and --json
         events: rows.map((r) => ({ ...normalised(r), _seq: r.seq, _source: r.source, _line: r.line })),
       };
       if (mode === 'table') {
-        if (!rows.length) this.log(chalk.dim('no events match'));
+        if (!rows.length)
+          this.log(
+            chalk.dim(
+              total
+                ? `showing 0 of ${total.toLocaleString('en-US')} matching events (--limit 0)`
+                : 'no events match',
+            ),
+          );
         else {
           this.log(
             table(

@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { Ingester, SourceState, seedWindow, type IngestOptions } from './ingest.js';
-import { expandTargets, watchRoot, type PathError } from './paths.js';
+import { excluder, expandTargets, watchRoot, type PathError } from './paths.js';
 import {
   FINGERPRINT_BYTES,
   fingerprintOf,
@@ -52,6 +52,8 @@ export interface FollowOptions extends IngestOptions {
   signal?: AbortSignal;
   onStatus?: (s: FollowStatus) => void;
   onError?: (e: PathError) => void;
+  /** A binary file skipped (once per path and reason). */
+  onSkip?: (e: PathError) => void;
 }
 
 export interface FileLag {
@@ -79,6 +81,8 @@ export interface FollowStatus {
 export interface FollowResult extends Omit<FollowStatus, 'rate'> {
   db: string;
   errors: PathError[];
+  /** Binary files skipped whole (see IngestResult.skipped_files). */
+  skipped_files: PathError[];
 }
 
 const CHUNK = 1 << 20;
@@ -124,6 +128,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
   const tails = new Map<string, Tail>();
   const doneGz = new Set<string>(); // gzip archives already read (by key)
   const errors: PathError[] = [];
+  const skippedFiles: PathError[] = [];
   const reported = new Set<string>();
   const totals = { cycles: 0, commits: 0, lines: 0, stored: 0, rejected: 0, duplicates: 0, skipped: 0 };
   let firstScan = true;
@@ -139,6 +144,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
           usePolling: opts.poll,
           interval: Math.min(flushMs, 500),
           followSymlinks: true,
+          ignored: excluder(opts.exclude),
         },
       )
     : undefined;
@@ -224,7 +230,23 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
 
   const cycle = async () => {
     totals.cycles++;
-    const { targets, errors: errs } = expandTargets(fileArgs, { store: opts.dbPath });
+    const reading = new Set([...tails.values()].map((t) => t.path));
+    const {
+      targets,
+      errors: errs,
+      skipped,
+    } = expandTargets(fileArgs, {
+      store: opts.dbPath,
+      exclude: opts.exclude,
+      known: (p) => reading.has(p),
+    });
+    for (const e of skipped) {
+      if (!reported.has(e.path + e.reason)) {
+        reported.add(e.path + e.reason);
+        skippedFiles.push(e);
+        opts.onSkip?.(e);
+      }
+    }
     for (const t of targets) if (t.kind === 'fifo') errs.push({ path: t.path, reason: FIFO_NOT_FOLLOWED }); // would block: refused
     for (const e of errs) {
       if (!reported.has(e.path + e.reason)) {
@@ -403,5 +425,6 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
     skipped: s.skipped,
     files: s.files,
     errors,
+    skipped_files: skippedFiles,
   };
 }

@@ -46,6 +46,8 @@ export interface IngestOptions extends ClassifyOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Standard input, when a target is `-`. */
   stdin?: NodeJS.ReadableStream;
+  /** `--exclude` patterns (see excluder in paths.ts). */
+  exclude?: readonly string[];
 }
 
 export interface IngestProgress {
@@ -90,6 +92,8 @@ export interface IngestResult {
   seconds: number;
   events_per_second: number;
   errors: PathError[];
+  /** Binary files, skipped whole: not read, not sources, their bytes counted nowhere. */
+  skipped_files: PathError[];
   sources: FileSummary[];
 }
 
@@ -474,7 +478,7 @@ async function ingestUnderLease(
   opts: IngestOptions,
 ): Promise<IngestResult> {
   const started = performance.now();
-  const { targets, errors } = expandTargets(paths, { store: store.path });
+  const { targets, errors, skipped } = expandTargets(paths, { store: store.path, exclude: opts.exclude });
   const ing = new Ingester(opts);
   const commit = async () => {
     await ing.settle();
@@ -563,6 +567,7 @@ async function ingestUnderLease(
     seconds: Math.round(seconds * 1000) / 1000,
     events_per_second: seconds > 0 ? Math.round(sum('stored') / seconds) : 0,
     errors,
+    skipped_files: skipped,
     sources: summaries,
   };
 }
