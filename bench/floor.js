@@ -23,7 +23,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { classify } = await import(path.join(root, 'dist/lib/schema/index.js'));
-const { sha256Hex } = await import(path.join(root, 'dist/lib/integrity/chain.js'));
+const { sha256Hex } = await import(path.join(root, 'dist/lib/store/chain.js'));
 
 const file = path.resolve(process.argv[2] ?? path.join(root, 'bench/out/data/events-1000000-seed1.jsonl'));
 if (!fs.existsSync(file)) {

@@ -5,7 +5,7 @@ import { filterFlags, outputFlag, countFlag } from '../cli/flags.js';
 import { cut } from '../cli/render.js';
 import { table } from '../cli/table.js';
 import { EXPORT_DUCKDB, exportRows, isExport, type Listing } from '../cli/output.js';
-import { filterFromFlags } from '../lib/query/filters.js';
+import { checkTypes, filterFromFlags } from '../lib/query/filters.js';
 import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
 import type { JsonObject } from '../lib/schema/index.js';
 import type { Store } from '../lib/store/open.js';
@@ -37,10 +37,7 @@ const EXPORT: Listing<EventRow> = {
 
 export default class Events extends BaseCommand {
   static override summary = 'Search stored events.';
-  static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document),
-or --output jsonl|csv for piping (jsonl: one stored event per line in its normalised form).
-Listings are in time order; --limit (default 50) applies to the table and --json, while
---output jsonl|csv exports every match unless --limit is given.`;
+  static override description = `Filters combine with AND. Output: a table on a terminal, --json (one document), or --output jsonl|csv for piping (jsonl: one stored event per line in its normalised form). Listings are in time order; --limit (default 50) applies to the table and --json, while --output jsonl|csv exports every match unless --limit is given.`;
 
   static override examples = [
     '<%= config.bin %> events --type scheduling_decision --since 24h',
@@ -54,7 +51,7 @@ Listings are in time order; --limit (default 50) applies to the table and --json
     ...filterFlags,
     limit: countFlag({
       char: 'n',
-      description: 'at most this many events (default 50; all for --output jsonl|csv)',
+      description: 'at most this many events (default 50; all for --output jsonl|csv); 0 counts them only',
       min: 0,
     }),
     order: Flags.string({ description: 'time order', options: ['asc', 'desc'], default: 'asc' }),
@@ -69,10 +66,19 @@ Listings are in time order; --limit (default 50) applies to the table and --json
     flags.timeout ??= listingTimeout(mode);
     if (isExport(mode)) {
       const rows = (store: Store) => streamEvents(store, filter, { order, limit: flags.limit });
-      const n = await this.withStore(flags, true, (s) => exportRows(mode, EXPORT, rows(s)), EXPORT_DUCKDB);
+      const n = await this.withStore(
+        flags,
+        true,
+        async (s) => {
+          await checkTypes(s, filter.types);
+          return exportRows(mode, EXPORT, rows(s));
+        },
+        EXPORT_DUCKDB,
+      );
       return { total: n, events: [] };
     }
     return this.withStore(flags, true, async (store) => {
+      await checkTypes(store, filter.types);
       const limit = flags.limit ?? 50;
       const [rows, total] = await Promise.all([
         searchEvents(store, filter, { order, limit }),
@@ -83,7 +89,14 @@ Listings are in time order; --limit (default 50) applies to the table and --json
         events: rows.map((r) => ({ ...normalised(r), _seq: r.seq, _source: r.source, _line: r.line })),
       };
       if (mode === 'table') {
-        if (!rows.length) this.log(chalk.dim('no events match'));
+        if (!rows.length)
+          this.log(
+            chalk.dim(
+              total
+                ? `showing 0 of ${total.toLocaleString('en-US')} matching events (--limit 0)`
+                : 'no events match',
+            ),
+          );
         else {
           this.log(
             table(

@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import { BaseCommand, type BaseFlags } from '../cli/base.js';
 import { countFlag, durationFlag, sizeFlag } from '../cli/flags.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
-import { InputError } from '../lib/errors.js';
+import { CheckFailedError, InputError } from '../lib/errors.js';
 import { displayable, escapeControls } from '../cli/render.js';
 import { followLog, ingestProgress, progressWanted, statusLine, type LogFormat } from '../cli/progress.js';
 import { keepHeapSmall } from '../cli/heap.js';
@@ -19,16 +19,17 @@ const MAX_BATCH = 10_000_000;
 
 export default class Ingest extends BaseCommand {
   static override summary = 'Validate log lines and store each event exactly once.';
-  static override description = `Reads files, directories (recursively), globs and standard input (-) from their committed
-offsets. Lines are decoded per line (plain JSONL, Fluent Bit file output, Docker json-file, CRI),
-validated, and committed in batches together with the sources' new offsets, so a crash never
-loses or repeats an event. Every line is counted: lines = stored + rejected + duplicates + skipped.`;
+  static override description = `Reads files, directories (recursively), globs and standard input (-) from their committed offsets. Lines are decoded per line (plain JSONL, Fluent Bit file output, Docker json-file, CRI), validated, and committed in batches together with the sources' new offsets, so a crash never loses or repeats an event. Every line is counted: lines = stored + rejected + duplicates + skipped.
+
+Ordinary log lines (plain text, JSON without event_type) are skipped; a line that looks like an event, JSON or a known format but does not decode is rejected, with the reason (kcloud-log rejects). A binary file is skipped whole, with one warning: it is not a source and none of its bytes are counted. --exclude leaves out what its patterns match; --fail-on-rejects exits 3 when anything was rejected (for CI).`;
 
   static override examples = [
     '<%= config.bin %> ingest examples/logs',
     '<%= config.bin %> ingest "/var/log/kcloud/*.jsonl" --db /data/kcloud.duckdb',
     'kubectl logs -f deploy/meta-scheduler | <%= config.bin %> ingest -',
-    '<%= config.bin %> ingest --follow /var/log/kcloud /var/log/fluent-bit/out',
+    '<%= config.bin %> ingest examples/logs --exclude archive --exclude "*.gz"',
+    '<%= config.bin %> ingest build/logs --fail-on-rejects --quiet',
+    '<%= config.bin %> ingest --follow /var/log/kcloud /var/log/kcloud-log --exclude "*.tmp"',
   ];
 
   static override strict = false;
@@ -55,6 +56,17 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       bare: true,
     }),
     quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors' }),
+    exclude: Flags.string({
+      char: 'x',
+      description:
+        'do not read what matches this pattern (repeatable): without a slash it matches file and directory names (*.gz, archive), with one the path (logs/old/**); also with --follow',
+      multiple: true,
+      helpValue: 'GLOB',
+    }),
+    'fail-on-rejects': Flags.boolean({
+      description:
+        'exit 3 when this run rejected any line (for CI; the result is printed in full first); with --follow, checked when it stops',
+    }),
     'memory-limit': sizeFlag({
       description: "DuckDB's buffer memory while writing (it caches what it wrote up to this): 16MB to 1TB",
       default: 128e6,
@@ -146,6 +158,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
           strict: flags.strict,
           batchSize: flags['batch-size'],
           maxLineBytes: flags['max-line-bytes'],
+          exclude: flags.exclude,
           onProgress: bar?.update,
         }),
       duckdbLimits(flags),
@@ -153,11 +166,9 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       bar?.stop();
       lease.release();
     });
-    for (const e of result.errors) this.warn(`${e.path}: ${e.reason}`);
+    for (const e of [...result.errors, ...result.skipped_files]) this.warn(`${e.path}: ${e.reason}`);
     if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(displayable(result)));
-    if (result.errors.length) {
-      process.exitCode = new InputError('').exitCode;
-    }
+    this.setExit(result, flags['fail-on-rejects']);
     return result;
   }
 
@@ -184,6 +195,7 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       strict: flags.strict,
       batchSize: flags['batch-size'],
       maxLineBytes: flags['max-line-bytes'],
+      exclude: flags.exclude,
       command: this.commandLine(),
       flushIntervalMs: flags['flush-interval'],
       drainGraceMs: flags['drain-grace'],
@@ -191,6 +203,8 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
       poll: flags.poll,
       signal: ac.signal,
       onError: (e) =>
+        format === 'json' && log ? log.warn(e.path, e.reason) : this.warn(`${e.path}: ${e.reason}`),
+      onSkip: (e) =>
         format === 'json' && log ? log.warn(e.path, e.reason) : this.warn(`${e.path}: ${e.reason}`),
       onStatus: live
         ? (st) => {
@@ -209,8 +223,19 @@ loses or repeats an event. Every line is counted: lines = stored + rejected + du
         `${chalk.bold('followed')} ${result.elapsed_s} s, ${n(result.commits)} commits: ${n(result.lines)} lines = ${n(result.stored)} stored + ${n(result.rejected)} rejected + ${n(result.duplicates)} duplicates + ${n(result.skipped)} skipped`,
       );
     }
-    if (result.errors.length) process.exitCode = new InputError('').exitCode;
+    this.setExit(result, flags['fail-on-rejects']);
     return result;
+  }
+
+  /** Exit 4 when a path could not be read; else, with --fail-on-rejects, 3 when a line was rejected. */
+  private setExit(r: { errors: unknown[]; rejected: number }, failOnRejects: boolean): void {
+    if (r.errors.length) process.exitCode = new InputError('').exitCode;
+    else if (failOnRejects && r.rejected > 0) {
+      process.stderr.write(
+        `kcloud-log: check failed: ${r.rejected.toLocaleString('en-US')} line${r.rejected === 1 ? '' : 's'} rejected (--fail-on-rejects); see why: kcloud-log rejects\n`,
+      );
+      process.exitCode = new CheckFailedError('').exitCode;
+    }
   }
 }
 
@@ -238,5 +263,12 @@ export function renderIngest(r: IngestResult): string {
   const head = `${chalk.bold('ingest')} ${n(r.files)} file${r.files === 1 ? '' : 's'} into ${r.db} in ${r.seconds.toFixed(2)} s`;
   const totals = `${n(r.lines)} lines = ${chalk.green(n(r.stored) + ' stored')} + ${r.rejected ? chalk.red(n(r.rejected) + ' rejected') : '0 rejected'} + ${n(r.duplicates)} duplicates + ${n(r.skipped)} skipped`;
   const hint = r.rejected ? chalk.dim('\n  see why: kcloud-log rejects') : '';
-  return [head, ...lines, totals + hint].join('\n');
+  const binary = r.skipped_files.length
+    ? [
+        chalk.yellow(
+          `  ${n(r.skipped_files.length)} binary file${r.skipped_files.length === 1 ? '' : 's'} skipped (not read)`,
+        ),
+      ]
+    : [];
+  return [head, ...lines, ...binary, totals + hint].join('\n');
 }

@@ -9,10 +9,9 @@ export interface SourcesResult {
 
 export default class Sources extends BaseCommand {
   static override summary = 'Every file ever read: identity, committed offset, lag and line accounting.';
-  static override description = `For each source: lines read = stored + rejected + duplicates + skipped.
-Lag is the bytes in the file beyond the committed offset right now. A copy of a known file (rotated,
-compressed, re-emitted) continues where that file's source stopped; "via origin" counts the lines
-before that point, read through the origin source.`;
+  static override description = `For each source: lines read = stored + rejected + duplicates + skipped. Lag is the bytes in the file beyond the committed offset right now. A copy of a known file (rotated, compressed, re-emitted) continues where that file's source stopped; "via origin" counts the lines before that point, read through the origin source.`;
+
+  static override examples = ['<%= config.bin %> sources', '<%= config.bin %> sources --json'];
 
   static override flags = { timeout: timeoutFlag() };
 

@@ -13,9 +13,7 @@ const numberCell = (v: unknown): Cell =>
 
 export default class Sql extends BaseCommand {
   static override summary = 'Run a read-only SQL query over the store.';
-  static override description = `Tables: events (one row per stored event, typed columns per type), sources, rejects,
-schema_version. The database is opened read-only without file access: writes, COPY, ATTACH
-and reading other files are refused.`;
+  static override description = `Tables: events (one row per stored event, typed columns per type), sources, rejects, schema_version. The database is opened read-only without file access: writes, COPY, ATTACH and reading other files are refused.`;
 
   static override examples = [
     `<%= config.bin %> sql "SELECT event_type, count(*) FROM events GROUP BY ALL"`,

@@ -38,9 +38,7 @@ export function tailLine(r: EventRow): string {
 
 export default class Tail extends BaseCommand {
   static override summary = 'Show newly stored events as they arrive (while ingest --follow runs elsewhere).';
-  static override description = `Polls the store read-only (a short open per poll, so the ingester can commit
-between polls) and prints one coloured line per new event, with the same filters as events.
---output jsonl prints each event in its normalised form, for piping.`;
+  static override description = `Polls the store read-only (a short open per poll, so the ingester can commit between polls) and prints one coloured line per new event, with the same filters as events. --output jsonl prints each event in its normalised form, for piping.`;
 
   static override examples = [
     '<%= config.bin %> tail',

@@ -19,15 +19,7 @@ export type TraceCommandResult = TraceResult;
 
 export default class Trace extends BaseCommand {
   static override summary = "A workload's story: placements, relocations, time and cost on each cluster.";
-  static override description = `Every stored event of the workload in time order (any id form: workload.id, workload,
-workload_id). For each placement: requirements, the chosen cluster, the reason, every alternative
-with its cost and the difference to the cheapest; for each relocation: trigger, from/to, estimated
-saving, migration and downtime, and whether from_cluster is where the workload was (per its previous
-placement or relocation; "inconsistent" when not). Then the time spent on each cluster and the
-estimated cost accrued there (hourly cost as logged x hours, until the next move, else --until or the
-newest stored event, whichever is earlier), and the inefficiencies detected on those clusters while
-the workload ran there.
-An unknown id exits 1 and suggests close matches.`;
+  static override description = `Every stored event of the workload in time order (any id form: workload.id, workload, workload_id). For each placement: requirements, the chosen cluster, the reason, every alternative with its cost and the difference to the cheapest; for each relocation: trigger, from/to, estimated saving, migration and downtime, and whether from_cluster is where the workload was (per its previous placement or relocation; "inconsistent" when not). Then the time spent on each cluster and the estimated cost accrued there (hourly cost as logged x hours, until the next move, else --until or the newest stored event, whichever is earlier), and the inefficiencies detected on those clusters while the workload ran there. An unknown id exits 1 and suggests close matches.`;
 
   static override examples = [
     '<%= config.bin %> trace ml-training-job-123',

@@ -18,21 +18,11 @@ export type VerifyCommandResult = StoreVerifyResult | ReportVerifyResult;
 export default class Verify extends BaseCommand {
   static override summary =
     'Check the store for tampering (hash chain, sequence, typed columns, commit log, sources, rejects), or a signed report.';
-  static override description = `Recomputes every event's SHA-256 hash and the chain in sequence order, re-derives the
-typed columns from each raw event, and cross-checks what the store records about its rows: the
-commit log (each commit's seq range and chain head, so deleting the newest rows shows), each
-reject's hash and its commit's digest, each source's counts, and the recorded verifications.
-Exit 3 with one line naming what does not match (--json lists every problem). The result is
-recorded in the store (table verifications) so that audit reports can cite it; --no-record leaves
-the store untouched.
+  static override description = `Recomputes every event's SHA-256 hash and the chain in sequence order, re-derives the typed columns from each raw event, and cross-checks what the store records about its rows: the commit log (each commit's seq range and chain head, so deleting the newest rows shows), each reject's hash and its commit's digest, each source's counts, and the recorded verifications. Exit 3 with one line naming what does not match (--json lists every problem). The result is recorded in the store (table verifications) so that audit reports can cite it; --no-record leaves the store untouched.
 
---anchor SEQ:CHAIN (or a file: the output of an earlier \`verify --json\`, or an audit report in
-md, html or json) checks that the row at SEQ is still stored with that chain value: kept outside
-the store, it catches a truncation that every table was edited to agree with.
+--anchor SEQ:CHAIN (or a file: the output of an earlier \`verify --json\`, or an audit report in md, html or json) checks that the row at SEQ is still stored with that chain value: kept outside the store, it catches a truncation that every table was edited to agree with.
 
-With --report FILE --pub KEY: checks the Ed25519 signature of an audit report made with
-\`report audit --key\` instead (the store is not opened). Exit 3 when the report is unsigned, was
-signed with another key, or any byte of it changed since it was signed.`;
+With --report FILE --pub KEY: checks the Ed25519 signature of an audit report made with \`report audit --key\` instead (the store is not opened). Exit 3 when the report is unsigned, was signed with another key, or any byte of it changed since it was signed.`;
 
   static override examples = [
     '<%= config.bin %> verify',

@@ -57,3 +57,28 @@ export function excerpt(value: unknown, max = EXCERPT_CHARS): string {
 export function clip(value: string, max = EXCERPT_CHARS): string {
   return escapeControls(value.length > max ? `${value.slice(0, max)}…` : value);
 }
+
+/** Levenshtein distance (insertions, deletions, substitutions), by UTF-16 unit. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The candidate nearest to `target` ("did you mean"), when it is near enough to be a typo: at most
+ * a third of the target's length in edits (at least 2); undefined otherwise.
+ */
+export function closest(target: string, candidates: readonly string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = editDistance(target, c);
+    if (!best || d < best.d) best = { c, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(target.length / 3)) ? best.c : undefined;
+}

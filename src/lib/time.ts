@@ -141,6 +141,27 @@ export function parseTimeBound(text: string, flag: string, nowMs = Date.now()): 
 }
 
 /**
+ * Parse a pair of bounds (`--since`/`--until`, or other flags named in `flags`) against one
+ * `now`; the end must be after the start, so an inverted or empty window is a usage error
+ * rather than "nothing matches".
+ */
+export function parseTimeRange(
+  since: string | undefined,
+  until: string | undefined,
+  flags: readonly [string, string] = ['--since', '--until'],
+  nowMs = Date.now(),
+): { since?: number; until?: number } {
+  const [sinceFlag, untilFlag] = flags;
+  const s = since ? parseTimeBound(since, sinceFlag, nowMs) : undefined;
+  const u = until ? parseTimeBound(until, untilFlag, nowMs) : undefined;
+  if (s !== undefined && u !== undefined && u <= s)
+    throw new UsageError(
+      `${untilFlag} must be after ${sinceFlag} (${sinceFlag} ${since} is at or after ${untilFlag} ${until})`,
+    );
+  return { since: s, until: u };
+}
+
+/**
  * The longest duration any flag or rule takes: 3650 days (10 years). Windows, periods, gaps and
  * spans longer than that are refused as mistakes (`100000d`), not evaluated.
  */

@@ -126,7 +126,7 @@ describe('kcloud-log end to end', () => {
     const db = path.join(dir, 'tamper.duckdb');
     const file = path.join(dir, 'tamper.jsonl');
     const lines = Array.from({ length: 30 }, (_, i) => decisionLine(i));
-    lines.splice(10, 0, 'not json', decisionLine(3), '');
+    lines.splice(10, 0, '{not json', decisionLine(3), ''); // a reject, a duplicate, a blank line
     fs.writeFileSync(file, lines.slice(0, 20).join('\n') + '\n');
     expect(cli(['ingest', file], { db }).code).toBe(0);
     fs.appendFileSync(file, lines.slice(20).join('\n') + '\n');

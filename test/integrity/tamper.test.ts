@@ -12,8 +12,8 @@ import Verify from '../../src/commands/verify.js';
 import ReportAudit from '../../src/commands/report/audit.js';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 import { openStore, type Store } from '../../src/lib/store/open.js';
-import { eventHash, nextChain } from '../../src/lib/integrity/chain.js';
-import { REJECT_HASH_SQL } from '../../src/lib/integrity/digests.js';
+import { eventHash, nextChain } from '../../src/lib/store/chain.js';
+import { REJECT_HASH_SQL } from '../../src/lib/store/digests.js';
 import { decisionLine, tmpDir } from '../helpers.js';
 import { runCmd, type Ran } from '../run-command.js';
 
@@ -39,7 +39,7 @@ async function ingestMixed(
     if (i === 9) lines.push(decisionLine(from + i, { timestamp: 'yesterday' })); // reject: bad timestamp
     if (i === 11) lines.push(''); // skipped
     if (i === 13) lines.push(decisionLine(from + 2)); // duplicate
-    if (i === 15) lines.push('plain text is not an event'); // reject
+    if (i === 15) lines.push('INFO {"event_type": "scheduling_decision"} in text'); // reject: an event in text
   }
   const file = path.join(dir, name);
   fs.writeFileSync(file, '');
@@ -257,14 +257,14 @@ describe('verify catches each kind of tampering (exit 3, one line naming it)', (
     ['path', "path = '/elsewhere.log'"],
   ])("editing a reject's %s", async (_, set) => {
     await expectFailure(
-      await tampered(`UPDATE rejects SET ${set} WHERE source_id = 1 AND raw LIKE 'plain%'`),
+      await tampered(`UPDATE rejects SET ${set} WHERE source_id = 1 AND raw LIKE 'INFO%'`),
       /rejects: the reject of .* line \d+ was edited \(it does not match its hash\)/,
     );
   });
 
   it("editing a reject's line", async () => {
     await expectFailure(
-      await tampered("UPDATE rejects SET line = line + 1 WHERE source_id = 1 AND raw LIKE 'plain%'"),
+      await tampered("UPDATE rejects SET line = line + 1 WHERE source_id = 1 AND raw LIKE 'INFO%'"),
       /rejects: the reject of .*a\.jsonl line \d+, written by commit #\d+, is missing \(deleted, or its source or line edited\?\)/,
     );
   });
@@ -272,7 +272,7 @@ describe('verify catches each kind of tampering (exit 3, one line naming it)', (
   it("editing a reject and its hash: the commit's digest still tells", async () => {
     await expectFailure(
       await tampered(
-        "UPDATE rejects SET reason = 'fine' WHERE source_id = 1 AND raw LIKE 'plain%'",
+        "UPDATE rejects SET reason = 'fine' WHERE source_id = 1 AND raw LIKE 'INFO%'",
         `UPDATE reject_hashes h SET hash = r.hash FROM (SELECT source_id, line, ${REJECT_HASH_SQL} AS hash FROM rejects) AS r
          WHERE h.source_id = r.source_id AND h.line = r.line`,
       ),

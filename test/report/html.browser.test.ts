@@ -2,9 +2,13 @@
  * The HTML audit report in a real headless browser (Debian chromium, driven
  * by playwright-core; .ci/run installs chromium when missing): the inline SVG
  * charts render with non-empty boxes and coloured pixels in a screenshot,
- * nothing is fetched from anywhere, and the page prints.
+ * nothing is fetched from anywhere, and the page prints. A report of a store
+ * with Korean text, long names and many reject reasons fits the window at
+ * 1280 and 800 px: no sideways scrolling, every section reachable from the
+ * navigation.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +18,30 @@ import { renderHtml } from '../../src/lib/report/render.js';
 import { loadSlos } from '../../src/lib/analyze/sla.js';
 import { buildDb, open, scenario, tmpDir } from '../sla/events.js';
 import { countColour, decodePng } from './png.js';
+import { buildWideDb } from './wide.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const have = fs.existsSync(CHROMIUM);
 // In CI a missing browser is a failure (.ci/run installs it); on a laptop without it, skip.
 const suite = have || process.env.CI ? describe : describe.skip;
+
+/** The wide report and its screenshots are kept here for a person to look at (not removed after the run). */
+const SHOTS = process.env.REPORT_SCREENSHOTS ?? path.join(os.tmpdir(), 'kcloud-log-report-screenshots');
+
+const launch = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 
 let dir: string;
 let file: string;
@@ -45,19 +68,7 @@ suite('HTML report in headless chromium', () => {
     } finally {
       store.close();
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launch();
     const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     page = await ctx.newPage();
     const url = pathToFileURL(file).href;
@@ -138,4 +149,117 @@ suite('HTML report in headless chromium', () => {
     expect(pdf.length).toBeGreaterThan(20_000);
     await page.emulateMedia({ media: 'screen' });
   });
+});
+
+/** What the page looks like at one viewport width: overflow, headings, navigation links. */
+interface Layout {
+  innerWidth: number;
+  scrollWidth: number;
+  headings: { text: string; left: number; right: number; width: number; height: number }[];
+  links: { text: string; target: boolean; left: number; right: number; width: number; height: number }[];
+  /** Table containers wider than their content box (they scroll inside themselves). */
+  scrolling: string[];
+}
+
+suite('HTML report of a wide store: fits the window, every section reachable', () => {
+  let wdir: string;
+  let wfile: string;
+  let wbrowser: Browser | undefined;
+
+  beforeAll(async () => {
+    wdir = tmpDir();
+    const { db } = await buildWideDb(wdir);
+    const store = await open(db);
+    try {
+      const report = await buildAuditReport(store, {
+        slos: loadSlos(),
+        rules: [],
+        rulesSource: 'none',
+        toolVersion: 'test',
+        dbPath: path.join(wdir, 'a-database-directory-with-a-rather-long-name', 'kcloud-운영-로그.duckdb'),
+        listLimit: 12,
+      });
+      fs.mkdirSync(SHOTS, { recursive: true });
+      wfile = path.join(SHOTS, 'audit-wide.html');
+      fs.writeFileSync(wfile, renderHtml(report));
+    } finally {
+      store.close();
+    }
+    wbrowser = await launch();
+  }, 180_000);
+
+  afterAll(async () => {
+    await wbrowser?.close();
+    if (wdir) fs.rmSync(wdir, { recursive: true, force: true });
+  });
+
+  async function layout(width: number): Promise<{ page: Page; l: Layout }> {
+    const ctx = await wbrowser!.newContext({ viewport: { width, height: 800 } });
+    const p = await ctx.newPage();
+    await p.goto(pathToFileURL(wfile).href, { waitUntil: 'load' });
+    const l = await p.evaluate((): Layout => {
+      const box = (e: Element) => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, right: r.right, width: r.width, height: r.height };
+      };
+      return {
+        innerWidth: window.innerWidth,
+        scrollWidth: document.scrollingElement!.scrollWidth,
+        headings: [...document.querySelectorAll('section h2')].map((h) => ({
+          text: h.textContent ?? '',
+          ...box(h),
+        })),
+        links: [...document.querySelectorAll('nav a')].map((a) => ({
+          text: a.textContent ?? '',
+          target: !!document.getElementById((a.getAttribute('href') ?? '').replace(/^#/, '')),
+          ...box(a),
+        })),
+        scrolling: [...document.querySelectorAll('.tw')]
+          .filter((d) => d.scrollWidth > d.clientWidth)
+          .map((d) => d.previousElementSibling?.textContent ?? d.closest('section')?.id ?? '?'),
+      };
+    });
+    return { page: p, l };
+  }
+
+  for (const width of [1280, 800]) {
+    it(`at ${width} px: no sideways scrolling; every heading and navigation link inside the window`, async () => {
+      const { page: p, l } = await layout(width);
+      fs.writeFileSync(path.join(SHOTS, `audit-wide-${width}.png`), await p.screenshot({ fullPage: true }));
+      expect(l.innerWidth).toBe(width);
+      expect(l.scrollWidth, 'page wider than the window').toBeLessThanOrEqual(l.innerWidth);
+      if (width === 1280) expect(l.scrolling, 'tables scrolling inside their box').toEqual([]);
+      expect(l.headings.map((h) => h.text)).toEqual(l.links.map((a) => a.text));
+      expect(l.headings).toHaveLength(11);
+      for (const h of [...l.headings, ...l.links]) {
+        expect(h.width * h.height, h.text).toBeGreaterThan(0);
+        expect(h.left, h.text).toBeGreaterThanOrEqual(0);
+        expect(h.right, h.text).toBeLessThanOrEqual(width);
+      }
+      for (const a of l.links) expect(a.target, a.text).toBe(true);
+      // Following each link brings its section's heading into the window.
+      for (const [i, a] of l.links.entries()) {
+        await p.locator('nav a').nth(i).click();
+        await expect
+          .poll(
+            () =>
+              p
+                .locator('section h2')
+                .nth(i)
+                .evaluate((h) => h.getBoundingClientRect().top),
+            {
+              message: a.text,
+            },
+          )
+          .toBeGreaterThanOrEqual(0);
+        const top = await p
+          .locator('section h2')
+          .nth(i)
+          .evaluate((h) => h.getBoundingClientRect().top);
+        expect(top, a.text).toBeLessThan(800);
+        await p.evaluate(() => window.scrollTo(0, 0));
+      }
+      await p.context().close();
+    });
+  }
 });

@@ -60,15 +60,15 @@ describe('ingest accounting', () => {
         spec[0]!, // duplicate (same content)
         ev(2, { event_id: 'e-2' }), // stored
         ev(3, { event_id: 'e-2' }), // duplicate (same id)
-        'plain text is not an event', // rejected
+        'plain text is not an event', // skipped: an ordinary log line
       ];
       const file = path.join(dir, 'mixed.jsonl');
       fs.writeFileSync(file, lines.join('\n') + '\n');
       const r = await ingestPaths(store, [file]);
-      expect(r).toMatchObject({ files: 1, lines: 19, stored: 10, rejected: 4, duplicates: 2, skipped: 3 });
+      expect(r).toMatchObject({ files: 1, lines: 19, stored: 10, rejected: 3, duplicates: 2, skipped: 4 });
       expect(r.lines).toBe(r.stored + r.rejected + r.duplicates + r.skipped);
       const rej = await listRejects(store);
-      expect(rej.rejects.map((x) => x.line)).toEqual([12, 13, 14, 19]);
+      expect(rej.rejects.map((x) => x.line)).toEqual([12, 13, 14]);
       expect(rej.rejects[1]!.reason).toMatch(/timestamp "not-a-time"/);
       expect(rej.rejects[2]!.reason).toMatch(
         /^workload_relocation \(nested form\): trigger is missing; migration is missing/,

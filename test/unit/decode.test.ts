@@ -67,10 +67,36 @@ describe('decodeLine edge cases', () => {
       kind: 'error',
       reason: expect.stringContaining('invalid JSON'),
     });
-    expect(decodeLine('hello world', st)).toMatchObject({
-      kind: 'error',
-      reason: expect.stringContaining('not JSON'),
-    });
+  });
+  it('plain text lines are ordinary log lines (skipped), like text inside docker or CRI records', () => {
+    const st: DecodeState = {};
+    for (const line of [
+      'hello world',
+      'I0115 10:00:00.123456       1 main.go:42] starting meta-scheduler',
+      '2025-01-15 10:00:00,123 INFO optimizer: 12 clusters scanned',
+      '2025-01-15T10:00:00Z INFO started', // an ISO time, but not CRI's "stdout|stderr P|F"
+      '[INFO] ready; config=[a, b]',
+      'ERROR: [db] connection refused',
+      '  indented text',
+    ])
+      expect(decodeLine(line, st), line).toEqual({ kind: 'text', format: 'text' });
+  });
+  it('a line that looks like JSON, a known format or an event but does not decode is still a reject', () => {
+    const st: DecodeState = {};
+    for (const [line, reason] of [
+      ['{"event_type": "x", ', 'invalid JSON'],
+      ['  {"event_type": "x"', 'invalid JSON'],
+      ['[{"event_type": "x"}', 'invalid JSON'],
+      ['kcloud.events: [1736935200.5, {"event_type":"x"', 'Fluent Bit record'],
+      ['kcloud.events: [1736935200.5, "event_type"]', 'looks like a Fluent Bit record'],
+      ['2025-01-15T10:00:00.1Z stdout X {"event_type":"x"}', 'looks like a CRI line'],
+      ['2025-01-15T10:00:00.1Z stderr', 'looks like a CRI line'],
+      ['INFO event {"event_type":"scheduling_decision","timestamp":1}', 'mentions "event_type"'],
+    ] as const)
+      expect(decodeLine(line, st), line).toMatchObject({
+        kind: 'error',
+        reason: expect.stringContaining(reason),
+      });
   });
   it('Fluent Bit records with date and the event at top level or nested', () => {
     const st = {};

@@ -15,7 +15,7 @@ import {
 } from '../../examples/generate.mjs';
 import { decodeLine, type DecodeState } from '../../src/lib/formats/decode.js';
 import { classify } from '../../src/lib/schema/index.js';
-import { contentId } from '../../src/lib/integrity/chain.js';
+import { contentId } from '../../src/lib/store/chain.js';
 
 const GENERATOR = path.resolve(__dirname, '../../examples/generate.mjs');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kcloud-gen-'));

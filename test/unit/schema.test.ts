@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classify, normaliseEvent } from '../../src/lib/schema/index.js';
+import { classify, normaliseEvent, type JsonObject } from '../../src/lib/schema/index.js';
 import { parseQuantity } from '../../src/lib/schema/common.js';
 import { FIXTURES } from '../helpers.js';
 
@@ -122,7 +122,7 @@ describe('normaliseEvent', () => {
   });
   it('turns percentage strings into numbers and keeps unknown fields', () => {
     const [, , reconf] = lines('spec-events.jsonl');
-    const n = normaliseEvent({ ...(reconf as never), extra_field: 1 }, 'a', 't') as {
+    const n = normaliseEvent({ ...(reconf as JsonObject), extra_field: 1 }, 'a', 't') as {
       trigger: { expected_efficiency_gain: number };
       extra_field: number;
     };

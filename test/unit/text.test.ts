@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import chalk from 'chalk';
-import { escapeControls, excerpt } from '../../src/lib/text.js';
+import { closest, escapeControls, excerpt } from '../../src/lib/text.js';
 import { cut, displayable, table, terminalText } from '../../src/cli/render.js';
 import { listed } from '../../src/lib/specfile.js';
 import { statusLine } from '../../src/cli/progress.js';
@@ -76,5 +76,17 @@ describe('quoting a file in an error message', () => {
     const items = Array.from({ length: 500 }, (_, i) => `problem ${i}`);
     expect(listed(items)).toEqual([...items.slice(0, 10), '… and 490 more']);
     expect(listed(items.slice(0, 3))).toEqual(items.slice(0, 3));
+  });
+});
+
+describe('closest: the suggestion of "did you mean"', () => {
+  const ids = ['events', 'ingest', 'analyze:sla', 'analyze:scheduling', 'sql', 'sources'];
+  it('the nearest candidate within a third of the length (at least 2 edits), else none', () => {
+    expect(closest('evnts', ids)).toBe('events');
+    expect(closest('ingset', ids)).toBe('ingest');
+    expect(closest('analyze:slaa', ids)).toBe('analyze:sla');
+    expect(closest('sq', ids)).toBe('sql');
+    expect(closest('xyzzy-plugh', ids)).toBeUndefined();
+    expect(closest('events', [])).toBeUndefined();
   });
 });

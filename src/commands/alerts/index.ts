@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { cut, displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
-import { parseTimeBound } from '../../lib/time.js';
+import { parseTimeRange } from '../../lib/time.js';
 import { countFlag, durationFlag, timeFlag } from '../../cli/flags.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
@@ -21,17 +21,11 @@ export type AlertsCommandResult = AlertsResult | BacktestResult;
 
 export default class Alerts extends BaseCommand {
   static override summary = 'Evaluate the alert rules: what is firing, pending, resolved, and since when.';
-  static override description = `Rules are the stored ones (\`alerts rules add\`), or those of --rules FILE. States are
-recomputed from the stored events every time (nothing is kept between runs): the evaluation
-instant is --at, else the newest stored event; the span evaluated starts at --since, else at the
-oldest stored event for event rules and 7 days before --at for threshold rules.
+  static override description = `Rules are the stored ones (\`alerts rules add\`), or those of --rules FILE. States are recomputed from the stored events every time (nothing is kept between runs): the evaluation instant is --at, else the newest stored event; the span evaluated starts at --since, else at the oldest stored event for event rules and 7 days before --at for threshold rules.
 
-Event rules: every matching event is an alert, firing from its time for keep_firing_for
-(default 1h), then resolved. Threshold rules: the metric over the window, at every step
-(every, default 1m); true = pending, true for \`for\` = firing, false again = resolved.
+Event rules: every matching event is an alert, firing from its time for keep_firing_for (default 1h), then resolved. Threshold rules: the metric over the window, at every step (every, default 1m); true = pending, true for \`for\` = firing, false again = resolved.
 
---backtest 30d shows when each rule would have fired over the 30 days before --at.
---fail-on-firing exits 3 when an alert is firing (with --backtest: when any rule fired).`;
+--backtest 30d shows when each rule would have fired over the 30 days before --at. --fail-on-firing exits 3 when an alert is firing (with --backtest: when any rule fired).`;
 
   static override examples = [
     '<%= config.bin %> alerts',
@@ -71,8 +65,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     const { flags } = await this.parse(Alerts);
     const now = Date.now();
     const slos = loadSlos(flags.slo);
-    const at = flags.at ? parseTimeBound(flags.at, '--at', now) : undefined;
-    const since = flags.since ? parseTimeBound(flags.since, '--since', now) : undefined;
+    const { since, until: at } = parseTimeRange(flags.since, flags.at, ['--since', '--at'], now);
     const backtestMs = flags.backtest;
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
 

@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags, countFlag, durationFlag, intervalFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
-import { filterFromFlags } from '../../lib/query/filters.js';
+import { checkTypes, filterFromFlags } from '../../lib/query/filters.js';
 import {
   analyzeCost,
   HOURS_PER_MONTH,
@@ -19,24 +19,18 @@ export type AnalyzeCostResult = CostResult;
 export default class AnalyzeCost extends BaseCommand {
   static override summary =
     'What relocations saved, what idle capacity wasted, what reconfigurations added or removed.';
-  static override description = `Over the window and the filters. The window is --since/--until clipped to the stored data: it
-ends at --until or just after the newest stored event, whichever is earlier, and starts at --since or
-the first stored event, whichever is later (a window wider than the data changes no figure).
-  relocations: count and logged savings (sum of cost_saving_per_hour of the relocations logged in the
-    window, USD/h as logged, superseded ones included);
-  realised savings: a relocation's saving is in effect from its time until the workload's next
-    relocation or placement (any scheduling_decision of it), else until the window's end; each
-    saving x its hours inside the window (earlier relocations count for their hours inside it);
-  run-rate: at the window's end, the saving of each workload's latest relocation still in effect,
-    counted once; monthly projection = run-rate x ${HOURS_PER_MONTH} h;
-  energy saved: power_saving_watts x the same hours in effect / 1000 (kWh);
-  waste: wasted_cost_estimate of inefficiency_detected events by cluster, type, severity, recommended
-    action, and auto vs manual action (auto_action_taken);
-  reconfigurations: capacity added (cluster_created) and removed (cluster_deleted) in USD/h of the
-    clusters' estimated_cost_per_hour; cluster_scaled separately.
+  static override description = `Over the window and the filters. The window is --since/--until clipped to the stored data: it ends at --until or just after the newest stored event, whichever is earlier, and starts at --since or the first stored event, whichever is later (a window wider than the data changes no figure).
+
+- relocations: count and logged savings (sum of cost_saving_per_hour of the relocations logged in the window, USD/h as logged, superseded ones included);
+- realised savings: a relocation's saving is in effect from its time until the workload's next relocation or placement (any scheduling_decision of it), else until the window's end; each saving x its hours inside the window (earlier relocations count for their hours inside it);
+- run-rate: at the window's end, the saving of each workload's latest relocation still in effect, counted once; monthly projection = run-rate x ${HOURS_PER_MONTH} h;
+- energy saved: power_saving_watts x the same hours in effect / 1000 (kWh);
+- waste: wasted_cost_estimate of inefficiency_detected events by cluster, type, severity, recommended action, and auto vs manual action (auto_action_taken);
+- reconfigurations: capacity added (cluster_created) and removed (cluster_deleted) in USD/h of the clusters' estimated_cost_per_hour; cluster_scaled separately.
+
 Every figure's basis is in the result (--json: "basis").
---around-policy POLICY_ID compares equal windows before and after that policy_change (default 7 days
-each side, or the span available on both sides): decision cost, savings, waste, latency avg/p95.`;
+
+--around-policy POLICY_ID compares equal windows before and after that policy_change (default 7 days each side, or the span available on both sides): decision cost, savings, waste, latency avg/p95.`;
 
   static override examples = [
     '<%= config.bin %> analyze cost --since 30d',
@@ -66,14 +60,15 @@ each side, or the span available on both sides): decision cost, savings, waste, 
       ...filterFromFlags({ ...flags, since: undefined, until: undefined }),
       ...parseWindowFlags(flags),
     };
-    const result = await this.withStore(flags, true, (store) =>
-      analyzeCost(store, {
+    const result = await this.withStore(flags, true, async (store) => {
+      await checkTypes(store, filter.types);
+      return analyzeCost(store, {
         filter,
         intervalMs: flags.interval,
         aroundPolicy: flags['around-policy'],
         policyWindowMs: flags['policy-window'],
-      }),
-    );
+      });
+    });
     if (!this.jsonEnabled())
       this.log(renderCost(displayable(result), Boolean(process.stdout.isTTY), flags.top));
     return result;

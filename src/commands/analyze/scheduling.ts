@@ -4,8 +4,8 @@ import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags, countFlag, intervalFlag, numberFlag, timeFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
-import { filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
-import { parseTimeBound } from '../../lib/time.js';
+import { checkTypes, filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
+import { parseTimeRange } from '../../lib/time.js';
 import {
   analyzeScheduling,
   DEFAULT_MIN_SAMPLE,
@@ -23,19 +23,15 @@ export default class AnalyzeScheduling extends BaseCommand {
   static override summary =
     'How fast and how well the scheduler decides: latency, throughput, success, cheapest choice.';
   static override description = `From the scheduling_decision events in the window (--since/--until and the filters):
-  decisions and throughput (decisions per minute over the window: --since, else the first decision,
-  to --until, else the last decision); latency avg/p50/p90/p95/p99/max of execution_time_ms
-  (continuous percentiles, DuckDB quantile_cont); success rate (outcome 'scheduled' / all);
-  cheapest-choice rate (selected cost <= the cheapest alternative's, or no alternatives) and regret
-  (sum of selected minus cheapest alternative cost over the other decisions, USD/h).
 
-Baseline comparison ("scheduling latency reduced 30%"): --baseline-since/--baseline-until (same
-database) or --baseline-db report the change of avg and p95 latency and a verdict: pass when the
-latency (--reduction-metric, default avg) fell by at least --fail-under-reduction percent (default
-30), insufficient-data when either side has fewer than --min-sample decisions (default 30).
+- decisions and throughput (decisions per minute over the window: --since, else the first decision, to --until, else the last decision);
+- latency avg/p50/p90/p95/p99/max of execution_time_ms (continuous percentiles, DuckDB quantile_cont);
+- success rate (outcome 'scheduled' / all);
+- cheapest-choice rate (selected cost <= the cheapest alternative's, or no alternatives) and regret (sum of selected minus cheapest alternative cost over the other decisions, USD/h).
 
-CI gates exit 3 when not met (the --json result is still printed): --fail-under-reduction PCT,
---fail-if-p95-over MS.`;
+Baseline comparison ("scheduling latency reduced 30%"): --baseline-since/--baseline-until (same database) or --baseline-db report the change of avg and p95 latency and a verdict: pass when the latency (--reduction-metric, default avg) fell by at least --fail-under-reduction percent (default 30), insufficient-data when either side has fewer than --min-sample decisions (default 30).
+
+CI gates exit 3 when not met (the --json result is still printed): --fail-under-reduction PCT, --fail-if-p95-over MS.`;
 
   static override examples = [
     '<%= config.bin %> analyze scheduling --since 24h --by cluster',
@@ -101,17 +97,16 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
     }
     const baselineFilter: EventFilter = {
       ...filter,
-      since:
-        flags['baseline-since'] !== undefined
-          ? parseTimeBound(flags['baseline-since'], '--baseline-since', now)
-          : undefined,
-      until:
-        flags['baseline-until'] !== undefined
-          ? parseTimeBound(flags['baseline-until'], '--baseline-until', now)
-          : undefined,
+      ...parseTimeRange(
+        flags['baseline-since'],
+        flags['baseline-until'],
+        ['--baseline-since', '--baseline-until'],
+        now,
+      ),
     };
 
     const result = await this.withStore(flags, true, async (store) => {
+      await checkTypes(store, filter.types);
       let other: Store | undefined;
       try {
         if (flags['baseline-db'])

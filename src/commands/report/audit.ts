@@ -44,25 +44,11 @@ export interface ReportAuditResult {
 export default class ReportAudit extends BaseCommand {
   static override summary =
     'An audit report: completeness, decisions, relocations, policies, waste, SLAs, cost, alerts, integrity.';
-  static override description = `Covers the window --since/--until (default: the whole store): scope and completeness (sources,
-lines read, stored, rejected by reason, duplicates, quiet gaps over --gap), scheduling decisions,
-relocations, cluster reconfigurations, every policy change, inefficiencies and the actions taken,
-SLA compliance (--slo), cost effects, alerts at the end of the window (stored rules, or --rules),
-and integrity: the hash-chain head and a verification of the chain. Each figure says how it was
-computed. The SLA and cost sections use the window rule of analyze sla and analyze cost (the window
-clipped to the stored data), so the same flags give the same figures there and here.
+  static override description = `Covers the window --since/--until (default: the whole store): scope and completeness (sources, lines read, stored, rejected by reason, duplicates, quiet gaps over --gap), scheduling decisions, relocations, cluster reconfigurations, every policy change, inefficiencies and the actions taken, SLA compliance (--slo), cost effects, alerts at the end of the window (stored rules, or --rules), and integrity: the hash-chain head and a verification of the chain. Each figure says how it was computed. The SLA and cost sections use the window rule of analyze sla and analyze cost (the window clipped to the stored data), so the same flags give the same figures there and here.
 
-Verification: a full one runs for the report when the store has fewer than ${AUTO_VERIFY_MAX_ROWS.toLocaleString('en-US')} events or with
---verify; otherwise (or with --no-verify) the report cites the latest \`kcloud-log verify\` run recorded
-in the store, and says which. Either way the report checks the anchors: the store's newest commit
-record and recorded verification, and each --anchor (SEQ:CHAIN, or a verify --json output or earlier
-report file) must still be in the chain. Exit 3 when the verification or an anchor failed (the
-report is still written).
+Verification: a full one runs for the report when the store has fewer than ${AUTO_VERIFY_MAX_ROWS.toLocaleString('en-US')} events or with --verify; otherwise (or with --no-verify) the report cites the latest \`kcloud-log verify\` run recorded in the store, and says which. Either way the report checks the anchors: the store's newest commit record and recorded verification, and each --anchor (SEQ:CHAIN, or a verify --json output or earlier report file) must still be in the chain. Exit 3 when the verification or an anchor failed (the report is still written).
 
-Formats: md, html (one self-contained file with inline SVG charts, no network, printable), json.
---key KEY signs the report (Ed25519): the signature of the sha256 of the unsigned report is
-appended to it (last line in md/html, last member "signature" in json); check it with
-\`kcloud-log verify --report FILE --pub KEY.pub\`. Create keys with \`kcloud-log report keygen\`.`;
+Formats: md, html (one self-contained file with inline SVG charts, no network, printable), json. --key KEY signs the report (Ed25519): the signature of the sha256 of the unsigned report is appended to it (last line in md/html, last member "signature" in json); check it with \`kcloud-log verify --report FILE --pub KEY.pub\`. Create keys with \`kcloud-log report keygen\`.`;
 
   static override examples = [
     '<%= config.bin %> report audit --since 2025-01-01 --until 2025-02-01 --format html --out audit-2025-01.html',

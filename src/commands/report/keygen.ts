@@ -7,11 +7,7 @@ export type ReportKeygenResult = KeygenResult;
 
 export default class ReportKeygen extends BaseCommand {
   static override summary = 'Create an Ed25519 key pair for signing audit reports.';
-  static override description = `Writes DIR/kcloud-log-report.key (PKCS#8 PEM private key, mode 0600: keep it secret) and
-DIR/kcloud-log-report.pub (SPKI PEM public key: give it to auditors). Sign with
-\`report audit --key DIR/kcloud-log-report.key\`; check with
-\`verify --report FILE --pub DIR/kcloud-log-report.pub\`. The key id printed is the SHA-256 of the
-public key (DER), as it appears in signed reports.`;
+  static override description = `Writes DIR/kcloud-log-report.key (PKCS#8 PEM private key, mode 0600: keep it secret) and DIR/kcloud-log-report.pub (SPKI PEM public key: give it to auditors). Sign with \`report audit --key DIR/kcloud-log-report.key\`; check with \`verify --report FILE --pub DIR/kcloud-log-report.pub\`. The key id printed is the SHA-256 of the public key (DER), as it appears in signed reports.`;
 
   static override examples = ['<%= config.bin %> report keygen --out keys'];
 

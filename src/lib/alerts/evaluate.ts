@@ -15,6 +15,7 @@
  *   latency) is "condition false".
  */
 import type { Store } from '../store/open.js';
+import { num } from '../store/sql.js';
 import { isStoreFailure } from '../store/failure.js';
 import { microsToIso } from '../time.js';
 import type { Slo, SloSet } from '../analyze/sla.js';
@@ -183,8 +184,6 @@ function paramList() {
   return { params, p: (v: Param) => (params.push(v), `$${params.length}`) };
 }
 
-const num = (v: unknown): number | null =>
-  v === null || v === undefined ? null : Number.isFinite(Number(v)) ? Number(v) : null;
 
 /** The condition of a rule in words. */
 export function ruleCondition(rule: Rule): string {

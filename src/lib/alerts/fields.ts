@@ -7,15 +7,12 @@
 
 import { excerpt } from '../text.js';
 
+import type { Cast } from '../schema/common.js';
+import { TYPED_FIELDS } from '../schema/index.js';
+
 export { EVENT_TYPES } from '../schema/index.js';
 
 export type FieldType = 'number' | 'text' | 'severity' | 'boolean';
-
-const D = 'scheduling_decision';
-const R = 'workload_relocation';
-const C = 'cluster_reconfiguration';
-const I = 'inefficiency_detected';
-const P = 'policy_change';
 
 export interface FieldDef {
   column: string;
@@ -24,81 +21,83 @@ export interface FieldDef {
   types: readonly string[];
 }
 
-/** Every column a condition may use. */
-export const FIELDS: readonly FieldDef[] = [
+/** How a typed column reads in a condition, by how it is derived. */
+const FIELD_TYPE: Record<Cast, FieldType | undefined> = {
+  text: 'text',
+  outcome: 'text',
+  lower: 'text',
+  double: 'number',
+  percent: 'number',
+  quantity: 'number',
+  int: 'number',
+  bool: 'boolean',
+  json: undefined, // a decision's alternatives: conditions use alt_count, alt_min_cost, alt_min_cluster
+};
+
+/** Columns every event has (the generic ones are derived for unknown types too). */
+const COMMON: readonly FieldDef[] = [
   { column: 'event_type', type: 'text', types: [] },
   { column: 'event_id', type: 'text', types: [] },
   { column: 'seq', type: 'number', types: [] },
   { column: 'workload_id', type: 'text', types: [] },
   { column: 'cluster_id', type: 'text', types: [] },
   { column: 'severity', type: 'severity', types: [] },
-  { column: 'scheduler', type: 'text', types: [D] },
-  { column: 'workload_type', type: 'text', types: [D] },
-  { column: 'req_cpu', type: 'number', types: [D] },
-  { column: 'req_memory_bytes', type: 'number', types: [D] },
-  { column: 'req_gpu', type: 'number', types: [D] },
-  { column: 'req_power_budget', type: 'number', types: [D] },
-  { column: 'reason', type: 'text', types: [D, R, P] },
-  { column: 'outcome', type: 'text', types: [D] },
-  { column: 'est_power_watts', type: 'number', types: [D] },
-  { column: 'est_cost_per_hour', type: 'number', types: [D] },
-  { column: 'efficiency_score', type: 'number', types: [D] },
-  { column: 'exec_ms', type: 'number', types: [D] },
-  { column: 'alt_count', type: 'number', types: [D] },
-  { column: 'alt_min_cost', type: 'number', types: [D] },
-  { column: 'alt_min_cluster', type: 'text', types: [D] },
-  { column: 'trigger', type: 'text', types: [R] },
-  { column: 'from_cluster', type: 'text', types: [R] },
-  { column: 'power_saving_watts', type: 'number', types: [R] },
-  { column: 'cost_saving_per_hour', type: 'number', types: [R] },
-  { column: 'migration_seconds', type: 'number', types: [R] },
-  { column: 'downtime_seconds', type: 'number', types: [R] },
-  { column: 'action', type: 'text', types: [C, P] },
-  { column: 'cluster_name', type: 'text', types: [C] },
-  { column: 'cluster_type', type: 'text', types: [C] },
-  { column: 'node_count', type: 'number', types: [C] },
-  { column: 'cluster_cost_per_hour', type: 'number', types: [C] },
-  { column: 'queue_length', type: 'number', types: [C] },
-  { column: 'cluster_utilization_pct', type: 'number', types: [C] },
-  { column: 'expected_gain_pct', type: 'number', types: [C] },
-  { column: 'inefficiency_type', type: 'text', types: [I] },
-  { column: 'utilization_pct', type: 'number', types: [I] },
-  { column: 'idle_hours', type: 'number', types: [I] },
-  { column: 'wasted_cost', type: 'number', types: [I] },
-  { column: 'recommended_action', type: 'text', types: [I] },
-  { column: 'auto_action', type: 'boolean', types: [I] },
-  { column: 'policy_id', type: 'text', types: [P] },
-  { column: 'policy_name', type: 'text', types: [P] },
-  { column: 'policy_version', type: 'text', types: [P] },
-  { column: 'previous_policy', type: 'text', types: [P] },
-  { column: 'actor', type: 'text', types: [P] },
 ];
 
-/** Names of the logged events' fields, per event type, mapped to columns. */
-const ALIASES: Record<string, Record<string, string>> = {
-  type: { '*': 'event_type' },
-  id: { '*': 'event_id' },
-  workload: { '*': 'workload_id' },
-  cluster: { '*': 'cluster_id' },
-  selected_cluster: { [D]: 'cluster_id' },
-  to_cluster: { [R]: 'cluster_id' },
-  resource_id: { [I]: 'cluster_id' },
-  execution_time_ms: { [D]: 'exec_ms' },
-  latency_ms: { [D]: 'exec_ms' },
-  estimated_power_watts: { [D]: 'est_power_watts' },
-  power_watts: { [D]: 'est_power_watts' },
-  estimated_cost_per_hour: { [D]: 'est_cost_per_hour', [C]: 'cluster_cost_per_hour' },
-  cost_per_hour: { [D]: 'est_cost_per_hour', [C]: 'cluster_cost_per_hour' },
-  migration_time_seconds: { [R]: 'migration_seconds' },
-  workload_queue_length: { [C]: 'queue_length' },
-  existing_cluster_utilization: { [C]: 'cluster_utilization_pct' },
-  expected_efficiency_gain: { [C]: 'expected_gain_pct' },
-  utilization: { [I]: 'utilization_pct', [C]: 'cluster_utilization_pct' },
-  utilization_percentage: { [I]: 'utilization_pct' },
-  idle_duration_hours: { [I]: 'idle_hours' },
-  wasted_cost_estimate: { [I]: 'wasted_cost' },
-  auto_action_taken: { [I]: 'auto_action' },
+/** Computed from a decision's alternatives (store/derive.ts). */
+const ALTERNATIVES: readonly FieldDef[] = [
+  { column: 'alt_count', type: 'number', types: ['scheduling_decision'] },
+  { column: 'alt_min_cost', type: 'number', types: ['scheduling_decision'] },
+  { column: 'alt_min_cluster', type: 'text', types: ['scheduling_decision'] },
+];
+
+/**
+ * Every column a condition may use: the common ones, then each typed field the schemas declare
+ * (src/lib/schema, `fields`), with the event types that fill it.
+ */
+export const FIELDS: readonly FieldDef[] = (() => {
+  const byColumn = new Map<string, FieldDef>(COMMON.map((f) => [f.column, f]));
+  for (const [type, fields] of Object.entries(TYPED_FIELDS)) {
+    for (const [column, f] of Object.entries(fields.columns)) {
+      const kind = FIELD_TYPE[f.cast];
+      const known = byColumn.get(column);
+      if (!kind || (known && known.types.length === 0)) continue;
+      byColumn.set(column, { column, type: kind, types: [...(known?.types ?? []), type] });
+    }
+  }
+  for (const f of ALTERNATIVES) byColumn.set(f.column, f);
+  return [...byColumn.values()];
+})();
+
+/** Names that mean a common column whatever the event type. */
+const COMMON_ALIASES: Record<string, string> = {
+  type: 'event_type',
+  id: 'event_id',
+  workload: 'workload_id',
+  cluster: 'cluster_id',
 };
+
+/**
+ * Names of the logged events' fields, per event type, mapped to columns: the last part of each
+ * declared path (`wasted_cost_estimate` is the column `wasted_cost` on inefficiencies), plus
+ * `latency_ms` for a decision's execution time.
+ */
+const ALIASES: Record<string, Record<string, string>> = (() => {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [name, column] of Object.entries(COMMON_ALIASES)) out[name] = { '*': column };
+  const add = (name: string, type: string, column: string) => {
+    if (name === column || COMMON_ALIASES[name] || FIELDS.some((f) => f.column === name)) return;
+    (out[name] ??= {})[type] = column;
+  };
+  for (const [type, fields] of Object.entries(TYPED_FIELDS)) {
+    for (const [column, f] of Object.entries(fields.columns)) {
+      if (!FIELD_TYPE[f.cast]) continue;
+      for (const p of [f.nested, f.flat]) if (p) add(p.slice(p.lastIndexOf('.') + 1), type, column);
+    }
+  }
+  add('latency_ms', 'scheduling_decision', 'exec_ms');
+  return out;
+})();
 
 const BY_COLUMN = new Map(FIELDS.map((f) => [f.column, f]));
 

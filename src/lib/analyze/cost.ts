@@ -19,14 +19,11 @@ import {
   decisionStats,
   pickMethod,
   formatInterval,
-  n,
-  n0,
   pctChange,
-  query,
-  type Row,
   QUANTILE_BASIS,
 } from './scheduling.js';
 import { dataExtent, resolveWindow, type ResolvedWindow, type WindowInfo } from './window.js';
+import { num, numOrZero, queryRows, type Row } from '../store/sql.js';
 
 export const HOURS_PER_MONTH = 730;
 export const DEFAULT_POLICY_WINDOW_MS = 7 * 86_400_000;
@@ -215,10 +212,10 @@ function where(params: (string | number)[], f: EventFilter): string {
 function bucket(r: Row | undefined, key: string | null = null): WasteBucket {
   return {
     key,
-    count: n0(r?.cnt),
-    wasted_usd: n0(r?.usd),
-    idle_hours: n0(r?.idle),
-    avg_utilization_pct: n(r?.util),
+    count: numOrZero(r?.cnt),
+    wasted_usd: numOrZero(r?.usd),
+    idle_hours: numOrZero(r?.idle),
+    avg_utilization_pct: num(r?.util),
   };
 }
 
@@ -248,26 +245,26 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   // Relocations: logged figures over the window, savings in effect inside it (in total and per
   // trend bucket), the run-rate at its end.
   const { rows: relRows, buckets: saved } = await relocationFigures(store, filter, win, bucketUs);
-  const relTotal = relRows.find((r) => n0(r.gt) === 1);
+  const relTotal = relRows.find((r) => numOrZero(r.gt) === 1);
   const relocations: RelocationCost = {
-    count: n0(relTotal?.cnt),
-    estimated_savings_usd_per_hour: n0(relTotal?.est),
-    realized_savings_usd: n0(relTotal?.realized),
-    power_saving_watts: n0(relTotal?.watts),
-    hours_in_effect: n0(relTotal?.hrs),
-    run_rate_usd_per_hour: n0(relTotal?.run_rate),
-    in_effect_at_end: n0(relTotal?.run_n),
-    in_effect_from_before: n0(relTotal?.carried),
-    downtime_seconds: n0(relTotal?.downtime),
-    avg_migration_seconds: n(relTotal?.migration),
+    count: numOrZero(relTotal?.cnt),
+    estimated_savings_usd_per_hour: numOrZero(relTotal?.est),
+    realized_savings_usd: numOrZero(relTotal?.realized),
+    power_saving_watts: numOrZero(relTotal?.watts),
+    hours_in_effect: numOrZero(relTotal?.hrs),
+    run_rate_usd_per_hour: numOrZero(relTotal?.run_rate),
+    in_effect_at_end: numOrZero(relTotal?.run_n),
+    in_effect_from_before: numOrZero(relTotal?.carried),
+    downtime_seconds: numOrZero(relTotal?.downtime),
+    avg_migration_seconds: num(relTotal?.migration),
     by_trigger: relRows
-      .filter((r) => n0(r.gt) === 0)
+      .filter((r) => numOrZero(r.gt) === 0)
       .map((r) => ({
         trigger: r.trigger === null ? null : String(r.trigger),
-        count: n0(r.cnt),
-        estimated_savings_usd_per_hour: n0(r.est),
-        realized_savings_usd: n0(r.realized),
-        run_rate_usd_per_hour: n0(r.run_rate),
+        count: numOrZero(r.cnt),
+        estimated_savings_usd_per_hour: numOrZero(r.est),
+        realized_savings_usd: numOrZero(r.realized),
+        run_rate_usd_per_hour: numOrZero(r.run_rate),
       }))
       .sort(
         (a, b) =>
@@ -284,7 +281,7 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   const wp: (string | number)[] = ['inefficiency_detected'];
   const ww = where(wp, filter);
   const dims = ['cluster_id', 'inefficiency_type', 'severity', 'recommended_action', 'auto_action'];
-  const wasteRows = await query(
+  const wasteRows = await queryRows(
     store,
     `SELECT ${dims.map((d) => `grouping(${d}) AS "g_${d}", ${d}`).join(', ')},
             count(*) AS cnt, coalesce(sum(wasted_cost), 0) AS usd, coalesce(sum(idle_hours), 0) AS idle, avg(utilization_pct) AS util
@@ -292,17 +289,17 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
      GROUP BY GROUPING SETS ((), ${dims.map((d) => `(${d})`).join(', ')})`,
     wp,
   );
-  const wasteBy = (dim: string): Row[] => wasteRows.filter((r) => n0(r[`g_${dim}`]) === 0);
-  const wasteTotal = wasteRows.find((r) => dims.every((d) => n0(r[`g_${d}`]) === 1));
+  const wasteBy = (dim: string): Row[] => wasteRows.filter((r) => numOrZero(r[`g_${dim}`]) === 0);
+  const wasteTotal = wasteRows.find((r) => dims.every((d) => numOrZero(r[`g_${d}`]) === 1));
   const list = (dim: string) =>
     wasteBy(dim)
       .map((r) => bucket(r, r[dim] === null ? null : String(r[dim])))
       .sort(byUsd);
   const actionRows = wasteBy('auto_action');
   const waste: WasteCost = {
-    total_usd: n0(wasteTotal?.usd),
-    count: n0(wasteTotal?.cnt),
-    idle_hours: n0(wasteTotal?.idle),
+    total_usd: numOrZero(wasteTotal?.usd),
+    count: numOrZero(wasteTotal?.cnt),
+    idle_hours: numOrZero(wasteTotal?.idle),
     by_cluster: list('cluster_id'),
     by_type: list('inefficiency_type'),
     by_severity: list('severity').sort((a, b) => SEV.indexOf(String(b.key)) - SEV.indexOf(String(a.key))),
@@ -328,7 +325,7 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
   const cp: (string | number)[] = ['cluster_reconfiguration'];
   const cInner = where(cp, { until: filter.until });
   const cOuter = where(cp, filter);
-  const recRows = await query(
+  const recRows = await queryRows(
     store,
     `WITH r AS (
        SELECT ts, seq, event_type, workload_id, cluster_id, severity, ${rawCol}action, node_count, cluster_cost_per_hour,
@@ -342,27 +339,27 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
     cp,
   );
   const recBy = (a: string) => recRows.find((r) => r.action === a);
-  const added = n0(recBy('cluster_created')?.usd);
-  const removed = n0(recBy('cluster_deleted')?.usd);
+  const added = numOrZero(recBy('cluster_created')?.usd);
+  const removed = numOrZero(recBy('cluster_deleted')?.usd);
   const scaled = recBy('cluster_scaled');
   const reconfigurations: ReconfigurationCost = {
-    count: recRows.reduce((s, r) => s + n0(r.cnt), 0),
+    count: recRows.reduce((s, r) => s + numOrZero(r.cnt), 0),
     added_usd_per_hour: added,
     removed_usd_per_hour: removed,
     net_usd_per_hour: added - removed,
     scaled: {
-      count: n0(scaled?.cnt),
-      cost_usd_per_hour: n0(scaled?.usd),
-      delta_usd_per_hour: n0(scaled?.delta),
-      delta_known: n0(scaled?.delta_n),
+      count: numOrZero(scaled?.cnt),
+      cost_usd_per_hour: numOrZero(scaled?.usd),
+      delta_usd_per_hour: numOrZero(scaled?.delta),
+      delta_known: numOrZero(scaled?.delta_n),
     },
     by_action: recRows
       .map((r) => ({
         action: r.action === null ? null : String(r.action),
-        count: n0(r.cnt),
-        cost_usd_per_hour: n0(r.usd),
-        node_count: n0(r.nodes),
-        clusters: n0(r.clusters),
+        count: numOrZero(r.cnt),
+        cost_usd_per_hour: numOrZero(r.usd),
+        node_count: numOrZero(r.nodes),
+        clusters: numOrZero(r.clusters),
       }))
       .sort((a, b) => b.count - a.count || String(a.action).localeCompare(String(b.action))),
   };
@@ -377,7 +374,7 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
     const ti = typesIn(tp, COST_TYPES);
     const tf = where(tp, filter);
     tp.push(bucketUs);
-    const rows = await query(
+    const rows = await queryRows(
       store,
       `SELECT epoch_us(ts) // $${tp.length}::BIGINT AS b,
               count(*) FILTER (WHERE event_type = 'workload_relocation') AS rel,
@@ -387,16 +384,16 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
        FROM events WHERE ${ti} AND ${tf} GROUP BY b`,
       tp,
     );
-    const m = new Map(rows.map((r) => [n0(r.b), r]));
+    const m = new Map(rows.map((r) => [numOrZero(r.b), r]));
     for (let b = Math.floor(startUs! / bucketUs); b <= Math.floor((endUs! - 1) / bucketUs); b++) {
       const r = m.get(b);
       trend.push({
         start: microsToIso(b * bucketUs),
-        relocations: n0(r?.rel),
-        estimated_savings_usd_per_hour: n0(r?.est),
+        relocations: numOrZero(r?.rel),
+        estimated_savings_usd_per_hour: numOrZero(r?.est),
         realized_savings_usd: saved.get(b) ?? 0,
-        wasted_usd: n0(r?.waste),
-        reconfigurations: n0(r?.rec),
+        wasted_usd: numOrZero(r?.waste),
+        reconfigurations: numOrZero(r?.rec),
       });
     }
   }
@@ -411,7 +408,7 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
     relocations,
     waste,
     reconfigurations,
-    energy_saved_kwh: n0(relTotal?.kwh),
+    energy_saved_kwh: numOrZero(relTotal?.kwh),
     run_rate_usd_per_hour: run,
     monthly_projection_usd: run * HOURS_PER_MONTH,
     interval: formatInterval(intervalMs),
@@ -474,7 +471,7 @@ async function relocationFigures(
   p.push(win.startUs, win.endUs, bucketUs);
   const [S, E, B] = [p.length - 2, p.length - 1, p.length].map((i) => `$${i}::BIGINT`);
   const micro = (col: string, scale = 1e6) => `round(${col} * ${scale})::BIGINT`;
-  const rows = await query(
+  const rows = await queryRows(
     store,
     `WITH mv AS (
        SELECT seq, ts, workload_id, TRUE AS is_rel, trigger, ${micro('cost_saving_per_hour')} AS rate,
@@ -517,7 +514,7 @@ async function relocationFigures(
   );
   // The rate in force at each bucket's start, in micro-USD/h; products exact as BigInt.
   const steps = new Map(
-    rows.filter((r) => r.kind === 'bucket').map((r) => [n0(r.b), { sd: big(r.sd), sx: big(r.sx) }]),
+    rows.filter((r) => r.kind === 'bucket').map((r) => [numOrZero(r.b), { sd: big(r.sd), sx: big(r.sx) }]),
   );
   const len = BigInt(bucketUs);
   let rate = 0n;
@@ -541,7 +538,7 @@ async function comparePolicy(
   policyId: string,
   windowMs?: number,
 ): Promise<PolicyComparison> {
-  const events = await query(
+  const events = await queryRows(
     store,
     `SELECT epoch_us(ts) AS t, action, policy_name, policy_version, actor FROM events
      WHERE event_type = 'policy_change' AND policy_id = $1 ORDER BY ts, seq`,
@@ -555,15 +552,15 @@ async function comparePolicy(
     );
   }
   const ev = events.find((e) => e.action === 'applied' || e.action === 'changed') ?? events[0]!;
-  const t0 = n0(ev.t);
+  const t0 = numOrZero(ev.t);
   let lenUs: number;
   let basis: string;
   if (windowMs !== undefined) {
     lenUs = windowMs * 1000;
     basis = `--policy-window ${formatInterval(windowMs)} on each side of the policy change at ${microsToIso(t0)}`;
   } else {
-    const [s] = await query(store, 'SELECT epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l FROM events');
-    const avail = Math.min(t0 - n0(s?.f), n0(s?.l) + 1 - t0);
+    const [s] = await queryRows(store, 'SELECT epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l FROM events');
+    const avail = Math.min(t0 - numOrZero(s?.f), numOrZero(s?.l) + 1 - t0);
     lenUs = Math.max(0, Math.min(DEFAULT_POLICY_WINDOW_MS * 1000, avail));
     basis =
       lenUs === DEFAULT_POLICY_WINDOW_MS * 1000
@@ -585,7 +582,7 @@ async function comparePolicy(
   const ti = typesIn(p, ['workload_relocation', 'inefficiency_detected']);
   const fw = where(p, sidesFilter);
   p.push(t0);
-  const rows = await query(
+  const rows = await queryRows(
     store,
     `SELECT ts >= make_timestamp($${p.length}::BIGINT) AS after,
             count(*) FILTER (WHERE event_type = 'workload_relocation') AS rel,
@@ -607,10 +604,10 @@ async function comparePolicy(
       avg_decision_cost_usd_per_hour: s.avg_cost_usd_per_hour,
       cheapest_choice_rate: s.cheapest_choice_rate,
       regret_usd_per_hour: s.regret_usd_per_hour,
-      relocations: n0(r?.rel),
-      estimated_savings_usd_per_hour: n0(r?.est),
-      inefficiencies: n0(r?.ineff),
-      wasted_usd: n0(r?.waste),
+      relocations: numOrZero(r?.rel),
+      estimated_savings_usd_per_hour: numOrZero(r?.est),
+      inefficiencies: numOrZero(r?.ineff),
+      wasted_usd: numOrZero(r?.waste),
       latency_avg_ms: s.latency_ms.avg,
       latency_p95_ms: s.latency_ms.p95,
       success_rate: s.success_rate,
@@ -620,7 +617,7 @@ async function comparePolicy(
   const after = side(true);
   const others = events
     .filter((e) => e !== ev)
-    .map((e) => ({ at: microsToIso(n0(e.t)), action: e.action === null ? null : String(e.action) }));
+    .map((e) => ({ at: microsToIso(numOrZero(e.t)), action: e.action === null ? null : String(e.action) }));
   return {
     policy_id: policyId,
     policy_name: ev.policy_name === null ? null : String(ev.policy_name),

@@ -7,6 +7,7 @@
  * (DuckDB `quantile_cont`). Money is USD per hour as logged.
  */
 import type { Store } from '../store/open.js';
+import { num, numOrZero, queryRows, type Row } from '../store/sql.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { UsageError } from '../errors.js';
 import { microsToIso } from '../time.js';
@@ -29,27 +30,6 @@ const GROUP_EXPR: Record<GroupBy, string> = {
 /* ----------------------------------------------------------------------------------------------
  * Shared helpers (also used by cost.ts)
  * -------------------------------------------------------------------------------------------- */
-
-export type Row = Record<string, unknown>;
-
-/** Run a parameterised query and return plain row objects. */
-export async function query(
-  store: Store,
-  sql: string,
-  params: (string | number | boolean)[] = [],
-): Promise<Row[]> {
-  const r = await store.conn.runAndReadAll(sql, params as never);
-  return r.getRowObjectsJS() as Row[];
-}
-
-/** A DuckDB value (number, bigint, null) as a JS number or null. */
-export const n = (v: unknown): number | null => {
-  if (v === null || v === undefined) return null;
-  const x = typeof v === 'bigint' ? Number(v) : Number(v);
-  return Number.isFinite(x) ? x : null;
-};
-/** As `n`, 0 for null. */
-export const n0 = (v: unknown): number => n(v) ?? 0;
 
 /** Round for output: keeps figures readable without losing the 0.5 % a check needs. */
 export const round = (v: number | null, digits = 6): number | null =>
@@ -295,35 +275,35 @@ function interpolate(lo: number | null, hi: number | null, n: number, q: number)
 }
 
 function toStats(r: Row): DecisionStats {
-  const decisions = n0(r.decisions);
-  const latN = n0(r.lat_n);
+  const decisions = numOrZero(r.decisions);
+  const latN = numOrZero(r.lat_n);
   const list = r.lat_q as (number | null)[] | null | undefined;
   const q = list
-    ? QS.map((_, i) => n(list[i]))
-    : QS.map((p, i) => interpolate(n(r[`q${i}_lo`]), n(r[`q${i}_hi`]), latN, p));
+    ? QS.map((_, i) => num(list[i]))
+    : QS.map((p, i) => interpolate(num(r[`q${i}_lo`]), num(r[`q${i}_hi`]), latN, p));
   const outcomes: Record<string, number> = {
-    scheduled: n0(r.o_scheduled),
-    failed: n0(r.o_failed),
-    pending: n0(r.o_pending),
+    scheduled: numOrZero(r.o_scheduled),
+    failed: numOrZero(r.o_failed),
+    pending: numOrZero(r.o_pending),
   };
-  if (n0(r.o_other)) outcomes.other = n0(r.o_other);
+  if (numOrZero(r.o_other)) outcomes.other = numOrZero(r.o_other);
   return {
     decisions,
     latency_ms: {
-      avg: latN ? n(r.lat_avg) : null,
+      avg: latN ? num(r.lat_avg) : null,
       p50: q[0]!,
       p90: q[1]!,
       p95: q[2]!,
       p99: q[3]!,
-      max: latN ? n(r.lat_max) : null,
+      max: latN ? num(r.lat_max) : null,
       samples: latN,
     },
     outcomes,
     success_rate: ratio(outcomes.scheduled!, decisions),
-    cheapest_choice_rate: ratio(n0(r.cheapest), n0(r.cost_n)),
-    not_cheapest: n0(r.not_cheapest),
-    regret_usd_per_hour: n0(r.regret),
-    avg_cost_usd_per_hour: n(r.avg_cost),
+    cheapest_choice_rate: ratio(numOrZero(r.cheapest), numOrZero(r.cost_n)),
+    not_cheapest: numOrZero(r.not_cheapest),
+    regret_usd_per_hour: numOrZero(r.regret),
+    avg_cost_usd_per_hour: num(r.avg_cost),
   };
 }
 
@@ -415,13 +395,13 @@ FROM c GROUP BY gg, gb, g, b`
     : `SELECT ${keys.join(', ')}, ${SORT_SQL}
 FROM ${src}
 GROUP BY GROUPING SETS (${sets.join(', ')})`;
-  const rows = await query(store, sql, params);
+  const rows = await queryRows(store, sql, params);
   let total: Row = EMPTY_ROW;
   const groups: Row[] = [];
   const buckets: Row[] = [];
   for (const r of rows) {
-    const gg = n0(r.gg),
-      gb = n0(r.gb);
+    const gg = numOrZero(r.gg),
+      gb = numOrZero(r.gb);
     if (gg && gb) total = r;
     else if (!gg) groups.push(r);
     else buckets.push(r);
@@ -438,13 +418,13 @@ export async function decisionProfile(
   filter: EventFilter,
 ): Promise<{ first: number | null; last: number | null; latencies: number; distinct: number }> {
   const w = typeWhere('scheduling_decision', filter);
-  const [r] = await query(
+  const [r] = await queryRows(
     store,
     `SELECT epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l, count(exec_ms) AS n, approx_count_distinct(exec_ms) AS d
      FROM events WHERE ${w.sql}`,
     w.params,
   );
-  return { first: n(r?.f), last: n(r?.l), latencies: n0(r?.n), distinct: n0(r?.d) };
+  return { first: num(r?.f), last: num(r?.l), latencies: numOrZero(r?.n), distinct: numOrZero(r?.d) };
 }
 
 /**
@@ -528,7 +508,7 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
   const trend: TrendPoint[] = [];
   if (win.sinceUs !== null && win.untilUs !== null && stats.decisions > 0) {
     const byBucket = new Map<number, Row>();
-    for (const r of agg.buckets) byBucket.set(n0(r.b), r);
+    for (const r of agg.buckets) byBucket.set(numOrZero(r.b), r);
     const firstB = Math.floor(win.sinceUs / bucketUs);
     let lastB = Math.floor(win.untilUs / bucketUs);
     // --until is exclusive: a window ending exactly on a bucket boundary does not open that bucket.
@@ -568,7 +548,7 @@ export async function analyzeScheduling(store: Store, opts: SchedulingOptions): 
       pickMethod(opts.quantileMethod, bProf.distinct, 0),
     );
     const bStats = toStats(bAgg.total);
-    const bWin = makeWindow(bf, n(bAgg.total.first_us), n(bAgg.total.last_us), 'baseline decision');
+    const bWin = makeWindow(bf, num(bAgg.total.first_us), num(bAgg.total.last_us), 'baseline decision');
     baseline = {
       db: opts.baseline.store.path,
       window: stripUs(bWin),

@@ -29,6 +29,7 @@
  */
 import { z } from 'zod';
 import type { Store } from '../store/open.js';
+import { numOrZero } from '../store/sql.js';
 import { microsToIso } from '../time.js';
 import { dataExtent, resolveWindow, WINDOW_RULE } from './window.js';
 import { excerpt } from '../text.js';
@@ -370,7 +371,6 @@ export interface SlaOptions {
   until?: number;
 }
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 interface Win {
   key: string;
@@ -499,8 +499,8 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
           const k = thresholds.indexOf(Number(slo.threshold_ms));
           return windowCounts(
             slo,
-            sumFrom(et, w.start, (r) => num(r.lat_n)),
-            sumFrom(et, w.start, (r) => num(r[`lat_bad_${k}`])),
+            sumFrom(et, w.start, (r) => numOrZero(r.lat_n)),
+            sumFrom(et, w.start, (r) => numOrZero(r[`lat_bad_${k}`])),
             0,
             seconds,
           );
@@ -508,8 +508,8 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
         case 'decision_success':
           return windowCounts(
             slo,
-            sumFrom(et, w.start, (r) => num(r.n)),
-            sumFrom(et, w.start, (r) => num(r.not_ok)),
+            sumFrom(et, w.start, (r) => numOrZero(r.n)),
+            sumFrom(et, w.start, (r) => numOrZero(r.not_ok)),
             0,
             seconds,
           );
@@ -518,8 +518,8 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
           for (const [b, n] of wlBands) if (b >= j) wl += n;
           return windowCounts(
             slo,
-            sumFrom(et, w.start, (r) => num(r.n)),
-            sumFrom(et, w.start, (r) => num(r.dt)),
+            sumFrom(et, w.start, (r) => numOrZero(r.n)),
+            sumFrom(et, w.start, (r) => numOrZero(r.dt)),
             wl,
             seconds,
           );

@@ -20,8 +20,7 @@
  * from now), so this module is the one place where that base would change.
  */
 import type { Store } from '../store/open.js';
-import { UsageError } from '../errors.js';
-import { microsToIso, parseTimeBound } from '../time.js';
+import { microsToIso, parseTimeRange } from '../time.js';
 
 /** Requested bounds, epoch µs: since inclusive, until exclusive. */
 export interface TimeBounds {
@@ -67,10 +66,7 @@ export const WINDOW_RULE =
 
 /** Parse --since/--until (ISO, or a duration before now); --until must be after --since. */
 export function parseWindowFlags(f: { since?: string; until?: string }, nowMs = Date.now()): TimeBounds {
-  const since = f.since ? parseTimeBound(f.since, '--since', nowMs) : undefined;
-  const until = f.until ? parseTimeBound(f.until, '--until', nowMs) : undefined;
-  if (since !== undefined && until !== undefined && until <= since)
-    throw new UsageError('--until must be after --since');
+  const { since, until } = parseTimeRange(f.since, f.until, undefined, nowMs);
   return { since, until };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Line decoders, chosen per line (DESIGN.md "Line formats"):
+ * Line decoders, chosen per line (docs/design.md "Line formats"):
  *
  * 1. plain JSONL: the event object is the line;
  * 2. Fluent Bit `file` output default format: `TAG: [EPOCH.FRACTION, {record}]`;
@@ -9,12 +9,13 @@
  *
  * Decoding never throws: it returns what the line is.
  */
-export type FormatName = 'jsonl' | 'fluentbit' | 'docker' | 'cri' | 'fluentbit-json';
+/** `text`: a plain-text line, an ordinary log line that is not an event. */
+export type FormatName = 'jsonl' | 'fluentbit' | 'docker' | 'cri' | 'fluentbit-json' | 'text';
 
 export type Decoded =
   /** A JSON value to classify, with the event's JSON text. */
   | { kind: 'value'; value: unknown; raw: string; format: FormatName; fbTag?: string }
-  /** A wrapper (docker, CRI) around plain text: an ordinary log line, not an event. */
+  /** Plain text, or a wrapper (docker, CRI) around it: an ordinary log line, not an event. */
   | { kind: 'text'; format: FormatName }
   /** A part of a longer line (CRI `P`, docker partial); held until its end arrives. */
   | { kind: 'partial'; format: FormatName }
@@ -156,8 +157,37 @@ export function decodeLine(text: string, state: DecodeState): Decoded {
   }
   const t = line.trimStart();
   if (t[0] === '{') return decodeLine(t, state);
-  return {
-    kind: 'error',
-    reason: 'not JSON and not a known log format (plain JSONL, Fluent Bit, Docker json-file, CRI)',
-  };
+  return plainText(t);
+}
+
+/** A Fluent Bit record's start (`TAG: [EPOCH,`) or a CRI line's (`TIME stdout|stderr`). */
+const FB_LIKE_RE = /^[^\s[\]{}":]+: \[-?\d+(?:\.\d+)?,/;
+const CRI_LIKE_RE = /^\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)(?: |$)/;
+
+/**
+ * A line that is neither JSON nor a known format: an ordinary log line (`text`, skipped), unless
+ * it looks like what it failed to be (a JSON array of objects, a Fluent Bit record, a CRI line,
+ * an event), which is a reject, so a damaged event is never skipped silently.
+ */
+function plainText(t: string): Decoded {
+  if (/^\[\s*[{[]/.test(t)) {
+    const p = parseJson(t.trimEnd());
+    return p.ok
+      ? { kind: 'value', value: p.value, raw: t.trimEnd(), format: 'jsonl' }
+      : { kind: 'error', reason: p.reason };
+  }
+  if (FB_LIKE_RE.test(t))
+    return {
+      kind: 'error',
+      reason: 'looks like a Fluent Bit record (TAG: [EPOCH, {record}]) but its record is not a JSON object',
+    };
+  if (CRI_LIKE_RE.test(t))
+    return { kind: 'error', reason: 'looks like a CRI line (TIME stdout|stderr P|F TEXT) but is not one' };
+  if (t.includes('"event_type"'))
+    return {
+      kind: 'error',
+      reason:
+        'not JSON and not a known log format (plain JSONL, Fluent Bit, Docker json-file, CRI), but it mentions "event_type"',
+    };
+  return { kind: 'text', format: 'text' };
 }

@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { Ingester, SourceState, seedWindow, type IngestOptions } from './ingest.js';
-import { expandTargets, watchRoot, type PathError } from './paths.js';
+import { excluder, expandTargets, watchRoot, type PathError } from './paths.js';
 import {
   FINGERPRINT_BYTES,
   fingerprintOf,
@@ -35,6 +35,7 @@ import {
   isGzipName,
 } from './source.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, type OpenOptions, type Store } from '../store/open.js';
+import { setSourcePath, setSourceStart, setSourceStatus } from '../store/sources.js';
 import { acquireLease } from '../store/lease.js';
 
 export interface FollowOptions extends IngestOptions {
@@ -51,6 +52,8 @@ export interface FollowOptions extends IngestOptions {
   signal?: AbortSignal;
   onStatus?: (s: FollowStatus) => void;
   onError?: (e: PathError) => void;
+  /** A binary file skipped (once per path and reason). */
+  onSkip?: (e: PathError) => void;
 }
 
 export interface FileLag {
@@ -78,6 +81,8 @@ export interface FollowStatus {
 export interface FollowResult extends Omit<FollowStatus, 'rate'> {
   db: string;
   errors: PathError[];
+  /** Binary files skipped whole (see IngestResult.skipped_files). */
+  skipped_files: PathError[];
 }
 
 const CHUNK = 1 << 20;
@@ -123,6 +128,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
   const tails = new Map<string, Tail>();
   const doneGz = new Set<string>(); // gzip archives already read (by key)
   const errors: PathError[] = [];
+  const skippedFiles: PathError[] = [];
   const reported = new Set<string>();
   const totals = { cycles: 0, commits: 0, lines: 0, stored: 0, rejected: 0, duplicates: 0, skipped: 0 };
   let firstScan = true;
@@ -138,6 +144,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
           usePolling: opts.poll,
           interval: Math.min(flushMs, 500),
           followSymlinks: true,
+          ignored: excluder(opts.exclude),
         },
       )
     : undefined;
@@ -160,7 +167,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
     const before = new Map([...tails.values()].map((t) => [t, { ...t.state.summary }]));
     await withStore(async (s) => {
       await ing.commit(s);
-      for (const [id, p] of renames) await s.conn.run('UPDATE sources SET path = $2 WHERE id = $1', [id, p]);
+      for (const [id, p] of renames) await setSourcePath(s, id, p);
       renames.clear();
     });
     totals.commits++;
@@ -218,14 +225,28 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
   const release = async (t: Tail, status: string) => {
     tails.delete(t.key);
     await t.fh.close().catch(() => undefined);
-    await withStore((s) =>
-      s.conn.run('UPDATE sources SET status = $2 WHERE id = $1', [t.state.row.id, status]),
-    );
+    await withStore((s) => setSourceStatus(s, t.state.row.id, status));
   };
 
   const cycle = async () => {
     totals.cycles++;
-    const { targets, errors: errs } = expandTargets(fileArgs, { store: opts.dbPath });
+    const reading = new Set([...tails.values()].map((t) => t.path));
+    const {
+      targets,
+      errors: errs,
+      skipped,
+    } = expandTargets(fileArgs, {
+      store: opts.dbPath,
+      exclude: opts.exclude,
+      known: (p) => reading.has(p),
+    });
+    for (const e of skipped) {
+      if (!reported.has(e.path + e.reason)) {
+        reported.add(e.path + e.reason);
+        skippedFiles.push(e);
+        opts.onSkip?.(e);
+      }
+    }
     for (const t of targets) if (t.kind === 'fifo') errs.push({ path: t.path, reason: FIFO_NOT_FOLLOWED }); // would block: refused
     for (const e of errs) {
       if (!reported.has(e.path + e.reason)) {
@@ -310,7 +331,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
               totals.rejected += state.summary.rejected;
               totals.duplicates += state.summary.duplicates;
               totals.skipped += state.summary.skipped;
-              await store.conn.run("UPDATE sources SET status = 'done' WHERE id = $1", [row.id]);
+              await setSourceStatus(store, row.id, 'done');
               doneGz.add(f.key);
               continue;
             }
@@ -320,10 +341,7 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
             let row = resolved.row;
             let how: string = resolved.how;
             if (how === 'new' && firstScan && opts.from === 'end') {
-              await store.conn.run('UPDATE sources SET start_offset = $2, "offset" = $2 WHERE id = $1', [
-                row.id,
-                ident.size,
-              ]);
+              await setSourceStart(store, row.id, ident.size);
               row = { ...row, start_offset: ident.size, offset: ident.size };
               how = 'end';
             }
@@ -407,5 +425,6 @@ async function followUnderLease(paths: readonly string[], opts: FollowOptions): 
     skipped: s.skipped,
     files: s.files,
     errors,
+    skipped_files: skippedFiles,
   };
 }

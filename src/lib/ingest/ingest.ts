@@ -7,7 +7,7 @@ import os from 'node:os';
 import zlib from 'node:zlib';
 import { decodeLine, type DecodeState } from '../formats/decode.js';
 import { classify, type ClassifyOptions } from '../schema/index.js';
-import { contentId } from '../integrity/chain.js';
+import { contentId } from '../store/chain.js';
 import { checkJsonText } from '../formats/json-check.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
 import { TailWindow, WINDOW_BYTES } from './window.js';
@@ -46,6 +46,8 @@ export interface IngestOptions extends ClassifyOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Standard input, when a target is `-`. */
   stdin?: NodeJS.ReadableStream;
+  /** `--exclude` patterns (see excluder in paths.ts). */
+  exclude?: readonly string[];
 }
 
 export interface IngestProgress {
@@ -95,6 +97,8 @@ export interface IngestResult {
   seconds: number;
   events_per_second: number;
   errors: PathError[];
+  /** Binary files, skipped whole: not read, not sources, their bytes counted nowhere. */
+  skipped_files: PathError[];
   sources: FileSummary[];
 }
 
@@ -486,7 +490,7 @@ async function ingestUnderLease(
   opts: IngestOptions,
 ): Promise<IngestResult> {
   const started = performance.now();
-  const { targets, errors } = expandTargets(paths, { store: store.path });
+  const { targets, errors, skipped } = expandTargets(paths, { store: store.path, exclude: opts.exclude });
   const ing = new Ingester(opts);
   const commit = async () => {
     await ing.settle();
@@ -574,6 +578,7 @@ async function ingestUnderLease(
     seconds: Math.round(seconds * 1000) / 1000,
     events_per_second: seconds > 0 ? Math.round(sum('stored') / seconds) : 0,
     errors,
+    skipped_files: skipped,
     sources: summaries,
   };
 }

@@ -14,11 +14,18 @@
  * - A FIFO named explicitly is read as a stream, like `-`; one met while
  *   walking is skipped with a warning (opening it would wait for a writer).
  *   Devices and sockets are refused when named, ignored in directories.
+ * - A binary file (NUL bytes, or mostly not UTF-8, in its first 8 KiB; of a
+ *   `.gz` file, in what it decompresses to) is skipped whole, named or found:
+ *   not a source, not read, one warning (`skipped`), instead of a reject per
+ *   "line" of it.
+ * - `--exclude` patterns drop what they match, named or found (see excluder).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import picomatch from 'picomatch';
 import { isDuckDbFile, storeFiles } from '../output-file.js';
+import { isGzipName } from './source.js';
 
 export interface Target {
   /** `fifo`: a named pipe, read as a stream like stdin. */
@@ -34,6 +41,99 @@ export interface PathError {
 export interface ExpandOptions {
   /** The database being written: its files are never read as logs. */
   store?: string;
+  /** `--exclude` patterns: what they match is not read (see excluder). */
+  exclude?: readonly string[];
+  /** Files already being read (follow mode): not sniffed for binary content again. */
+  known?: (path: string) => boolean;
+}
+
+export interface Expanded {
+  targets: Target[];
+  /** Paths that cannot be read (a warning each, and exit 4). */
+  errors: PathError[];
+  /** Files skipped whole because they are binary (a warning each; not an error). */
+  skipped: PathError[];
+}
+
+/**
+ * The `--exclude` test: a pattern without a slash matches a file's or a directory's name
+ * (`*.gz`, `archive`), one with a slash the path, relative to the current directory or absolute
+ * (`logs/archive/**`, `/var/log/kcloud/old/*.log`). picomatch syntax, dot files included.
+ */
+export function excluder(patterns: readonly string[] = []): (p: string) => boolean {
+  if (!patterns.length) return () => false;
+  const tests = patterns.map((raw) => {
+    const pat = raw.replace(/^(?:\.\/)+/, '').replace(/\/+$/, '');
+    const m = picomatch(pat, { dot: true });
+    return pat.includes('/')
+      ? (abs: string) => m(abs) || m(path.relative(process.cwd(), abs))
+      : (abs: string) => m(path.basename(abs));
+  });
+  return (p) => {
+    const abs = path.resolve(p);
+    return tests.some((t) => t(abs));
+  };
+}
+
+/** Bytes of a file (decompressed, for gzip) looked at to tell text from binary. */
+export const SNIFF_BYTES = 8192;
+/** Compressed bytes read to get them from a `.gz` file. */
+const SNIFF_GZIP_BYTES = 16384;
+
+/** The number of bytes in `b` that are not part of a UTF-8 sequence (a sequence cut at the end is not counted). */
+function nonUtf8Bytes(b: Buffer): number {
+  let bad = 0;
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    const n =
+      c < 0x80
+        ? 0
+        : c >= 0xc2 && c <= 0xdf
+          ? 1
+          : c >= 0xe0 && c <= 0xef
+            ? 2
+            : c >= 0xf0 && c <= 0xf4
+              ? 3
+              : -1;
+    let j = 1;
+    while (n > 0 && j <= n && i + j < b.length && (b[i + j]! & 0xc0) === 0x80) j++;
+    if (n < 0 || (j <= n && i + j < b.length)) {
+      bad++;
+      i++;
+    } else i += j;
+  }
+  return bad;
+}
+
+/** Why the first bytes of a file are not text (binary), or undefined. */
+export function sniffBinary(head: Buffer): string | undefined {
+  if (head[0] === 0x1f && head[1] === 0x8b)
+    return 'gzip data without a .gz name (name it NAME.gz to have it read): skipped';
+  if (head.includes(0)) return 'binary (NUL bytes in its first 8 KiB): skipped';
+  const bad = nonUtf8Bytes(head);
+  if (bad * 10 > head.length * 3)
+    return `binary (${Math.round((bad * 100) / head.length)}% of its first 8 KiB is not UTF-8): skipped`;
+  return undefined;
+}
+
+/** Why the file at `p` is binary, or undefined (text, empty, or unreadable: reported when read). */
+export function binaryFile(p: string): string | undefined {
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(p, 'r');
+    try {
+      const gzip = isGzipName(p);
+      const buf = Buffer.alloc(gzip ? SNIFF_GZIP_BYTES : SNIFF_BYTES);
+      head = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
+      if (gzip)
+        head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, SNIFF_BYTES);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  return sniffBinary(head);
 }
 
 /** Files met while walking a directory that are not logs. */
@@ -76,6 +176,7 @@ interface Walk {
   dirs: Set<string>;
   found: { path: string; real: string }[];
   filter?: (p: string) => boolean;
+  excluded: (p: string) => boolean;
 }
 
 function walk(dir: string, w: Walk): void {
@@ -93,6 +194,7 @@ function walk(dir: string, w: Walk): void {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = path.join(dir, e.name);
+    if (w.excluded(p)) continue;
     let st: fs.Stats | fs.Dirent = e;
     let realFile = path.join(real, e.name);
     if (e.isSymbolicLink()) {
@@ -131,22 +233,23 @@ const special = (st: fs.Stats): string | undefined =>
         ? 'a socket, not a log file (pipe it to `kcloud-log ingest -`)'
         : undefined;
 
-export function expandTargets(
-  args: readonly string[],
-  opts: ExpandOptions = {},
-): { targets: Target[]; errors: PathError[] } {
+export function expandTargets(args: readonly string[], opts: ExpandOptions = {}): Expanded {
   const targets: Target[] = [];
   const errors: PathError[] = [];
+  const skipped: PathError[] = [];
   const store = opts.store ? storeFiles(opts.store) : [];
+  const excluded = excluder(opts.exclude);
   const seen = new Set<string>(); // real paths
   const add = (kind: Target['kind'], p: string, real: string) => {
-    if (!seen.has(real)) {
-      seen.add(real);
-      targets.push({ kind, path: path.resolve(p) });
-    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    const abs = path.resolve(p);
+    const binary = kind === 'file' && !opts.known?.(abs) ? binaryFile(abs) : undefined;
+    if (binary) skipped.push({ path: abs, reason: binary });
+    else targets.push({ kind, path: abs });
   };
   const walkFrom = (dir: string, filter?: (p: string) => boolean) => {
-    const w: Walk = { errors, store, dirs: new Set(), found: [], filter };
+    const w: Walk = { errors, store, dirs: new Set(), found: [], filter, excluded };
     walk(dir, w);
     for (const f of w.found) add('file', f.path, f.real);
     return w.found.length;
@@ -156,6 +259,7 @@ export function expandTargets(
       targets.push({ kind: 'stdin', path: '-' });
       continue;
     }
+    if (excluded(arg)) continue;
     if (isPattern(arg)) {
       const isMatch = picomatch(path.resolve(arg), { dot: false });
       if (!walkFrom(watchRoot(arg), (p) => isMatch(p)))
@@ -184,5 +288,5 @@ export function expandTargets(
       }
     }
   }
-  return { targets, errors };
+  return { targets, errors, skipped };
 }

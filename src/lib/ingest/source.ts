@@ -3,39 +3,20 @@
  * bytes), the committed offset, and reading lines from it.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/open.js';
+import {
+  createSource,
+  listSources,
+  setSourcePath,
+  setSourceStatus,
+  type SourceRow,
+} from '../store/sources.js';
+
+export { createSource, listSources, type SourceRow };
 
 export const FINGERPRINT_BYTES = 1024;
-
-export interface SourceRow {
-  id: number;
-  path: string;
-  kind: 'file' | 'gzip' | 'stdin';
-  dev: string | null;
-  ino: string | null;
-  fingerprint: string | null;
-  fp_len: number | null;
-  origin: number | null;
-  start_offset: number;
-  start_line: number;
-  offset: number;
-  size: number | null;
-  lines: number;
-  stored: number;
-  rejected: number;
-  duplicates: number;
-  skipped: number;
-  status: string;
-  host: string | null;
-  first_seen: string;
-  last_read: string | null;
-  /** sha256 of the window_len bytes just before `offset` (null: not known, e.g. a store from before v6). */
-  window_hash: string | null;
-  window_len: number | null;
-}
 
 export const isGzipName = (p: string): boolean => /\.gz$/i.test(p);
 
@@ -128,35 +109,6 @@ export function windowMatches(
   }
 }
 
-const toRow = (o: Record<string, unknown>): SourceRow =>
-  ({
-    ...o,
-    id: Number(o.id),
-    fp_len: o.fp_len === null ? null : Number(o.fp_len),
-    origin: o.origin === null ? null : Number(o.origin),
-    start_offset: Number(o.start_offset),
-    start_line: Number(o.start_line),
-    offset: Number(o.offset),
-    size: o.size === null ? null : Number(o.size),
-    lines: Number(o.lines),
-    stored: Number(o.stored),
-    rejected: Number(o.rejected),
-    duplicates: Number(o.duplicates),
-    skipped: Number(o.skipped),
-    first_seen: String(o.first_seen),
-    last_read: o.last_read === null ? null : String(o.last_read),
-    window_hash: o.window_hash === null || o.window_hash === undefined ? null : String(o.window_hash),
-    window_len: o.window_len === null || o.window_len === undefined ? null : Number(o.window_len),
-  }) as SourceRow;
-
-export async function listSources(store: Store): Promise<SourceRow[]> {
-  const r = await store.conn.runAndReadAll(
-    `SELECT * REPLACE (strftime(first_seen, '%Y-%m-%dT%H:%M:%S.%gZ') AS first_seen, strftime(last_read, '%Y-%m-%dT%H:%M:%S.%gZ') AS last_read)
-     FROM sources ORDER BY id`,
-  );
-  return r.getRowObjectsJS().map((o) => toRow(o as Record<string, unknown>));
-}
-
 export interface Resolution {
   row: SourceRow;
   /** Why this row: `new`, `resume`, `truncated` (the old content was replaced), `copy` (rotated/compressed copy of a known file). */
@@ -185,16 +137,11 @@ export async function resolveSource(store: Store, path: string, id: FileIdentity
       windowMatches(path, byInode, id.gzip) !== false;
     if (same) {
       if (byInode.path !== path || (byInode.fp_len ?? 0) < FINGERPRINT_BYTES) {
-        await store.conn.run('UPDATE sources SET path = $2, fingerprint = $3, fp_len = $4 WHERE id = $1', [
-          byInode.id,
-          path,
-          id.fingerprint,
-          id.fpLen,
-        ]);
+        await setSourcePath(store, byInode.id, path, id);
       }
       return { row: { ...byInode, path }, how: 'resume' };
     }
-    await store.conn.run("UPDATE sources SET status = 'truncated' WHERE id = $1", [byInode.id]);
+    await setSourceStatus(store, byInode.id, 'truncated');
     return { row: await createSource(store, path, kind, id, null, 0), how: 'truncated' };
   }
   const candidates = sources
@@ -228,34 +175,4 @@ function stillInPlace(s: SourceRow): boolean {
   } catch {
     return false;
   }
-}
-
-export async function createSource(
-  store: Store,
-  path: string,
-  kind: SourceRow['kind'],
-  id: FileIdentity | null,
-  origin: number | null,
-  startOffset: number,
-  startLine = 0,
-): Promise<SourceRow> {
-  const r = await store.conn.runAndReadAll(
-    `INSERT INTO sources (id, path, kind, dev, ino, fingerprint, fp_len, origin, start_offset, start_line, "offset", size, status, host, first_seen)
-     SELECT coalesce(max(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $11, $8, $9, 'active', $10, now()::TIMESTAMP FROM sources
-     RETURNING *`,
-    [
-      path,
-      kind,
-      id?.dev ?? null,
-      id?.ino ?? null,
-      id?.fingerprint ?? null,
-      id?.fpLen ?? null,
-      origin,
-      startOffset,
-      id?.size ?? null,
-      os.hostname(),
-      startLine,
-    ],
-  );
-  return toRow(r.getRowObjectsJS()[0] as Record<string, unknown>);
 }

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import type { Store } from '../store/open.js';
 import { InputError, UsageError } from '../errors.js';
-import { GENESIS, shortChain } from './chain.js';
+import { GENESIS, shortChain } from '../store/chain.js';
 import { newestCommit } from './commits.js';
 import { latestVerification } from './verifications.js';
 

@@ -5,8 +5,8 @@
  */
 import type { Store } from '../store/open.js';
 import { microsToIso } from '../time.js';
-import { HEAD_ROW, shortChain } from './chain.js';
-import { VERIFICATION_COLUMNS, VERIFICATION_DIGEST_SQL } from './digests.js';
+import { HEAD_ROW, shortChain } from '../store/chain.js';
+import { VERIFICATION_COLUMNS, VERIFICATION_DIGEST_SQL } from '../store/digests.js';
 import type { VerifyProblem, VerifyResult } from './verify.js';
 
 export interface VerificationRecord {

@@ -8,10 +8,10 @@
  */
 import type { Store } from '../store/open.js';
 import { EVENT_TYPES } from '../schema/index.js';
-import { GENESIS, ROW_HASH_SQL, nextChain } from './chain.js';
+import { GENESIS, ROW_HASH_SQL, nextChain } from '../store/chain.js';
 import { DERIVED_COLUMNS, deriveSelect } from '../store/derive.js';
 import { COUNTS, checkCommitLog, type CommitLogSummary, type Counts } from './commits.js';
-import { REJECTS_DIGEST_AGG, REJECT_HASH_SQL } from './digests.js';
+import { REJECTS_DIGEST_AGG, REJECT_HASH_SQL } from '../store/digests.js';
 import { checkAnchors, type Anchor, type AnchorCheck } from './anchors.js';
 import { checkVerifications } from './verifications.js';
 

@@ -102,7 +102,7 @@ export async function countEvents(store: Store, filter: EventFilter): Promise<nu
   return Number(r.getRows()[0]![0]);
 }
 
-/** The stored event in its normalised form (DESIGN.md: one stored form for both shapes). */
+/** The stored event in its normalised form (docs/design.md: one stored form for both shapes). */
 export function normalised(row: EventRow): JsonObject {
   let parsed: JsonObject;
   try {

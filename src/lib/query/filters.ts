@@ -2,8 +2,12 @@
  * Event filters shared by `events`, `tail`, `trace` and the analyses, turned
  * into a parameterised WHERE clause (values are always bound, never spliced).
  */
+import { Params } from '../store/sql.js';
 import { UsageError } from '../errors.js';
-import { parseTimeBound } from '../time.js';
+import { parseTimeRange } from '../time.js';
+import { EVENT_TYPES, isKnownType } from '../schema/index.js';
+import { SEVERITY_RANK } from '../schema/common.js';
+import type { Store } from '../store/open.js';
 
 export interface EventFilter {
   types?: string[];
@@ -63,18 +67,62 @@ export interface FilterFlags {
   where?: string[];
 }
 
-/** Build an EventFilter from the common command flags. */
+const SEVERITIES = Object.keys(SEVERITY_RANK);
+
+/** --severity values, lower-cased; one that no event can have is a usage error. */
+function severities(values: string[] | undefined): string[] | undefined {
+  const out = listFlag(values)?.map((s) => s.toLowerCase());
+  const bad = out?.find((s) => !SEVERITIES.includes(s));
+  if (bad !== undefined)
+    throw new UsageError(
+      `--severity "${bad}": expected ${SEVERITIES.slice(0, -1).join(', ')} or ${SEVERITIES.at(-1)}`,
+    );
+  return out;
+}
+
+/**
+ * Build an EventFilter from the common command flags. Values that can match nothing (an unknown
+ * severity, --since at or after --until) are usage errors; --type needs the store (checkTypes).
+ */
 export function filterFromFlags(f: FilterFlags, nowMs = Date.now()): EventFilter {
   return {
     types: listFlag(f.type),
     workloads: listFlag(f.workload),
     clusters: listFlag(f.cluster),
-    severities: listFlag(f.severity)?.map((s) => s.toLowerCase()),
-    since: f.since ? parseTimeBound(f.since, '--since', nowMs) : undefined,
-    until: f.until ? parseTimeBound(f.until, '--until', nowMs) : undefined,
+    severities: severities(f.severity),
+    ...parseTimeRange(f.since, f.until, undefined, nowMs),
     grep: f.grep,
     where: f.where?.map(parseWhere),
   };
+}
+
+/**
+ * Refuse --type values that are neither one of the five known types nor the type of a stored
+ * (generic) event: a mistyped type would match nothing. The store is asked only about unknown
+ * values.
+ */
+export async function checkTypes(store: Store, types: readonly string[] | undefined): Promise<void> {
+  const unknown = [...new Set(types?.filter((t) => !isKnownType(t)))];
+  if (!unknown.length) return;
+  const stored = async (sql: string, params: string[] = []) =>
+    (await store.conn.runAndReadAll(sql, params)).getRows().map((r) => String(r[0]));
+  const found = new Set(
+    await stored(
+      `SELECT DISTINCT event_type FROM events WHERE event_type IN (${unknown.map((_, i) => `$${i + 1}`).join(', ')})`,
+      unknown,
+    ),
+  );
+  const missing = unknown.filter((t) => !found.has(t));
+  if (!missing.length) return;
+  const others = await stored('SELECT DISTINCT event_type FROM events WHERE NOT known ORDER BY 1 LIMIT 11');
+  const list = others.length > 10 ? [...others.slice(0, 10), '...'] : others;
+  throw new UsageError(
+    `--type ${missing.map((t) => `"${t}"`).join(', ')}: no such event type; expected ${EVENT_TYPES.join(', ')}, ${
+      list.length
+        ? `or a type stored as a generic event (${list.join(', ')})`
+        : 'or a type stored as a generic event (none is)'
+    }`,
+  );
 }
 
 /** JSON path text for json_extract: $.a.b[0] (segments quoted when needed). */
@@ -101,12 +149,15 @@ export function buildWhere(
   alias = '',
   firstParam = 1,
 ): { sql: string; params: (string | number)[] } {
+  const ps = new Params(firstParam - 1);
+  const sql = whereSql(f, ps, alias);
+  return { sql, params: ps.values as (string | number)[] };
+}
+
+/** The WHERE condition of a filter, its values added to `ps` (so a statement can have more). */
+export function whereSql(f: EventFilter, ps: Params, alias = ''): string {
   const parts: string[] = [];
-  const params: (string | number)[] = [];
-  const p = (v: string | number) => {
-    params.push(v);
-    return `$${firstParam + params.length - 1}`;
-  };
+  const p = ps.p;
   const inList = (col: string, vals?: string[]) => {
     if (vals?.length) parts.push(`${alias}${col} IN (${vals.map((v) => p(v)).join(', ')})`);
   };
@@ -140,5 +191,5 @@ export function buildWhere(
         parts.push(`TRY_CAST(${val} AS DOUBLE) ${w.op} ${p(num)}::DOUBLE`);
     }
   }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  return parts.length ? parts.join(' AND ') : 'TRUE';
 }

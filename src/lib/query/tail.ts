@@ -2,7 +2,7 @@
 import { sleep } from '../sleep.js';
 import { openStore, type OpenOptions } from '../store/open.js';
 import { searchEvents, type EventRow } from './events.js';
-import type { EventFilter } from './filters.js';
+import { checkTypes, type EventFilter } from './filters.js';
 
 export interface TailOptions {
   dbPath: string;
@@ -28,6 +28,7 @@ export async function tailEvents(o: TailOptions): Promise<number> {
     let rows: EventRow[] = [];
     try {
       if (after === undefined) {
+        await checkTypes(store, o.filter.types);
         const head = Number(
           (await store.conn.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events')).getRows()[0]![0],
         );

@@ -9,6 +9,7 @@
  * this workload's rows are parsed (`raw`), to list the alternatives.
  */
 import type { Store } from '../store/open.js';
+import { num, str } from '../store/sql.js';
 import { NotFoundError } from '../errors.js';
 import { microsToIso } from '../time.js';
 import { dataExtent } from '../analyze/window.js';
@@ -158,12 +159,6 @@ export interface TraceResult {
   summary: TraceSummary;
 }
 
-const n = (v: unknown): number | null => {
-  if (v === null || v === undefined) return null;
-  const x = Number(v);
-  return Number.isFinite(x) ? x : null;
-};
-const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** Suggestions for an unknown id: ids containing it (or contained in it), then the closest by edit distance. */
 export async function closeMatches(
@@ -194,7 +189,7 @@ async function clusterBefore(store: Store, workloadId: string, us: number): Prom
      ORDER BY ts DESC, seq DESC LIMIT 1`,
     [workloadId, us],
   );
-  return s((r.getRowObjectsJS() as Row[])[0]?.cluster_id);
+  return str((r.getRowObjectsJS() as Row[])[0]?.cluster_id);
 }
 
 /** The typed `alternatives` column: a list of {cluster, cost}. */
@@ -202,7 +197,7 @@ function alternativesOf(v: unknown): { cluster: string; cost: number | null }[] 
   if (!Array.isArray(v)) return [];
   return v
     .filter((a): a is { cluster?: unknown; cost?: unknown } => !!a && typeof a === 'object')
-    .map((a) => ({ cluster: String(a.cluster ?? ''), cost: n(a.cost) }));
+    .map((a) => ({ cluster: String(a.cluster ?? ''), cost: num(a.cost) }));
 }
 
 export async function traceWorkload(
@@ -240,7 +235,7 @@ export async function traceWorkload(
 
   // End of the last stay: --until or the newest stored event, whichever is earlier (nothing is
   // known after the newest event; the log has no completion event).
-  const newest = (await dataExtent(store)).newestUs ?? n(rows[rows.length - 1]!.t)!;
+  const newest = (await dataExtent(store)).newestUs ?? num(rows[rows.length - 1]!.t)!;
   const endUs = opts.until !== undefined ? Math.min(opts.until, newest) : newest;
   const endBasis =
     opts.until === undefined
@@ -267,14 +262,14 @@ export async function traceWorkload(
   let listed = new Map<string, number>();
 
   for (const r of rows) {
-    const t = n(r.t)!;
+    const t = num(r.t)!;
     const ts = microsToIso(t);
     const e: TraceEvent = {
-      seq: n(r.seq)!,
+      seq: num(r.seq)!,
       event_id: String(r.event_id),
       ts,
       event_type: String(r.event_type),
-      cluster_id: s(r.cluster_id),
+      cluster_id: str(r.cluster_id),
     };
     if (opts.withRaw) {
       try {
@@ -285,34 +280,34 @@ export async function traceWorkload(
     }
     events.push(e);
     if (r.event_type === 'scheduling_decision') {
-      const cost = n(r.est_cost_per_hour);
-      const altMin = n(r.alt_min_cost);
+      const cost = num(r.est_cost_per_hour);
+      const altMin = num(r.alt_min_cost);
       const alts = alternativesOf(r.alternatives).map((a) => ({
         cluster: a.cluster,
         cost_usd_per_hour: a.cost,
         diff_usd_per_hour: a.cost !== null && cost !== null ? a.cost - cost : null,
       }));
       const p: Placement = {
-        seq: n(r.seq)!,
+        seq: num(r.seq)!,
         ts,
-        scheduler: s(r.scheduler),
-        workload_type: s(r.workload_type),
+        scheduler: str(r.scheduler),
+        workload_type: str(r.workload_type),
         requirements: {
-          cpu: n(r.req_cpu),
-          memory_bytes: n(r.req_memory_bytes),
-          gpu: n(r.req_gpu),
-          power_budget_watts: n(r.req_power_budget),
+          cpu: num(r.req_cpu),
+          memory_bytes: num(r.req_memory_bytes),
+          gpu: num(r.req_gpu),
+          power_budget_watts: num(r.req_power_budget),
         },
-        selected_cluster: s(r.cluster_id),
-        reason: s(r.reason),
-        outcome: s(r.outcome),
+        selected_cluster: str(r.cluster_id),
+        reason: str(r.reason),
+        outcome: str(r.outcome),
         estimated_cost_usd_per_hour: cost,
-        estimated_power_watts: n(r.est_power_watts),
-        efficiency_score: n(r.efficiency_score),
-        execution_time_ms: n(r.exec_ms),
+        estimated_power_watts: num(r.est_power_watts),
+        efficiency_score: num(r.efficiency_score),
+        execution_time_ms: num(r.exec_ms),
         alternatives: alts,
         cheapest_alternative:
-          altMin === null ? null : { cluster: s(r.alt_min_cluster), cost_usd_per_hour: altMin },
+          altMin === null ? null : { cluster: str(r.alt_min_cluster), cost_usd_per_hour: altMin },
         cost_diff_to_cheapest_usd_per_hour: altMin !== null && cost !== null ? cost - altMin : null,
         picked_cheapest: cost === null ? null : altMin === null ? true : cost <= altMin,
       };
@@ -333,20 +328,20 @@ export async function traceWorkload(
         });
       }
     } else if (r.event_type === 'workload_relocation') {
-      const saving = n(r.cost_saving_per_hour);
-      const from = s(r.from_cluster);
-      const to = s(r.cluster_id);
+      const saving = num(r.cost_saving_per_hour);
+      const from = str(r.from_cluster);
+      const to = str(r.cluster_id);
       relocations.push({
-        seq: n(r.seq)!,
+        seq: num(r.seq)!,
         ts,
-        trigger: s(r.trigger),
+        trigger: str(r.trigger),
         from_cluster: from,
         to_cluster: to,
-        reason: s(r.reason),
+        reason: str(r.reason),
         estimated_saving_usd_per_hour: saving,
-        power_saving_watts: n(r.power_saving_watts),
-        migration_seconds: n(r.migration_seconds),
-        downtime_seconds: n(r.downtime_seconds),
+        power_saving_watts: num(r.power_saving_watts),
+        migration_seconds: num(r.migration_seconds),
+        downtime_seconds: num(r.downtime_seconds),
         was_on: on,
         inconsistent:
           on !== null && from !== on
@@ -422,10 +417,10 @@ export async function traceWorkload(
       [...p, ...clusters],
     );
     for (const r of agg.getRowObjectsJS() as Row[]) {
-      const k = n(r.k) ?? 0;
-      stays[n(r.stay)!]!.inefficiencies = k;
+      const k = num(r.k) ?? 0;
+      stays[num(r.stay)!]!.inefficiencies = k;
       inefficiencyCount += k;
-      wastedOnClusters += n(r.w) ?? 0;
+      wastedOnClusters += num(r.w) ?? 0;
     }
     if (inefficiencyCount && limit > 0) {
       const ir = await store.conn.runAndReadAll(
@@ -434,15 +429,15 @@ export async function traceWorkload(
       );
       for (const r of ir.getRowObjectsJS() as Row[]) {
         inefficiencies.push({
-          seq: n(r.seq)!,
-          ts: microsToIso(n(r.t)!),
-          cluster: s(r.cluster_id),
-          severity: s(r.severity),
-          type: s(r.inefficiency_type),
-          utilization_pct: n(r.utilization_pct),
-          idle_hours: n(r.idle_hours),
-          wasted_usd: n(r.wasted_cost),
-          recommended_action: s(r.recommended_action),
+          seq: num(r.seq)!,
+          ts: microsToIso(num(r.t)!),
+          cluster: str(r.cluster_id),
+          severity: str(r.severity),
+          type: str(r.inefficiency_type),
+          utilization_pct: num(r.utilization_pct),
+          idle_hours: num(r.idle_hours),
+          wasted_usd: num(r.wasted_cost),
+          recommended_action: str(r.recommended_action),
           auto_action: r.auto_action === null || r.auto_action === undefined ? null : Boolean(r.auto_action),
         });
       }

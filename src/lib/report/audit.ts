@@ -91,6 +91,26 @@ export interface Counted {
   count: number;
 }
 
+/** Reject reasons alike but for their quoted values and numbers (a timestamp's value, a JSON error's position). */
+export interface RejectKind {
+  /** The kind's most frequent reason, word for word. */
+  example: string;
+  /** Lines rejected with a reason of this kind. */
+  count: number;
+  /** Lines rejected with exactly `example`. */
+  example_count: number;
+  /** Distinct reasons of this kind. */
+  variants: number;
+}
+
+/** One field of a policy that differs between before and after (null: not logged on that side). */
+export interface PolicyFieldChange {
+  /** Dotted path of the field in the policy object. */
+  field: string;
+  before: string | null;
+  after: string | null;
+}
+
 export interface Gap {
   from: string;
   until: string;
@@ -200,7 +220,14 @@ export interface AuditReport {
     sources: SourceLine[];
     rejects: {
       total: number;
+      /** The most frequent reasons, word for word, with their lines. */
       by_reason: Counted[];
+      /** Distinct reasons. */
+      reasons: number;
+      /** The most frequent kinds of reason (reasons alike but for quoted values and numbers). */
+      by_kind: RejectKind[];
+      /** Distinct kinds. */
+      kinds: number;
       examples: { path: string; line: number; reason: string }[];
     };
     gaps: { threshold_hours: number; count: number; longest_hours: number | null; list: Gap[] };
@@ -271,7 +298,12 @@ export interface AuditReport {
       action: string | null;
       actor: string | null;
       reason: string | null;
+      /** The policy before, as logged (JSON text of `previous`). */
       previous: string | null;
+      /** The policy after, as logged (JSON text of `policy`). */
+      after: string | null;
+      /** The fields that differ between previous and policy. */
+      changes: PolicyFieldChange[];
     }[];
     basis: string;
   };
@@ -398,12 +430,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   }));
   const sum = (k: 'lines' | 'stored' | 'rejected' | 'duplicates' | 'skipped') =>
     srcLines.reduce((a, s) => a + s[k], 0);
-  const REASON_CLASS = `regexp_replace(regexp_replace(reason, '"[^"]*"', '"…"', 'g'), '[0-9]+', 'N', 'g')`;
-  const rejReasons = await rows(
-    store,
-    `SELECT ${REASON_CLASS} AS k, count(*) AS n FROM rejects GROUP BY k ORDER BY n DESC, k LIMIT ${limit}`,
-  );
-  const rejTotal = n0((await rows(store, 'SELECT count(*) AS n FROM rejects'))[0]?.n);
+  const rej = await rejectReasons(store, limit);
   const rejExamples = await rows(
     store,
     `SELECT path, line, reason FROM rejects ORDER BY source_id, line LIMIT ${Math.min(limit, 20)}`,
@@ -516,7 +543,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   const policies = await rows(
     store,
     `SELECT epoch_us(ts) AS t, seq, policy_id, policy_name, policy_version, action, actor, reason, previous_policy,
-            count(*) OVER () AS total
+            json_extract(raw, '$.policy')::VARCHAR AS after_policy, count(*) OVER () AS total
      FROM events WHERE event_type = $1 AND ${lw.sql} ORDER BY ts, seq LIMIT ${policyLimit}`,
     ['policy_change', ...lw.params],
   );
@@ -575,8 +602,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
       },
       sources: srcLines.slice(0, Math.max(limit, 200)),
       rejects: {
-        total: rejTotal,
-        by_reason: rejReasons.map((r) => ({ key: String(r.k), count: n0(r.n) })),
+        ...rej,
         examples: rejExamples.map((r) => ({
           path: String(r.path),
           line: n0(r.line),
@@ -592,8 +618,7 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
       basis: {
         store:
           'the whole store, every source ever read: lines read = stored + rejected + duplicates + skipped per source (the ingest accounting); events = rows of the events table',
-        rejects:
-          'rows of the rejects table; reasons grouped with quoted values shown as "…" and numbers as N',
+        rejects: `rows of the rejects table; reasons alike but for their quoted values and numbers (a timestamp's value, a position in a line) are one kind, shown by its most frequent reason word for word, with the lines of exactly that reason and of the similar ones; the ${limit} most frequent kinds`,
         gaps: `periods of at least ${formatInterval(gapMs)} without any stored event in the scope (between consecutive events, and from --since / to --until when given)`,
       },
     },
@@ -674,8 +699,10 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
         actor: sn(r.actor),
         reason: sn(r.reason),
         previous: sn(r.previous_policy),
+        after: sn(r.after_policy),
+        changes: policyChanges(sn(r.previous_policy), sn(r.after_policy)),
       })),
-      basis: `every policy_change event in the scope in time order${policies.length && n0(policies[0]!.total) > policyLimit ? ` (first ${policyLimit} listed)` : ''}: who = actor, what = policy id/name/version and action, before = previous, after = the policy as logged`,
+      basis: `every policy_change event in the scope in time order${policies.length && n0(policies[0]!.total) > policyLimit ? ` (first ${policyLimit} listed)` : ''}: who = actor, what = policy id/name/version and action, before = previous, after = the policy as logged; changes = the fields whose values differ (nested fields by their dotted path; – = not logged on that side)`,
     },
     inefficiencies: {
       count: cost.waste.count,
@@ -750,6 +777,87 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
     },
   };
   return report;
+}
+
+/**
+ * Reject reasons as logged: the most frequent, and the most frequent kinds. Reasons alike but for
+ * their quoted values and numbers are one kind; the key that finds them is never shown, each kind
+ * is shown by its most frequent reason.
+ */
+async function rejectReasons(
+  store: Store,
+  limit: number,
+): Promise<
+  Pick<AuditReport['completeness']['rejects'], 'total' | 'by_reason' | 'reasons' | 'by_kind' | 'kinds'>
+> {
+  const kindKey = `regexp_replace(regexp_replace(regexp_replace(reason, '"[^"]*"', '""', 'g'), '''[^''\\s]{1,4}''', '''''', 'g'), '[0-9]+', '0', 'g')`;
+  const exact = await rows(
+    store,
+    `SELECT reason, count(*) AS n, count(*) OVER () AS reasons, sum(count(*)) OVER () AS total
+     FROM rejects GROUP BY reason ORDER BY n DESC, reason LIMIT ${limit}`,
+  );
+  const kinds = await rows(
+    store,
+    `WITH r AS (SELECT ${kindKey} AS k, reason, count(*) AS n FROM rejects GROUP BY k, reason),
+     g AS (SELECT k, reason, n, row_number() OVER (PARTITION BY k ORDER BY n DESC, reason) AS i,
+                  sum(n) OVER (PARTITION BY k) AS total, count(*) OVER (PARTITION BY k) AS variants FROM r)
+     SELECT reason, n, total, variants, count(*) OVER () AS kinds FROM g WHERE i = 1
+     ORDER BY total DESC, reason LIMIT ${limit}`,
+  );
+  return {
+    total: n0(exact[0]?.total),
+    by_reason: exact.map((r) => ({ key: String(r.reason), count: n0(r.n) })),
+    reasons: n0(exact[0]?.reasons),
+    by_kind: kinds.map((r) => ({
+      example: String(r.reason),
+      count: n0(r.total),
+      example_count: n0(r.n),
+      variants: n0(r.variants),
+    })),
+    kinds: n0(kinds[0]?.kinds),
+  };
+}
+
+/** A logged value as text: strings as they are, lists as their items, anything else as JSON. */
+function fieldText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v))
+    return v.length ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '(none)';
+  return JSON.stringify(v);
+}
+
+/**
+ * A policy as logged (JSON text) as its fields: nested objects by dotted path, in the logged
+ * order; text that is not a JSON object is one field, `(as logged)`.
+ */
+export function policyFields(json: string | null): [string, string][] {
+  if (json === null) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return [['(as logged)', json]];
+  }
+  if (v === null) return [];
+  const out: [string, string][] = [];
+  const walk = (x: unknown, at: string) => {
+    const entries = x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.entries(x) : null;
+    if (entries === null || (!entries.length && at)) out.push([at || '(as logged)', fieldText(x)]);
+    else for (const [k, y] of entries) walk(y, at ? `${at}.${k}` : k);
+  };
+  walk(v, '');
+  return out;
+}
+
+/** The fields that differ between two policies as logged (JSON text): the after fields first, then the dropped ones. */
+export function policyChanges(before: string | null, after: string | null): PolicyFieldChange[] {
+  const b = new Map(policyFields(before));
+  const a = new Map(policyFields(after));
+  const out: PolicyFieldChange[] = [];
+  for (const [field, v] of a)
+    if (b.get(field) !== v) out.push({ field, before: b.get(field) ?? null, after: v });
+  for (const [field, v] of b) if (!a.has(field)) out.push({ field, before: v, after: null });
+  return out;
 }
 
 async function integrity(

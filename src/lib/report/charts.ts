@@ -3,6 +3,13 @@
  * anywhere, fixed viewBox so they scale on screen and print.
  */
 
+/**
+ * The report's fonts: each system's UI font, then fonts with Korean (and other CJK) glyphs on
+ * Linux, Windows and macOS, then the generic family. Nothing is fetched: a missing font is skipped.
+ */
+export const FONT_STACK =
+  'system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK KR","Noto Sans KR","Source Han Sans KR","NanumGothic","Malgun Gothic","Apple SD Gothic Neo",sans-serif';
+
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -51,7 +58,7 @@ function frame(
     .join('');
   return `<svg class="chart" id="${esc(id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${esc(id)}-t">
 <title id="${esc(id)}-t">${esc(title)}</title>
-<style>.ax{stroke:#888;stroke-width:1}.gr{stroke:#e3e3e3;stroke-width:1}text{font:11px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:#333}.lg{font-size:12px}</style>
+<style>.ax{stroke:#888;stroke-width:1}.gr{stroke:#e3e3e3;stroke-width:1}text{font:11px ${FONT_STACK};fill:#333}.lg{font-size:12px}</style>
 <rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>
 ${leg}${body}
 </svg>`;

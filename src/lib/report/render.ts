@@ -6,16 +6,26 @@
  * Markdown and HTML are rendered from the same list of sections, so they say
  * the same things; every figure sits next to how it was computed.
  */
-import { integrityFailure, type AuditReport } from './audit.js';
-import { barLineSvg, esc, groupedBarsSvg, histogramSvg } from './charts.js';
+import { integrityFailure, policyFields, type AuditReport } from './audit.js';
+import { barLineSvg, esc, FONT_STACK, groupedBarsSvg, histogramSvg } from './charts.js';
 import { escapeControls } from '../text.js';
 
-type Cell = string | number | null | undefined;
+/** A table cell: text, or lines of text (one item per line in HTML, `; `-separated in Markdown). */
+type Cell = string | number | null | undefined | string[];
 
 type Block =
   | { kind: 'p'; text: string }
   | { kind: 'kv'; rows: [string, string, string?][] }
-  | { kind: 'table'; title?: string; head: string[]; rows: Cell[][]; note?: string; numeric?: number[] }
+  | {
+      kind: 'table';
+      title?: string;
+      head: string[];
+      rows: Cell[][];
+      note?: string;
+      numeric?: number[];
+      /** What the rows leave out ("and 12 more …"), after the table. */
+      more?: string;
+    }
   | { kind: 'chart'; svg: string; title: string; caption: string }
   | { kind: 'status'; level: 'ok' | 'bad' | 'warn' | 'info'; text: string };
 
@@ -46,6 +56,35 @@ const shortTime = (iso: string) => iso.replace(/^\d{4}-(\d\d-\d\d)T(\d\d:\d\d).*
 /* ----------------------------------------------------------------------------------------------
  * Sections
  * -------------------------------------------------------------------------------------------- */
+
+/** A policy as logged (JSON text) as `field: value` lines. */
+const fieldLines = (json: string | null, none: string): string[] | string => {
+  const f = policyFields(json);
+  return f.length ? f.map(([k, v]) => `${k}: ${v}`) : none;
+};
+
+/** Rejects by kind of reason, each shown by its most frequent reason word for word. */
+function rejectsTable(rj: AuditReport['completeness']['rejects'], basis: string): Block {
+  const listed = rj.by_kind.reduce((a, k) => a + k.count, 0);
+  const left = rj.kinds - rj.by_kind.length;
+  return {
+    kind: 'table',
+    title: `Rejected lines by reason (${int(rj.total)} in all, ${int(rj.reasons)} distinct reason${rj.reasons === 1 ? '' : 's'})`,
+    head: ['reason', 'lines', 'exactly this reason', 'a similar reason'],
+    rows: rj.by_kind.map((k) => [
+      k.example,
+      int(k.count),
+      int(k.example_count),
+      int(k.count - k.example_count),
+    ]),
+    note: basis,
+    numeric: [1, 2, 3],
+    more:
+      left > 0
+        ? `and ${int(left)} more kind${left === 1 ? '' : 's'} of reason (${int(rj.total - listed)} lines): kcloud-log rejects lists every line`
+        : undefined,
+  };
+}
 
 export function reportSections(r: AuditReport): Section[] {
   const s: Section[] = [];
@@ -130,14 +169,7 @@ export function reportSections(r: AuditReport): Section[] {
         ]),
         numeric: [3, 4, 5, 6, 7],
       },
-      {
-        kind: 'table',
-        title: `Rejected lines by reason (${int(c.rejects.total)} in all)`,
-        head: ['reason', 'lines'],
-        rows: c.rejects.by_reason.map((x) => [x.key, int(x.count)]),
-        note: c.basis.rejects,
-        numeric: [1],
-      },
+      rejectsTable(c.rejects, c.basis.rejects!),
       ...(c.rejects.examples.length
         ? [
             {
@@ -370,13 +402,16 @@ export function reportSections(r: AuditReport): Section[] {
       },
       {
         kind: 'table',
-        head: ['when', 'who', 'action', 'policy (after)', 'before', 'reason'],
+        head: ['when', 'who', 'action', 'policy (after)', 'what changed: before → after', 'before', 'reason'],
         rows: pc.list.map((p) => [
           p.ts,
           p.actor ?? '(not logged)',
           p.action,
           `${p.policy_id ?? '?'}${p.version ? ` v${p.version}` : ''}${p.name ? ` (${p.name})` : ''}`,
-          p.previous ?? '–',
+          p.changes.length
+            ? p.changes.map((x) => `${x.field}: ${x.before ?? '–'} → ${x.after ?? '–'}`)
+            : 'no field changed',
+          fieldLines(p.previous, 'no previous policy logged'),
           p.reason ?? '–',
         ]),
       },
@@ -683,7 +718,11 @@ const mdText = (s: string): string =>
       .replace(/[\\`[\]|]/g, '\\$&'),
   );
 
-const mdCell = (v: Cell): string => mdText(v === null || v === undefined || v === '' ? '–' : String(v));
+/** A cell's text: lines of a list cell joined with `sep`, empty cells as –. */
+const cellText = (v: Cell, sep: string): string =>
+  v === null || v === undefined || v === '' ? '–' : Array.isArray(v) ? v.join(sep) || '–' : String(v);
+
+const mdCell = (v: Cell): string => mdText(cellText(v, '; '));
 
 function mdTable(head: string[], rows: Cell[][]): string {
   return [
@@ -729,6 +768,7 @@ export function renderMarkdown(r: AuditReport): string {
         case 'table':
           if (b.title) out.push(`### ${mdText(b.title)}`, '');
           out.push(b.rows.length ? mdTable(b.head, b.rows) : '_none_', '');
+          if (b.more) out.push(`_${mdText(b.more)}_`, '');
           if (b.note) out.push(`_${mdText(b.note)}_`, '');
           break;
         case 'chart':
@@ -747,43 +787,86 @@ export function renderMarkdown(r: AuditReport): string {
 const CSS = `
 :root{--fg:#1d1d1f;--muted:#5f6368;--line:#dadce0;--ok:#1e7e34;--bad:#b3261e;--warn:#8a5a00;--bg:#fff}
 *{box-sizing:border-box}
-body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans KR",sans-serif;color:var(--fg);background:var(--bg)}
+body{margin:0;font:14px/1.5 ${FONT_STACK};color:var(--fg);background:var(--bg);word-break:keep-all}
 header{padding:24px 32px 12px;border-bottom:2px solid var(--fg)}
-header h1{margin:0 0 4px;font-size:24px}
-header p{margin:0;color:var(--muted)}
-nav{padding:8px 32px;border-bottom:1px solid var(--line);font-size:13px}
-nav a{color:var(--fg);margin-right:14px;text-decoration:none;white-space:nowrap}
+header h1{margin:0 0 8px;font-size:24px}
+header dl{margin:0;display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 12px;color:var(--muted)}
+header dt{font-weight:600;color:var(--fg)}
+header dd{margin:0;overflow-wrap:anywhere}
+nav{padding:8px 32px;border-bottom:1px solid var(--line);font-size:13px;display:flex;flex-wrap:wrap;gap:4px 16px}
+nav a{color:var(--fg);text-decoration:none;white-space:nowrap}
+nav a:hover,nav a:focus{text-decoration:underline}
 main{padding:0 32px 32px;max-width:1200px}
-section{margin-top:28px;break-inside:auto}
+section{margin-top:28px;break-inside:auto;scroll-margin-top:12px}
 h2{font-size:19px;border-bottom:1px solid var(--line);padding-bottom:4px;margin:0 0 12px;break-after:avoid}
-h3{font-size:15px;margin:18px 0 6px;break-after:avoid}
+h3{font-size:15px;margin:18px 0 6px;break-after:avoid;overflow-wrap:anywhere}
+p,.status{overflow-wrap:anywhere}
+.tw{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;margin:6px 0 4px;font-size:13px}
-th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
-table.kv td,td code{overflow-wrap:anywhere}
+th,td{border:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:break-word}
+td.w,table.kv td,code{overflow-wrap:anywhere}
+td ul{margin:0;padding-left:1.1em}
 th{background:#f3f4f6;font-weight:600}
 td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 table.kv td:first-child{width:22%;font-weight:600}
 table.kv td:nth-child(2){width:30%}
-table.kv td:nth-child(3),.note,figcaption{color:var(--muted);font-size:12px}
+table.kv td:nth-child(3),.note,.more,figcaption{color:var(--muted);font-size:12px}
+.more{font-style:italic}
 tr{break-inside:avoid}
 .status{padding:8px 12px;border-left:5px solid;margin:8px 0;background:#f8f9fa}
 .status.ok{border-color:var(--ok)}.status.bad{border-color:var(--bad)}.status.warn{border-color:var(--warn)}.status.info{border-color:var(--muted)}
 figure{margin:12px 0;break-inside:avoid}
 svg.chart{display:block;width:100%;max-width:720px;height:auto;border:1px solid var(--line)}
-code{font-family:ui-monospace,monospace;font-size:12px}
+code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"DejaVu Sans Mono","Liberation Mono","Noto Sans Mono CJK KR","NanumGothicCoding",monospace;font-size:12px}
 .empty{color:var(--muted);font-style:italic}
-footer{padding:16px 32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
+footer{padding:16px 32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);overflow-wrap:anywhere}
 @media print{
   @page{margin:14mm}
   body{font-size:10.5pt}
   nav{display:none}
   header,main,footer{padding-left:0;padding-right:0}
   section{break-before:auto}
+  .tw{overflow:visible}
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   a{color:inherit;text-decoration:none}
 }`;
 
-const hCell = (v: Cell) => esc(v === null || v === undefined || v === '' ? '–' : String(v));
+/** A run this long without a place to break (a hash, an id) may break anywhere. */
+const UNBROKEN = /[^\s/\-–—,;:._]{24,}/;
+
+/**
+ * Text with a break opportunity after `. _ / : , ;` before a letter (paths, field paths, snake_case
+ * names; browsers break none of them there), copied as written.
+ */
+const breakable = (text: string): string => esc(text).replace(/([._/:,;])(?=[^\s\d])/g, '$1<wbr>');
+
+/** One table cell: numbers right-aligned, list cells as lists, long names allowed to break. */
+function hCell(v: Cell, numeric: boolean): string {
+  const text = cellText(v, ' ');
+  if (numeric) return `<td class="n">${esc(text)}</td>`;
+  const cls = UNBROKEN.test(text) ? ' class="w"' : '';
+  const body =
+    Array.isArray(v) && v.length > 1
+      ? `<ul>${v.map((x) => `<li>${breakable(x)}</li>`).join('')}</ul>`
+      : breakable(text);
+  return `<td${cls}>${body}</td>`;
+}
+
+/** Window, origin and chain head under the title, each with its label. */
+function headerFacts(r: AuditReport): string {
+  const head = r.integrity.chain_head;
+  const facts: [string, string][] = [
+    ['window', `${esc(`${r.scope.since ?? '–'} → ${r.scope.until ?? '–'}`)} (${esc(r.scope.basis)})`],
+    ['generated', `${esc(r.generated_at)} by ${esc(`${r.tool.name} ${r.tool.version}`)}`],
+    ['database', `<code>${esc(r.database)}</code>`],
+    // `seq N: <code>hex</code>` right after the label: --anchor reads the head back from the report
+    [
+      'chain head',
+      `seq ${int(head.seq)}: <code>${esc(head.chain)}</code> (sha256 hash chain; kcloud-log verify recomputes it)`,
+    ],
+  ];
+  return `<dl>${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
+}
 
 export function renderHtml(r: AuditReport): string {
   const secs = reportSections(r);
@@ -800,9 +883,9 @@ export function renderHtml(r: AuditReport): string {
           break;
         case 'kv':
           body.push(
-            `<table class="kv"><thead><tr><th>figure</th><th>value</th><th>how it was computed</th></tr></thead><tbody>${b.rows
+            `<div class="tw"><table class="kv"><thead><tr><th>figure</th><th>value</th><th>how it was computed</th></tr></thead><tbody>${b.rows
               .map(([k, v, h]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td><td>${esc(h ?? '')}</td></tr>`)
-              .join('')}</tbody></table>`,
+              .join('')}</tbody></table></div>`,
           );
           break;
         case 'table': {
@@ -811,14 +894,12 @@ export function renderHtml(r: AuditReport): string {
           else {
             const numeric = new Set(b.numeric ?? []);
             body.push(
-              `<table><thead><tr>${b.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${b.rows
-                .map(
-                  (row) =>
-                    `<tr>${row.map((c, j) => `<td${numeric.has(j) ? ' class="n"' : ''}>${hCell(c)}</td>`).join('')}</tr>`,
-                )
-                .join('')}</tbody></table>`,
+              `<div class="tw"><table><thead><tr>${b.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${b.rows
+                .map((row) => `<tr>${row.map((c, j) => hCell(c, numeric.has(j))).join('')}</tr>`)
+                .join('')}</tbody></table></div>`,
             );
           }
+          if (b.more) body.push(`<p class="more">${esc(b.more)}</p>`);
           if (b.note) body.push(`<p class="note">${esc(b.note)}</p>`);
           break;
         }
@@ -842,8 +923,8 @@ export function renderHtml(r: AuditReport): string {
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${esc(r.report)}</h1><p>Window ${esc(`${r.scope.since ?? '–'} → ${r.scope.until ?? '–'}`)} · ${esc(r.scope.basis)}</p><p>Generated ${esc(r.generated_at)} by ${esc(`${r.tool.name} ${r.tool.version}`)} from <code>${esc(r.database)}</code> · chain head seq ${esc(String(r.integrity.chain_head.seq))} <code>${esc(r.integrity.chain_head.chain)}</code></p></header>
-<nav>${secs.map((sec, i) => `<a href="#${sec.id}">${i + 1}. ${esc(sec.title)}</a>`).join('')}</nav>
+<header><h1>${esc(r.report)}</h1>${headerFacts(r)}</header>
+<nav aria-label="sections">${secs.map((sec, i) => `<a href="#${sec.id}">${i + 1}. ${esc(sec.title)}</a>`).join('')}</nav>
 <main>
 ${body.join('\n')}
 </main>

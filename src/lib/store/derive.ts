@@ -2,7 +2,7 @@
  * Typed columns derived by DuckDB from the raw event JSON, in SQL.
  *
  * One multi-path `json_extract_string(raw, [...])` per row, chosen by event
- * type, parses each raw line once (DESIGN.md "Storage model"). The same
+ * type, parses each raw line once (docs/design.md "Storage model"). The same
  * expressions serve ingest (filling the columns) and `verify` (re-deriving
  * them to detect a typed column edited behind the tool's back), so they are
  * defined once here. Which path each column reads, in each shape, is declared

@@ -2,7 +2,7 @@
  * Tables of the store and their forward-only migrations, run on open.
  * Each migration runs in a transaction and records its version.
  */
-import { COMMIT_LOG_MIGRATION } from '../integrity/digests.js';
+import { COMMIT_LOG_MIGRATION } from './digests.js';
 import { ALTERNATIVES_FROM_RAW, ALTERNATIVES_TYPE, DERIVED_COLUMNS, QUANTITY_MACRO } from './derive.js';
 
 /** meta key holding `hash('kcloud-log')` as computed when id_hash was last filled. */
@@ -135,7 +135,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     description: 'commit log, reject hashes, verification digests',
-    // integrity/digests.ts: the commit log that verify checks the rows against; the store as it
+    // store/digests.ts: the commit log that verify checks the rows against; the store as it
     // is becomes commit record #0, the baseline.
     statements: [...COMMIT_LOG_MIGRATION],
   },

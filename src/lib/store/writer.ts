@@ -13,8 +13,9 @@ import { isOutOfMemory, isStoreFailure } from './failure.js';
 import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
-import { GENESIS, HEAD_ROW, eventHash, nextChain } from '../integrity/chain.js';
-import { recordCommit } from '../integrity/commits.js';
+import { GENESIS, HEAD_ROW, eventHash, nextChain } from './chain.js';
+import { recordCommit } from './commit-log.js';
+import { recordProgress, type SourceProgress } from './sources.js';
 import { EVENT_TYPES } from '../schema/index.js';
 
 export interface PendingEvent {
@@ -41,18 +42,7 @@ export interface PendingReject {
   rawLength: number;
 }
 
-/** What a batch did to one source: its new offset and the counts to add. */
-export interface SourceProgress {
-  id: number;
-  offset: number;
-  /** sha256 of the bytes just before `offset` and how many (null: unknown). */
-  window?: { hash: string; len: number } | null;
-  size?: number;
-  status?: string;
-  lines: number;
-  rejected: number;
-  skipped: number;
-}
+export type { SourceProgress };
 
 export interface BatchResult {
   stored: number;
@@ -319,28 +309,7 @@ export class Transaction {
     await conn.run('INSERT INTO rejects SELECT * FROM temp.stage_rejects');
     for (const s of sources) {
       const c = this.perSource.get(s.id) ?? { stored: 0, duplicates: 0, rejected: 0 };
-      await conn.run(
-        `UPDATE sources SET "offset" = $2, size = coalesce($3, size), status = coalesce($4, status),
-           lines = lines + $5, stored = stored + $6, rejected = rejected + $7, duplicates = duplicates + $8,
-           skipped = skipped + $9, last_read = now()::TIMESTAMP,
-           window_hash = CASE WHEN $10 THEN $11 ELSE window_hash END,
-           window_len = CASE WHEN $10 THEN $12 ELSE window_len END
-         WHERE id = $1`,
-        [
-          s.id,
-          s.offset,
-          s.size ?? null,
-          s.status ?? null,
-          s.lines,
-          c.stored,
-          s.rejected + c.rejected,
-          c.duplicates,
-          s.skipped,
-          s.window !== undefined,
-          s.window?.hash ?? null,
-          s.window?.len ?? null,
-        ],
-      );
+      await recordProgress(conn, s, c);
     }
     await recordCommit(conn, {
       firstSeq: this.startHead.seq + 1,

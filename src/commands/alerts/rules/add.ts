@@ -15,16 +15,11 @@ export interface AlertsRulesAddResult extends AddResult {
 
 export default class AlertsRulesAdd extends BaseCommand {
   static override summary = 'Add alert rules to the database, from flags or from a rules file.';
-  static override description = `An event rule fires on every stored event that matches: --type and --where conditions on typed
-fields (FIELD OP VALUE with =, !=, >, >=, <, <=, ~ contains; severity compares low < medium <
-high < critical; field names as logged, e.g. wasted_cost_estimate, or the column names).
+  static override description = `An event rule fires on every stored event that matches: --type and --where conditions on typed fields (FIELD OP VALUE with =, !=, >, >=, <, <=, ~ contains; severity compares low < medium < high < critical; field names as logged, e.g. wasted_cost_estimate, or the column names).
 
-A threshold rule (--metric) compares a figure over a sliding --window with --threshold, and
-fires when that holds for --for: ${METRICS.join(', ')}.
+A threshold rule (--metric) compares a figure over a sliding --window with --threshold, and fires when that holds for --for: ${METRICS.join(', ')}.
 
---message is a template: {{field}} of the event (event rules) or {{value}}, {{threshold}},
-{{metric}}, {{window}} (threshold rules), {{labels.NAME}}. Bad rules are refused with the reason;
---file adds every rule of a file or none.`;
+--message is a template: {{field}} of the event (event rules) or {{value}}, {{threshold}}, {{metric}}, {{window}} (threshold rules), {{labels.NAME}}. Bad rules are refused with the reason; --file adds every rule of a file or none.`;
 
   static override examples = [
     `<%= config.bin %> alerts rules add high-waste --type inefficiency_detected --where 'severity>=high' --where 'wasted_cost_estimate>100' --label team=finops --message '{{cluster}} wasted {{wasted_cost_estimate}} USD'`,

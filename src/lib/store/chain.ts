@@ -1,5 +1,5 @@
 /**
- * The hash chain over stored events (DESIGN.md "Tamper evidence").
+ * The hash chain over stored events (docs/design.md "Guarantees").
  *
  *   event_hash = sha256(seq US event_id US ts_us US event_type US source_id US line US tags US raw)
  *   chain      = sha256(prev_chain || event_hash)        (hex text, genesis = 64 zeros)
