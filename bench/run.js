@@ -25,7 +25,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const GENERATOR = path.join(ROOT, 'examples', 'generate.mjs');
 const RSS_HOOK = path.join(HERE, 'lib', 'rss-hook.mjs');
-const SECTIONS = ['ingest', 'follow', 'queries', 'startup'];
+const SECTIONS = ['ingest', 'follow', 'queries', 'exports', 'startup'];
 
 const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [options])
 
@@ -1065,6 +1065,66 @@ async function benchQueries() {
 }
 
 // ---------------------------------------------------------------------------
+// 3b. Exports: every row of the --events store through a pipe, peak RSS (issue 11: < 300 MB)
+
+async function benchExports() {
+  const n = opt.events;
+  const data = await ensureData(n);
+  const store = await ensureStore(data, `kcloud-${n}-seed${opt.seed}`);
+  const exports = [
+    { name: 'events --output jsonl', args: ['events', '--output', 'jsonl'] },
+    { name: 'events --output csv', args: ['events', '--output', 'csv'] },
+    {
+      name: 'sql "SELECT * FROM events" --output csv',
+      args: ['sql', 'SELECT * FROM events', '--output', 'csv'],
+    },
+    {
+      name: 'sql "SELECT * FROM events" --output jsonl',
+      args: ['sql', 'SELECT * FROM events', '--output', 'jsonl'],
+    },
+  ];
+  const res = [];
+  for (const x of exports) {
+    const rss = [];
+    const walls = [];
+    let outBytes = 0;
+    let failure = null;
+    for (let i = 0; i < Math.min(opt.runs, 3); i++) {
+      const rssOut = path.join(TMP, 'export-rss.json');
+      const r = await cli([...x.args, '--db', store.db], { timeoutMs: 600_000, rssOut, keepOutput: false });
+      if (r.code !== 0) {
+        failure = r.timedOut ? 'timed out' : `exit ${r.code}: ${firstLine(r.stderr)}`;
+        break;
+      }
+      rss.push(peakRss(rssOut, r).kb);
+      walls.push(r.ms);
+      outBytes = r.outBytes;
+    }
+    const row = {
+      name: x.name,
+      runs: rss.length,
+      median_peak_rss_kb: round(median(rss)),
+      max_peak_rss_kb: rss.length ? Math.max(...rss) : null,
+      median_ms: round(median(walls)),
+      output_bytes: outBytes,
+      failure,
+    };
+    res.push(row);
+    check(
+      'exports',
+      `${fmtInt(n)} ev: ${x.name} (peak RSS)`,
+      row.max_peak_rss_kb,
+      failure
+        ? `failed: ${failure}`
+        : `${fmtMb(row.median_peak_rss_kb)} median, ${fmtMb(row.max_peak_rss_kb)} max; ${fmtMs(row.median_ms)}, ${fmtMb(outBytes / 1024)} out`,
+      '< 300 MB',
+      !failure && row.max_peak_rss_kb !== null && row.max_peak_rss_kb < 300 * 1024,
+    );
+  }
+  return { events: n, store: rel(store.db), exports: res };
+}
+
+// ---------------------------------------------------------------------------
 // 4. Start-up
 
 async function benchStartup() {
@@ -1201,7 +1261,13 @@ async function main() {
     load: { start: os.loadavg().map((x) => round(x, 2)) },
   };
   log(`kcloud-log bench: ${opt.only.join(', ')}; load average ${results.load.start.join(' ')}`);
-  const sections = { ingest: benchIngest, follow: benchFollow, queries: benchQueries, startup: benchStartup };
+  const sections = {
+    ingest: benchIngest,
+    follow: benchFollow,
+    queries: benchQueries,
+    exports: benchExports,
+    startup: benchStartup,
+  };
   for (const s of SECTIONS) {
     if (!opt.only.includes(s)) continue;
     const t = Date.now();

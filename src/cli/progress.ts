@@ -31,8 +31,7 @@ export function progressWanted(off = false): boolean {
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
 
 /** Per second since `started` (ms). */
-const perSecond = (count: number, started: number) =>
-  n((count * 1000) / Math.max(1, Date.now() - started));
+const perSecond = (count: number, started: number) => n((count * 1000) / Math.max(1, Date.now() - started));
 
 /** A bar started on its first update, stopped (and cleared) by stop(). */
 class Bar {
@@ -149,7 +148,11 @@ export type LogFormat = 'text' | 'json';
  * `intervalMs` on stderr, text or one JSON object per line (the FollowStatus fields, `rate` over
  * the interval, with `time`, `level` and `msg`), and warnings in the same format.
  */
-export function followLog(format: LogFormat, intervalMs: number, write = (s: string) => process.stderr.write(s)) {
+export function followLog(
+  format: LogFormat,
+  intervalMs: number,
+  write = (s: string) => process.stderr.write(s),
+) {
   let last = { t: Date.now(), stored: 0 };
   const line = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): string => {
     const time = new Date().toISOString();

@@ -139,11 +139,19 @@ export function fmtFixed(v: number | bigint, digits: number, grouping = true): s
 /** Decimals a number needs, up to `max` (1.5 → 1, 2 → 0, 1/3 → max). */
 function decimalsOf(v: number, max: number): number {
   if (!Number.isFinite(v) || Number.isInteger(v)) return 0;
-  for (let d = 1; d < max; d++) if (Math.abs(Math.round(v * 10 ** d) - v * 10 ** d) < 1e-9 * 10 ** d) return d;
+  for (let d = 1; d < max; d++)
+    if (Math.abs(Math.round(v * 10 ** d) - v * 10 ** d) < 1e-9 * 10 ** d) return d;
   return max;
 }
 
 const isNumber = (c: Cell): c is number | bigint => typeof c === 'number' || typeof c === 'bigint';
+
+/**
+ * A number the caller formatted, with an optional sign, unit or percent: `1,234.50`, `+0.1250`,
+ * `99.95%`, `12.5 USD/h`, `-` (none). A column of these and numbers is right-aligned.
+ */
+const NUMBER_TEXT = /^(?:-|[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:%| ?[A-Za-z/%]{1,8})?)$/;
+const isNumberText = (c: Cell): boolean => typeof c === 'string' && NUMBER_TEXT.test(c.replace(SGR, ''));
 
 /** A cell's text: numbers in the column's format, data escaped (our colours kept when colour is on). */
 function cellText(c: Cell, digits: number, grouping: boolean): string {
@@ -183,7 +191,11 @@ function fitWidths(natural: number[], shrinkable: boolean[], mins: number[], ava
  * Draw a table. Numbers may be given as numbers (formatted here, consistently per column) or as
  * text the caller formatted (give the column `align: 'right'`).
  */
-export function table(columns: readonly Column[], rows: readonly (readonly Cell[])[], opts: TableOptions = {}): string {
+export function table(
+  columns: readonly Column[],
+  rows: readonly (readonly Cell[])[],
+  opts: TableOptions = {},
+): string {
   const specs: ColumnSpec[] = columns.map((c) => (typeof c === 'string' ? { header: c } : c));
   const n = specs.length;
   const box = opts.box ?? process.stdout.isTTY === true;
@@ -196,7 +208,8 @@ export function table(columns: readonly Column[], rows: readonly (readonly Cell[
     for (let i = 0; i < n; i++) {
       const c = r[i];
       if (c === null || c === undefined || c === '') continue;
-      if (!isNumber(c)) numeric[i] = false;
+      if (!isNumber(c) && !isNumberText(c)) numeric[i] = false;
+      else if (!isNumber(c)) continue;
       else if (specs[i]!.digits === undefined && typeof c === 'number')
         digits[i] = Math.max(digits[i]!, decimalsOf(c, MAX_AUTO_DIGITS));
     }

@@ -5,7 +5,7 @@ import { BaseCommand, type BaseFlags } from '../cli/base.js';
 import { countFlag, durationFlag, sizeFlag } from '../cli/flags.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { CheckFailedError, InputError } from '../lib/errors.js';
-import { displayable, escapeControls } from '../cli/render.js';
+import { displayable } from '../cli/render.js';
 import { followLog, ingestProgress, progressWanted, statusLine, type LogFormat } from '../cli/progress.js';
 import { keepHeapSmall } from '../cli/heap.js';
 import { follow, type FollowResult } from '../lib/ingest/follow.js';

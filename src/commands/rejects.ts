@@ -60,14 +60,21 @@ export default class Rejects extends BaseCommand {
       );
       return { total: 0, rejects: [] };
     }
-    const res = await this.withStore(flags, true, (s) => listRejects(s, { ...query, limit: flags.limit ?? 100 }));
+    const res = await this.withStore(flags, true, (s) =>
+      listRejects(s, { ...query, limit: flags.limit ?? 100 }),
+    );
     if (mode === 'table') {
       if (!res.total) this.log(chalk.green('no rejects'));
       else {
         this.log(
           table(
             ['file:line', 'byte offset', 'reason', 'text'],
-            res.rejects.map((r) => [`${relative(r.path)}:${r.line}`, r.byte_offset, r.reason, cut(r.raw, 32)]),
+            res.rejects.map((r) => [
+              `${relative(r.path)}:${r.line}`,
+              r.byte_offset,
+              r.reason,
+              cut(r.raw, 32),
+            ]),
           ),
         );
         if (res.total > res.rejects.length)

@@ -2,8 +2,9 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../cli/base.js';
-import { filterFlags, readCount } from '../cli/flags.js';
+import { filterFlags, outputFlag, readCount } from '../cli/flags.js';
 import { displayable, fmtNum, table } from '../cli/render.js';
+import { chunks, exportRows, isExport, type Listing } from '../cli/output.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import {
   DEFAULT_INEFFICIENCY_LIMIT,
@@ -17,6 +18,14 @@ import {
 
 export type TraceCommandResult = TraceResult;
 
+/** --output jsonl|csv: the workload's events in time order (jsonl with --raw: each as logged). */
+const EXPORT: Listing<TraceEvent> = {
+  fields: (['seq', 'event_id', 'ts', 'event_type', 'cluster_id'] as const).map((name) => ({
+    name,
+    value: (e: TraceEvent) => e[name],
+  })),
+};
+
 export default class Trace extends BaseCommand {
   static override summary = "A workload's story: placements, relocations, time and cost on each cluster.";
   static override description = `Every stored event of the workload in time order (any id form: workload.id, workload, workload_id). For each placement: requirements, the chosen cluster, the reason, every alternative with its cost and the difference to the cheapest; for each relocation: trigger, from/to, estimated saving, migration and downtime, and whether from_cluster is where the workload was (per its previous placement or relocation; "inconsistent" when not). Then the time spent on each cluster and the estimated cost accrued there (hourly cost as logged x hours, until the next move, else --until or the newest stored event, whichever is earlier), and the inefficiencies detected on those clusters while the workload ran there. An unknown id exits 1 and suggests close matches.`;
@@ -24,6 +33,7 @@ export default class Trace extends BaseCommand {
   static override examples = [
     '<%= config.bin %> trace ml-training-job-123',
     '<%= config.bin %> trace inference-service-456 --since 7d --json',
+    '<%= config.bin %> trace ml-training-job-123 --raw --output jsonl   # its events as logged',
   ];
 
   static override args = {
@@ -32,6 +42,7 @@ export default class Trace extends BaseCommand {
 
   static override flags = {
     timeout: timeoutFlag(),
+    output: outputFlag,
     since: filterFlags.since,
     until: filterFlags.until,
     raw: Flags.boolean({
@@ -48,6 +59,7 @@ export default class Trace extends BaseCommand {
 
   async run(): Promise<TraceCommandResult> {
     const { args, flags } = await this.parse(Trace);
+    const mode = this.outputMode(flags.output);
     const f = filterFromFlags({ since: flags.since, until: flags.until });
     const limit = flags.inefficiencies;
     const result = await this.withStore(flags, true, (store) =>
@@ -58,7 +70,8 @@ export default class Trace extends BaseCommand {
         inefficiencyLimit: limit,
       }),
     );
-    if (!this.jsonEnabled()) this.log(renderTrace(displayable(result)));
+    if (isExport(mode)) await exportRows(mode, EXPORT, chunks(result.events));
+    else if (mode === 'table') this.log(renderTrace(displayable(result)));
     return result;
   }
 }

@@ -7,6 +7,7 @@ import { parseAnchor } from '../lib/integrity/anchors.js';
 import { recordVerification } from '../lib/integrity/verifications.js';
 import { DiskFullError, isDiskFull, storeFailure } from '../lib/store/failure.js';
 import { resolveDbPath } from '../lib/store/open.js';
+import { progressWanted, verifyProgress } from '../cli/progress.js';
 import { loadPublicKey, verifyReport, type ReportVerifyResult } from '../lib/integrity/sign.js';
 
 export type StoreVerifyResult = VerifyResult & {
@@ -67,7 +68,10 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
     }
 
     const anchors = (flags.anchor ?? []).map(parseAnchor);
-    const res = await this.withStore(flags, true, (s) => verifyStore(s, { anchors }));
+    const bar = progressWanted(this.jsonEnabled()) ? verifyProgress() : undefined;
+    const res = await this.withStore(flags, true, (s) =>
+      verifyStore(s, { anchors, onProgress: bar?.update }),
+    ).finally(() => bar?.stop());
     if (!this.jsonEnabled()) {
       if (res.ok)
         this.log(

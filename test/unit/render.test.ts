@@ -17,11 +17,15 @@ describe('tables', () => {
   });
 
   it('right-aligns numbers with the same decimals in a column', () => {
-    const t = table(['cluster', 'USD/h', 'events'], [
-      ['a', 1.5, 3],
-      ['b', 12.25, 1200],
-      ['c', 3, 7],
-    ], { box: false, width: Infinity });
+    const t = table(
+      ['cluster', 'USD/h', 'events'],
+      [
+        ['a', 1.5, 3],
+        ['b', 12.25, 1200],
+        ['c', 3, 7],
+      ],
+      { box: false, width: Infinity },
+    );
     expect(t.split('\n')).toEqual([
       'cluster  USD/h  events',
       'a         1.50       3',
@@ -32,9 +36,16 @@ describe('tables', () => {
     const d = table([{ header: 'x', digits: 4 }], [[2], [0.5]], { box: false });
     expect(d.split('\n')).toEqual(['     x', '2.0000', '0.5000']);
     // text the caller formatted is right-aligned when the column says so
-    const s = table(['k', { header: 'share', align: 'right' }], [['a', '5.0%'], ['b', '100.0%']], {
-      box: false,
-    });
+    const s = table(
+      ['k', { header: 'share', align: 'right' }],
+      [
+        ['a', '5.0%'],
+        ['b', '100.0%'],
+      ],
+      {
+        box: false,
+      },
+    );
     expect(s.split('\n')).toEqual(['k   share', 'a    5.0%', 'b  100.0%']);
   });
 
@@ -92,6 +103,7 @@ describe('tables', () => {
 
   it('escapes control characters of the data at render time', () => {
     const t = table(['h\x1b[2J'], [['job\x1b]0;x\x07'], [null]], { box: false });
+    // eslint-disable-next-line no-control-regex -- the test is that no control character is left
     expect(t).not.toMatch(/[\x07\x1b]/);
     expect(t).toContain('job\\x1b]0;x\\x07');
   });

@@ -4,7 +4,8 @@ import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { cut, displayable, fmtNum, table } from '../../cli/render.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
 import { parseTimeRange } from '../../lib/time.js';
-import { countFlag, durationFlag, timeFlag } from '../../cli/flags.js';
+import { countFlag, durationFlag, outputFlag, timeFlag } from '../../cli/flags.js';
+import { chunks, exportRows, isExport, type Listing } from '../../cli/output.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
 import { loadStoredRules } from '../../lib/alerts/store.js';
@@ -15,9 +16,34 @@ import {
   type AlertInstance,
   type AlertsResult,
   type BacktestResult,
+  type Firing,
 } from '../../lib/alerts/evaluate.js';
 
 export type AlertsCommandResult = AlertsResult | BacktestResult;
+
+const labelsText = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
+/** --output jsonl|csv: every alert, resolved ones too (jsonl: each as in --json). */
+const ALERTS_EXPORT: Listing<AlertInstance> = {
+  fields: [
+    ...(['rule', 'kind', 'state', 'since', 'active_since', 'resolved_at', 'value', 'threshold'] as const).map(
+      (name) => ({ name, value: (a: AlertInstance) => a[name] }),
+    ),
+    { name: 'labels', value: (a) => labelsText(a.labels) },
+    { name: 'message', value: (a) => a.message },
+  ],
+};
+
+/** --backtest with --output jsonl|csv: every firing of every rule, with its rule. */
+type RuleFiring = Firing & { rule: string };
+const FIRINGS_EXPORT: Listing<RuleFiring> = {
+  fields: (['rule', 'pending_since', 'firing_since', 'resolved_at', 'peak_value', 'message'] as const).map(
+    (name) => ({ name, value: (f: RuleFiring) => f[name] }),
+  ),
+};
 
 export default class Alerts extends BaseCommand {
   static override summary = 'Evaluate the alert rules: what is firing, pending, resolved, and since when.';
@@ -31,10 +57,12 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     '<%= config.bin %> alerts',
     '<%= config.bin %> alerts --rules examples/alert-rules.yaml --fail-on-firing',
     '<%= config.bin %> alerts --backtest 30d --json',
+    '<%= config.bin %> alerts --output csv > alerts.csv',
   ];
 
   static override flags = {
     timeout: timeoutFlag(),
+    output: outputFlag,
     rules: Flags.string({
       description: 'evaluate the rules of this file (YAML or JSON) instead of the stored ones',
       helpValue: 'FILE',
@@ -63,6 +91,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
 
   async run(): Promise<AlertsCommandResult> {
     const { flags } = await this.parse(Alerts);
+    const mode = this.outputMode(flags.output);
     const now = Date.now();
     const slos = loadSlos(flags.slo);
     const { since, until: at } = parseTimeRange(flags.since, flags.at, ['--since', '--at'], now);
@@ -100,7 +129,15 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     });
 
     const isBacktest = 'until' in result;
-    if (!this.jsonEnabled()) {
+    if (isExport(mode)) {
+      if (isBacktest)
+        await exportRows(
+          mode,
+          FIRINGS_EXPORT,
+          chunks(result.rules.flatMap((r) => r.firings.map((f) => ({ ...f, rule: r.rule })))),
+        );
+      else await exportRows(mode, ALERTS_EXPORT, chunks(result.alerts));
+    } else if (mode === 'table') {
       if (isBacktest) this.log(renderBacktest(displayable(result)));
       else this.log(renderAlerts(displayable(result), flags.all, fileRules ? flags.rules! : 'stored rules'));
     }
@@ -155,9 +192,7 @@ function renderAlerts(r: AlertsResult, all: boolean, source: string): string {
           a.resolved_at ?? '',
           a.value === null ? '' : fmtNum(a.value, 4),
           cut(a.message, 70),
-          Object.entries(a.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' '),
+          labelsText(a.labels),
         ]),
       ),
       '',

@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../../cli/base.js';
 import { escapeControls } from '../../cli/render.js';
+import { progressWanted, reportProgress } from '../../cli/progress.js';
 import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
 import { resolveDbPath } from '../../lib/store/open.js';
 import { formatDuration } from '../../lib/time.js';
@@ -113,6 +114,7 @@ Formats: md, html (one self-contained file with inline SVG charts, no network, p
     const verifyFlag: boolean | undefined = flags.verify;
     const anchors = (flags.anchor ?? []).map(parseAnchor);
 
+    const bar = progressWanted(this.jsonEnabled()) ? reportProgress() : undefined;
     const report = await this.withStore(flags, true, async (store) => {
       let rules: Rule[];
       let errors: RuleError[] = [];
@@ -132,8 +134,9 @@ Formats: md, html (one self-contained file with inline SVG charts, no network, p
         signingKeyId: key ? keyId(key) : undefined,
         listLimit: flags.limit,
         dbPath: store.path,
+        onProgress: bar?.update,
       });
-    });
+    }).finally(() => bar?.stop());
 
     const text =
       format === 'json'

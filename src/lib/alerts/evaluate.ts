@@ -184,7 +184,6 @@ function paramList() {
   return { params, p: (v: Param) => (params.push(v), `$${params.length}`) };
 }
 
-
 /** The condition of a rule in words. */
 export function ruleCondition(rule: Rule): string {
   const where = rule.conditions.map((c) => c.text).join(' and ');

@@ -371,7 +371,6 @@ export interface SlaOptions {
   until?: number;
 }
 
-
 interface Win {
   key: string;
   label: string;

@@ -258,8 +258,7 @@ export async function verifyStore(store: Store, opts: VerifyOptions = {}): Promi
   const maxSeq = Number(
     (await store.conn.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events')).getRows()[0]![0],
   );
-  const progress = (check: string, rows: number) =>
-    opts.onProgress?.({ check, rows, total: maxSeq });
+  const progress = (check: string, rows: number) => opts.onProgress?.({ check, rows, total: maxSeq });
   progress('chain', 0);
   const walk = await walkChain(store, (rows) => progress('chain', rows));
   const step = <T>(check: string, run: () => Promise<T>): Promise<T> => {

@@ -21,7 +21,9 @@ export const SQL_SANDBOX = { enable_external_access: 'false' };
 const refused = (store: Store, e: unknown): Error =>
   (isOutOfMemory(e)
     ? new OutOfMemoryError(
-        `SQL: DuckDB ran out of memory (${String((e as Error).message).split('\n')[0]!.slice(0, 300)}); raise --memory-limit (e.g. --memory-limit 1GB)`,
+        `SQL: DuckDB ran out of memory (${String((e as Error).message)
+          .split('\n')[0]!
+          .slice(0, 300)}); raise --memory-limit (e.g. --memory-limit 1GB)`,
       )
     : undefined) ??
   storeFailure(e, store.path) ??
@@ -72,7 +74,8 @@ export interface SqlStream {
   chunks: AsyncGenerator<Record<string, unknown>[]>;
 }
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
+const NUMERIC =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 
 /**
  * Run a read-only query and stream its rows (at most `limit`): memory holds one chunk, whatever

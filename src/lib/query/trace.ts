@@ -159,7 +159,6 @@ export interface TraceResult {
   summary: TraceSummary;
 }
 
-
 /** Suggestions for an unknown id: ids containing it (or contained in it), then the closest by edit distance. */
 export async function closeMatches(
   store: Store,

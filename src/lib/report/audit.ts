@@ -397,7 +397,12 @@ export async function buildAuditReport(store: Store, o: AuditOptions): Promise<A
   const filter: EventFilter = { since: o.since, until: o.until };
   const w = buildWhere(filter);
   const section = (name: ReportProgress['section'], verify?: VerifyProgress) =>
-    o.onProgress?.({ section: name, step: REPORT_SECTIONS.indexOf(name), steps: REPORT_SECTIONS.length, verify });
+    o.onProgress?.({
+      section: name,
+      step: REPORT_SECTIONS.indexOf(name),
+      steps: REPORT_SECTIONS.length,
+      verify,
+    });
 
   // Scope.
   section('scope');

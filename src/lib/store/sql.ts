@@ -18,7 +18,11 @@ export async function queryRows(store: Store, sql: string, params: readonly SqlP
 }
 
 /** The first column of the first row, or null when there is no row. */
-export async function queryValue(store: Store, sql: string, params: readonly SqlParam[] = []): Promise<unknown> {
+export async function queryValue(
+  store: Store,
+  sql: string,
+  params: readonly SqlParam[] = [],
+): Promise<unknown> {
   const r = await store.conn.runAndReadAll(sql, params as never);
   return r.getRows()[0]?.[0] ?? null;
 }
