@@ -1,7 +1,7 @@
 /** Rendering helpers for commands: escaping, numbers, csv (tables: table.ts; progress: progress.ts). */
 import chalk from 'chalk';
 import { escapeControls } from '../lib/text.js';
-import { truncateWidth } from './table.js';
+import { fmtFixed, truncateWidth } from './table.js';
 
 export { escapeControls } from '../lib/text.js';
 export { table } from './table.js';
@@ -22,14 +22,9 @@ export function displayable<T>(v: T): T {
 export const terminalText = (s: string): string =>
   escapeControls(s, { colour: chalk.level > 0, layout: true });
 
-// One formatter per precision: toLocaleString builds a new one on every call (~0.3 ms).
-const formatters = new Map<number, Intl.NumberFormat>();
-export const fmtNum = (v: number | null | undefined, digits = 2): string => {
-  if (v === null || v === undefined || Number.isNaN(v)) return '-';
-  let f = formatters.get(digits);
-  if (!f) formatters.set(digits, (f = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits })));
-  return f.format(v);
-};
+/** A number with exactly `digits` decimals and en-US grouping (`1,234.50`); none is `-`. */
+export const fmtNum = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined ? '-' : fmtFixed(v, digits);
 
 /** One CSV field (RFC 4180 quoting). */
 export function csvField(v: unknown): string {

@@ -122,6 +122,10 @@ export default class Events extends BaseCommand {
   }
 }
 
+/** A logged saving per hour: a negative one costs more. */
+const savingText = (v: unknown) =>
+  typeof v === 'number' && v < 0 ? `costs $${-v}/h more` : `saves $${String(v)}/h`;
+
 /** A short human summary of an event for the table view. */
 export function summarise(r: EventRow): string {
   const e = normalised(r) as Record<string, unknown>;
@@ -134,7 +138,7 @@ export function summarise(r: EventRow): string {
     case 'scheduling_decision':
       return `→ ${g(e, 'decision', 'selected_cluster')} $${g(e, 'decision', 'cost_calculation', 'estimated_cost_per_hour')}/h in ${g(e, 'execution_time_ms')} ms${g(e, 'decision', 'outcome') !== 'scheduled' ? ` (${g(e, 'decision', 'outcome')})` : ''}`;
     case 'workload_relocation':
-      return `${g(e, 'migration', 'from_cluster')} → ${g(e, 'migration', 'to_cluster')} saves $${g(e, 'migration', 'cost_saving_per_hour')}/h (${g(e, 'trigger')})`;
+      return `${g(e, 'migration', 'from_cluster')} → ${g(e, 'migration', 'to_cluster')} ${savingText(g(e, 'migration', 'cost_saving_per_hour'))} (${g(e, 'trigger')})`;
     case 'cluster_reconfiguration':
       return `${g(e, 'action')} ${g(e, 'cluster', 'name')} ×${g(e, 'cluster', 'node_count')} $${g(e, 'cluster', 'estimated_cost_per_hour')}/h`;
     case 'inefficiency_detected':

@@ -134,10 +134,11 @@ describe('tables', () => {
     }
   });
 
-  it('formats numbers as before (en-US grouping, at most `digits` decimals), fixed decimals on demand', () => {
+  it('formats numbers with en-US grouping and exactly `digits` decimals (one column, one precision)', () => {
     expect(fmtNum(1234567.891)).toBe('1,234,567.89');
     expect(fmtNum(-3.14159, 3)).toBe('-3.142');
-    expect(fmtNum(2, 4)).toBe('2');
+    expect(fmtNum(2, 4)).toBe('2.0000');
+    expect(fmtNum(149, 1)).toBe('149.0');
     expect(fmtNum(null)).toBe('-');
     expect(fmtNum(Number.NaN)).toBe('-');
     expect(fmtFixed(2, 2)).toBe('2.00');

@@ -124,10 +124,10 @@ export function renderCost(r: CostResult, tty: boolean, top = 10): string {
   out.push(
     chalk.bold('relocations'),
     `  count              ${fmtNum(rel.count, 0)}`,
-    `  logged savings     ${usd(rel.estimated_savings_usd_per_hour, 4)} USD/h  ${chalk.dim('(sum of cost_saving_per_hour as logged, superseded relocations included)')}`,
+    `  logged savings     ${usd(rel.estimated_savings_usd_per_hour, 2)} USD/h  ${chalk.dim('(sum of cost_saving_per_hour as logged, superseded relocations included)')}`,
     `  realised savings   ${chalk.green(usd(rel.realized_savings_usd))} USD  ${chalk.dim(`(each saving x its hours in effect in the window: until the workload's next relocation or placement, else the window end; ${fmtNum(rel.hours_in_effect, 1)} h in effect${rel.in_effect_from_before ? `, ${fmtNum(rel.in_effect_from_before, 0)} relocations from before the window` : ''})`)}`,
-    `  run-rate at end    ${chalk.green.bold(usd(r.run_rate_usd_per_hour, 4))} USD/h  ${chalk.dim(`(latest relocation of each workload still in effect at ${w.until ?? '-'}: ${fmtNum(rel.in_effect_at_end, 0)} workloads)`)}`,
-    `  monthly projection ${chalk.bold(usd(r.monthly_projection_usd))} USD  ${chalk.dim(`(run-rate ${fmtNum(r.run_rate_usd_per_hour, 4)} USD/h x ${HOURS_PER_MONTH} h)`)}`,
+    `  run-rate at end    ${chalk.green.bold(usd(r.run_rate_usd_per_hour, 2))} USD/h  ${chalk.dim(`(latest relocation of each workload still in effect at ${w.until ?? '-'}: ${fmtNum(rel.in_effect_at_end, 0)} workloads)`)}`,
+    `  monthly projection ${chalk.bold(usd(r.monthly_projection_usd))} USD  ${chalk.dim(`(run-rate ${fmtNum(r.run_rate_usd_per_hour, 2)} USD/h x ${HOURS_PER_MONTH} h)`)}`,
     `  energy saved       ${fmtNum(r.energy_saved_kwh, 2)} kWh  ${chalk.dim('(power_saving_watts x the same hours in effect / 1000)')}`,
     `  downtime           ${fmtNum(rel.downtime_seconds, 0)} s total · avg migration ${fmtNum(rel.avg_migration_seconds, 1)} s`,
   );
@@ -140,9 +140,9 @@ export function renderCost(r: CostResult, tty: boolean, top = 10): string {
           .map((t) => [
             t.trigger ?? chalk.dim('(none)'),
             fmtNum(t.count, 0),
-            usd(t.estimated_savings_usd_per_hour, 4),
+            usd(t.estimated_savings_usd_per_hour, 2),
             usd(t.realized_savings_usd),
-            usd(t.run_rate_usd_per_hour, 4),
+            usd(t.run_rate_usd_per_hour, 2),
           ]),
       ),
     );
@@ -168,10 +168,10 @@ export function renderCost(r: CostResult, tty: boolean, top = 10): string {
   out.push(
     '',
     chalk.bold('reconfigurations') + chalk.dim("  (clusters' estimated_cost_per_hour as logged)"),
-    `  capacity added     ${usd(rc.added_usd_per_hour, 4)} USD/h · removed ${usd(rc.removed_usd_per_hour, 4)} USD/h · net ${usd(rc.net_usd_per_hour, 4)} USD/h`,
-    `  scaled             ${fmtNum(rc.scaled.count, 0)} events, now ${usd(rc.scaled.cost_usd_per_hour, 4)} USD/h` +
+    `  capacity added     ${usd(rc.added_usd_per_hour, 2)} USD/h · removed ${usd(rc.removed_usd_per_hour, 2)} USD/h · net ${usd(rc.net_usd_per_hour, 2)} USD/h`,
+    `  scaled             ${fmtNum(rc.scaled.count, 0)} events, now ${usd(rc.scaled.cost_usd_per_hour, 2)} USD/h` +
       (rc.scaled.delta_known
-        ? `, change ${usd(rc.scaled.delta_usd_per_hour, 4)} USD/h over ${fmtNum(rc.scaled.delta_known, 0)} with a known previous cost`
+        ? `, change ${usd(rc.scaled.delta_usd_per_hour, 2)} USD/h over ${fmtNum(rc.scaled.delta_known, 0)} with a known previous cost`
         : ''),
   );
   if (rc.by_action.length) {
@@ -183,7 +183,7 @@ export function renderCost(r: CostResult, tty: boolean, top = 10): string {
           fmtNum(x.count, 0),
           fmtNum(x.clusters, 0),
           fmtNum(x.node_count, 0),
-          usd(x.cost_usd_per_hour, 4),
+          usd(x.cost_usd_per_hour, 2),
         ]),
       ),
     );

@@ -172,7 +172,7 @@ export function renderScheduling(r: SchedulingResult, tty: boolean): string {
       `  throughput       ${fmtNum(r.throughput_per_min, 2)} /min · ${fmtNum(r.throughput_per_hour, 1)} /h`,
       `  success rate     ${chalk.bold(pct(r.success_rate))}  ${chalk.dim(`(${outcomeText})`)}`,
       `  cheapest choice  ${chalk.bold(pct(r.cheapest_choice_rate))}  ${chalk.dim(`(${fmtNum(r.not_cheapest, 0)} decisions dearer than their cheapest alternative)`)}`,
-      `  regret           ${chalk.bold(fmtNum(r.regret_usd_per_hour, 4))} USD/h  ${chalk.dim('(sum of selected - cheapest alternative cost over those decisions)')}`,
+      `  regret           ${chalk.bold(fmtNum(r.regret_usd_per_hour, 2))} USD/h  ${chalk.dim('(sum of selected - cheapest alternative cost over those decisions)')}`,
       '',
       chalk.bold('latency ms') + chalk.dim('  (execution_time_ms; continuous percentiles, quantile_cont)'),
       table(
@@ -223,7 +223,7 @@ export function renderScheduling(r: SchedulingResult, tty: boolean): string {
           ms(g.latency_ms.p99),
           pct(g.success_rate),
           pct(g.cheapest_choice_rate),
-          fmtNum(g.regret_usd_per_hour, 4),
+          fmtNum(g.regret_usd_per_hour, 2),
         ]),
       ),
     );
@@ -270,7 +270,7 @@ export function renderScheduling(r: SchedulingResult, tty: boolean): string {
             ms(t.latency_p95_ms),
             pct(t.success_rate),
             pct(t.cheapest_choice_rate),
-            fmtNum(t.regret_usd_per_hour, 4),
+            fmtNum(t.regret_usd_per_hour, 2),
           ]),
         ),
       );
