@@ -8,7 +8,7 @@ import * as Flags from '@oclif/core/flags';
 import type { Interfaces } from '@oclif/core';
 import type { Input, ParserOutput } from '@oclif/core/interfaces';
 import chalk from 'chalk';
-import { KcloudError, QueryTimeoutError, UsageError } from '../lib/errors.js';
+import { EXIT, KcloudError, QueryTimeoutError, UsageError } from '../lib/errors.js';
 import { parseDurationMs } from '../lib/time.js';
 import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
@@ -245,6 +245,29 @@ export abstract class BaseCommand extends Command {
   }
 
   /**
+   * A check failed (exit 3): one `kcloud-log: check failed: REASON` line on stderr per reason;
+   * the command still prints (and returns, for --json) its full result.
+   */
+  protected checkFailed(...reasons: string[]): void {
+    for (const r of reasons) process.stderr.write(`kcloud-log: check failed: ${escapeControls(r)}\n`);
+    this.exitWith(EXIT.checkFailed);
+  }
+
+  /**
+   * An input problem the result describes (a path that could not be read; its warning was
+   * printed): exit 4 after the full result, the rest of the input having been read.
+   */
+  protected inputProblem(): void {
+    this.exitWith(EXIT.input);
+  }
+
+  /** End with `code` once the command returns; of two outcomes the graver (higher) one wins. */
+  private exitWith(code: number): void {
+    const now = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    process.exitCode = Math.max(now, code);
+  }
+
+  /**
    * Every error ends the command with one line on stderr (` ›   Error: ...`, never wrapped, no
    * stack unless DEBUG) or, with --json, one small JSON object on stdout, and the same exit code
    * either way: the library's typed errors carry theirs, oclif's parse errors exit 2, anything
@@ -280,7 +303,7 @@ export abstract class BaseCommand extends Command {
     return {
       code: 'UnexpectedError',
       message: `unexpected error: ${first} (set DEBUG=* for details)`,
-      exit: 1,
+      exit: EXIT.unexpected,
     };
   }
 }

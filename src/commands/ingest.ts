@@ -4,7 +4,6 @@ import chalk from 'chalk';
 import { BaseCommand, type BaseFlags } from '../cli/base.js';
 import { countFlag, durationFlag, sizeFlag } from '../cli/flags.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
-import { CheckFailedError, InputError } from '../lib/errors.js';
 import { displayable } from '../cli/render.js';
 import { followLog, ingestProgress, progressWanted, statusLine, type LogFormat } from '../cli/progress.js';
 import { keepHeapSmall } from '../cli/heap.js';
@@ -229,13 +228,11 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
 
   /** Exit 4 when a path could not be read; else, with --fail-on-rejects, 3 when a line was rejected. */
   private setExit(r: { errors: unknown[]; rejected: number }, failOnRejects: boolean): void {
-    if (r.errors.length) process.exitCode = new InputError('').exitCode;
-    else if (failOnRejects && r.rejected > 0) {
-      process.stderr.write(
-        `kcloud-log: check failed: ${r.rejected.toLocaleString('en-US')} line${r.rejected === 1 ? '' : 's'} rejected (--fail-on-rejects); see why: kcloud-log rejects\n`,
+    if (r.errors.length) this.inputProblem();
+    else if (failOnRejects && r.rejected > 0)
+      this.checkFailed(
+        `${r.rejected.toLocaleString('en-US')} line${r.rejected === 1 ? '' : 's'} rejected (--fail-on-rejects); see why: kcloud-log rejects`,
       );
-      process.exitCode = new CheckFailedError('').exitCode;
-    }
   }
 }
 

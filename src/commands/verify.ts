@@ -58,12 +58,9 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
     if (flags.report) {
       if (!flags.pub) throw new UsageError('--report needs --pub KEY (the public key of the signer)');
       const res = verifyReport(flags.report, loadPublicKey(flags.pub));
-      if (!this.jsonEnabled()) {
-        if (res.ok)
-          this.log(`${chalk.green('ok')}: ${flags.report}: ${res.reason} (key ${res.key_id}, ${res.digest})`);
-        else this.logToStderr(`${chalk.red('FAILED')}: ${flags.report}: ${res.reason}`);
-      }
-      if (!res.ok) process.exitCode = 3;
+      if (res.ok && !this.jsonEnabled())
+        this.log(`${chalk.green('ok')}: ${flags.report}: ${res.reason} (key ${res.key_id}, ${res.digest})`);
+      if (!res.ok) this.checkFailed(`${flags.report}: ${res.reason}`);
       return res;
     }
 
@@ -72,20 +69,17 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
     const res = await this.withStore(flags, true, (s) =>
       verifyStore(s, { anchors, onProgress: bar?.update }),
     ).finally(() => bar?.stop());
-    if (!this.jsonEnabled()) {
-      if (res.ok)
-        this.log(
-          `${chalk.green('ok')}: ${res.rows.toLocaleString('en-US')} events verified in ${res.seconds} s; chain head ${res.head.chain} at seq ${res.head.seq}; ${res.anchors.length} anchor${res.anchors.length === 1 ? '' : 's'} checked`,
-        );
-      else {
-        const more = res.problems.length - 1;
-        this.logToStderr(
-          `${chalk.red('FAILED')}: ${describeProblem(res.first_bad!)}${more ? ` (and ${more} more problem${more > 1 ? 's' : ''}; --json lists them)` : ''}`,
-        );
-      }
-    }
+    if (res.ok && !this.jsonEnabled())
+      this.log(
+        `${chalk.green('ok')}: ${res.rows.toLocaleString('en-US')} events verified in ${res.seconds} s; chain head ${res.head.chain} at seq ${res.head.seq}; ${res.anchors.length} anchor${res.anchors.length === 1 ? '' : 's'} checked`,
+      );
     const recorded = flags.record ? await this.record(flags, res) : null;
-    if (!res.ok) process.exitCode = 3;
+    if (!res.ok) {
+      const more = res.problems.length - 1;
+      this.checkFailed(
+        `${describeProblem(res.first_bad!)}${more ? ` (and ${more} more problem${more > 1 ? 's' : ''}; --json lists them)` : ''}`,
+      );
+    }
     return { ...res, recorded };
   }
 

@@ -7,6 +7,7 @@
 import type { Hook } from '@oclif/core/hooks';
 import { toConfiguredId } from '@oclif/core/util/ids';
 import { closest } from '../lib/text.js';
+import { EXIT } from '../lib/errors.js';
 
 const hook: Hook.CommandNotFound = async function (opts) {
   if (process.stdin.isTTY && process.stderr.isTTY) {
@@ -32,7 +33,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
     ? `Did you mean "${config.bin} ${toConfiguredId(near, config)}"? See ${config.bin} help.`
     : `Run ${config.bin} help for a list of available commands.`;
   this.warn(`${toConfiguredId(typed, config)} is not a ${config.bin} command.`);
-  this.error(hint, { exit: 127 });
+  this.error(hint, { exit: EXIT.notFound });
 };
 
 export default hook;

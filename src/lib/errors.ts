@@ -1,13 +1,32 @@
 /**
- * Typed errors of the library. Commands map them to exit codes in one place
- * (src/lib/exit.ts); library code never exits.
- *
- * Exit codes (README "Exit codes"):
- *   0 success, 1 unexpected error, 2 usage error,
- *   3 a threshold or check failed, 4 input problem (unreadable file, corrupt database).
+ * Typed errors of the library, each with its exit code; library code never exits. Commands end
+ * with these codes in one place (BaseCommand: catch, checkFailed, inputProblem).
  */
+
+/**
+ * The exit codes (README "Exit codes"). 1 is for bugs only: every mistake or condition a user
+ * can act on has its own code.
+ */
+export const EXIT = {
+  ok: 0,
+  /** A bug: an error nobody anticipated (DEBUG=* shows its stack). */
+  unexpected: 1,
+  /** The command line is wrong: a flag, an argument, a value out of range, a name that names nothing. */
+  usage: 2,
+  /** A check or threshold failed (the full result is still printed). */
+  checkFailed: 3,
+  /** Input could not be read: a file, a device, the database; a full disk. */
+  input: 4,
+  /** Busy or too slow: the store was locked past --lock-timeout, or a query ran past --timeout. */
+  busy: 5,
+  /** Not a command (as in a shell). */
+  notFound: 127,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
 export class KcloudError extends Error {
-  readonly exitCode: number = 1;
+  readonly exitCode: number = EXIT.unexpected;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -16,21 +35,22 @@ export class KcloudError extends Error {
 
 /** A user's flags or arguments are wrong (exit 2). */
 export class UsageError extends KcloudError {
-  override readonly exitCode = 2;
+  override readonly exitCode: number = EXIT.usage;
 }
 
 /** A check or threshold failed (exit 3). */
 export class CheckFailedError extends KcloudError {
-  override readonly exitCode = 3;
+  override readonly exitCode = EXIT.checkFailed;
 }
 
 /** Input could not be read: a file, a database (exit 4). */
 export class InputError extends KcloudError {
-  override readonly exitCode = 4;
+  override readonly exitCode = EXIT.input;
 }
 
-/** The database is locked by another process for longer than we were willing to wait (exit 1). */
+/** The database is locked by another process for longer than we were willing to wait (exit 5). */
 export class LockTimeoutError extends KcloudError {
+  override readonly exitCode = EXIT.busy;
   constructor(
     message: string,
     readonly holder?: string,
@@ -39,8 +59,10 @@ export class LockTimeoutError extends KcloudError {
   }
 }
 
-/** A query ran past --timeout and was interrupted (exit 1, like a lock held too long). */
-export class QueryTimeoutError extends KcloudError {}
+/** A query ran past --timeout and was interrupted (exit 5, like a lock held too long). */
+export class QueryTimeoutError extends KcloudError {
+  override readonly exitCode = EXIT.busy;
+}
 
-/** Something the user asked for does not exist (exit 1), e.g. an unknown workload id. */
-export class NotFoundError extends KcloudError {}
+/** An argument names nothing stored (exit 2), e.g. an unknown workload id; the message suggests close matches. */
+export class NotFoundError extends UsageError {}

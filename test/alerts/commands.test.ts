@@ -100,13 +100,13 @@ describe('alerts rules add | list | remove', () => {
     );
   });
 
-  it('adds rules from a file, then removes them; an unknown name exits 1', async () => {
+  it('adds rules from a file, then removes them; an unknown name exits 2', async () => {
     const add = await runCmd(RulesAdd, ['--file', path.join(dir, 'fires.yaml'), '--db', db]);
     expect(add.json).toMatchObject({ added: ['slow'] });
     const rm = await runCmd(RulesRemove, ['severe', 'slow', '--db', db]);
     expect(rm.json).toEqual({ removed: ['severe', 'slow'] });
     const again = await runCmd(RulesRemove, ['severe', '--db', db]);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.message).toMatch(/no alert rule named "severe"/);
   });
 });

@@ -163,9 +163,9 @@ describe('trace --json', () => {
     const bad = await run(Trace, ['wl-1', '--inefficiencies', 'some']);
     expect(bad.code).toBe(2);
   });
-  it('exits 1 for an unknown id', async () => {
+  it('exits 2 (usage) for an unknown id', async () => {
     const r = await run(Trace, ['wl-nope-123']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     // With --json the error is also a JSON document on stdout.
     expect(JSON.stringify(r.json)).toContain('no events for workload');
   });

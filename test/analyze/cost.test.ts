@@ -274,6 +274,6 @@ describe('analyzeCost', () => {
     );
     expect(err).toBeInstanceOf(NotFoundError);
     expect((err as Error).message).toContain('cost-opt-v2');
-    expect((err as NotFoundError).exitCode).toBe(1);
+    expect((err as NotFoundError).exitCode).toBe(2);
   });
 });

@@ -152,7 +152,7 @@ describe('traceWorkload', () => {
   it('exits 1 for an unknown id and suggests close matches', async () => {
     const err = await traceWorkload(store, 'WL-17x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as NotFoundError).exitCode).toBe(1);
+    expect((err as NotFoundError).exitCode).toBe(2);
     expect((err as Error).message).toMatch(/did you mean: .*wl-17/);
     const none = await traceWorkload(store, 'zzzzzzzzzzzzzzzzzz').catch((e: unknown) => e);
     expect(none).toBeInstanceOf(NotFoundError);

@@ -116,7 +116,7 @@ describe('control characters from the data are escaped in human-readable output'
 
   it('error messages naming a file or value escape it too', () => {
     const r = cli(['trace', `nobody${ESC}`], { db });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(RAW_CONTROL);
     expect(r.stderr).toContain('nobody\\x1b');
   });
@@ -359,14 +359,14 @@ describe('--timeout: a runaway query is interrupted', () => {
     expect(cli(['ingest', log], { db }).code).toBe(0);
   });
 
-  it('sql --timeout 1s ends promptly with exit 1 and one line saying why', () => {
+  it('sql --timeout 1s ends promptly with exit 5 and one line saying why', () => {
     const t0 = Date.now();
     const r = cli(['sql', SLOW, '--timeout', '1s'], { db, timeoutMs: 60_000 });
     expect(Date.now() - t0).toBeLessThan(15_000);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(5);
     expect(r.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/Error: query interrupted after 1 s \(--timeout 1s\)/);
     const json = cli(['sql', SLOW, '--timeout', '500ms', '--json'], { db, timeoutMs: 60_000 });
-    expect(json.code).toBe(1);
+    expect(json.code).toBe(5);
     expect((JSON.parse(json.stdout) as { error: { message: string } }).error.message).toMatch(
       /^query interrupted after 0.5 s/,
     );
@@ -396,14 +396,16 @@ describe('--timeout: a runaway query is interrupted', () => {
     expect(w.code, w.stderr).toBe(0);
     expect(Date.now() - t0).toBeGreaterThan(1000); // it waited for the reader's deadline
     expect((JSON.parse(w.stdout) as { stored: number }).stored).toBe(1);
-    expect(await readerExit).toBe(1);
+    expect(await readerExit).toBe(5);
   });
 
   it('a bad --timeout is a usage error; the default is finite', () => {
     const r = cli(['events', '--timeout', 'soon'], { db });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--timeout "soon"');
-    expect(cli(['sql', '--help']).stdout).toMatch(/--timeout=DURATION[\s\S]*\[default: 30s\]/);
+    expect(cli(['sql', '--help']).stdout).toMatch(
+      /--timeout=DURATION[\s\S]*\[default: 30s; 10m for --output jsonl\|csv\]/,
+    );
     expect(cli(['verify', '--help']).stdout).toMatch(/--timeout=DURATION[\s\S]*\[default: 10m\]/);
   });
 });

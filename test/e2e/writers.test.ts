@@ -50,13 +50,13 @@ describe('one ingester per store', () => {
     await waitUntil('the follower to store 50 events', async () => (await storedCount(db)) >= 50);
 
     const second = cli(['ingest', '--follow', logs, '--lock-timeout', '1'], { db });
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(5);
     expect(second.stderr).toMatch(
       /already being ingested into by `kcloud-log ingest --follow .*logs.*` \(PID \d+/,
     );
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
     const batch = cli(['ingest', file, '--lock-timeout', '1'], { db });
-    expect(batch.code).toBe(1);
+    expect(batch.code).toBe(5);
     expect(batch.stderr).toMatch(/already being ingested into by `kcloud-log ingest --follow/);
 
     fs.appendFileSync(file, Array.from({ length: 25 }, (_, i) => decisionLine(50 + i)).join('\n') + '\n');

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { cut, displayable, fmtNum, table } from '../../cli/render.js';
-import { CheckFailedError, UsageError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { parseTimeRange } from '../../lib/time.js';
 import { countFlag, durationFlag, outputFlag, timeFlag } from '../../cli/flags.js';
 import { chunks, exportRows, isExport, type Listing } from '../../cli/output.js';
@@ -141,27 +141,20 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
       if (isBacktest) this.log(renderBacktest(displayable(result)));
       else this.log(renderAlerts(displayable(result), flags.all, fileRules ? flags.rules! : 'stored rules'));
     }
-    for (const e of result.errors)
-      process.stderr.write(`kcloud-log: rule "${e.rule}" not evaluated: ${e.reason}\n`);
-    if (flags['fail-on-firing']) {
-      const firing = isBacktest ? result.rules.some((r) => r.fired > 0) : result.counts.firing > 0;
-      if (firing) {
-        process.stderr.write(
-          `kcloud-log: check failed: ${
-            isBacktest
-              ? `rules fired in the backtest: ${result.rules
-                  .filter((r) => r.fired)
-                  .map((r) => r.rule)
-                  .join(', ')}`
-              : `${result.counts.firing} alert(s) firing`
-          }\n`,
-        );
-        process.exitCode = new CheckFailedError('').exitCode;
-      }
-    }
-    if (result.errors.length && !process.exitCode) process.exitCode = new CheckFailedError('').exitCode;
+    const problems = result.errors.map((e) => `rule "${e.rule}" not evaluated: ${e.reason}`);
+    if (flags['fail-on-firing']) problems.unshift(...firingProblem(result));
+    if (problems.length) this.checkFailed(...problems);
     return result;
   }
+}
+
+/** What --fail-on-firing fails on: alerts firing now, or (backtest) the rules that fired. */
+function firingProblem(r: AlertsCommandResult): string[] {
+  if ('until' in r) {
+    const fired = r.rules.filter((x) => x.fired).map((x) => x.rule);
+    return fired.length ? [`rules fired in the backtest: ${fired.join(', ')}`] : [];
+  }
+  return r.counts.firing ? [`${r.counts.firing} alert(s) firing`] : [];
 }
 
 const stateText = (a: AlertInstance) =>

@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags, countFlag, intervalFlag, numberFlag, timeFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
-import { CheckFailedError, UsageError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { checkTypes, filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
 import { parseTimeRange } from '../../lib/time.js';
 import {
@@ -131,12 +131,7 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
 
     if (!this.jsonEnabled()) this.log(renderScheduling(displayable(result), Boolean(process.stdout.isTTY)));
     const failed = result.gates.filter((g) => !g.passed);
-    if (failed.length) {
-      // The result is still returned (and printed with --json); the exit code says the check failed.
-      for (const g of failed)
-        process.stderr.write(`kcloud-log: check failed: ${g.gate} ${g.threshold}: ${g.reason}\n`);
-      process.exitCode = new CheckFailedError('').exitCode;
-    }
+    if (failed.length) this.checkFailed(...failed.map((g) => `${g.gate} ${g.threshold}: ${g.reason}`));
     return result;
   }
 }

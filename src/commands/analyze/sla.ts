@@ -3,7 +3,6 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
 import { timeFlag } from '../../cli/flags.js';
-import { CheckFailedError } from '../../lib/errors.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { analyzeSla, loadSlos, type SlaResult, type SloResult } from '../../lib/analyze/sla.js';
 
@@ -52,10 +51,8 @@ Windows end at --until or just after the newest stored event, whichever is earli
     const { since, until } = parseWindowFlags(flags);
     const result = await this.withStore(flags, true, (store) => analyzeSla(store, slos, { since, until }));
     if (!this.jsonEnabled()) this.log(renderSla(displayable(result)));
-    if (flags['fail-on-breach'] && result.breached.length) {
-      process.stderr.write(`kcloud-log: check failed: SLO breached: ${result.breached.join(', ')}\n`);
-      process.exitCode = new CheckFailedError('').exitCode;
-    }
+    if (flags['fail-on-breach'] && result.breached.length)
+      this.checkFailed(`SLO breached: ${result.breached.join(', ')}`);
     return result;
   }
 }

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag } from '../../cli/base.js';
-import { escapeControls } from '../../cli/render.js';
 import { progressWanted, reportProgress } from '../../cli/progress.js';
 import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
 import { resolveDbPath } from '../../lib/store/open.js';
@@ -168,10 +167,7 @@ Formats: md, html (one self-contained file with inline SVG charts, no network, p
       this.log(`  chain head seq ${report.integrity.chain_head.seq}: ${report.integrity.chain_head.chain}`);
       this.log(`  verification: ${v.mode}${v.ok === null ? '' : v.ok ? ' ok' : ' FAILED'} (${v.basis})`);
     }
-    if (failed) {
-      process.stderr.write(`kcloud-log: check failed: ${escapeControls(failed)}\n`);
-      process.exitCode = 3;
-    }
+    if (failed) this.checkFailed(failed);
     return { out: flags.out ?? null, format, bytes: bytes.length, digest, signature, report };
   }
 }
