@@ -321,7 +321,10 @@ export interface ErrorJson {
  * flag's error becomes `--flag: ...`, other line breaks become "; ".
  */
 export function oneLine(message: string): string {
-  let text = message.replace(/\s*See more help with --help\s*$/, '');
+  let text = message
+    .replace(/\s*See more help with --help\s*$/, '')
+    // oclif's wrapper around declared flag relationships (dependsOn, exclusive, ...)
+    .replace(/^The following errors? occurred:\s*/, '');
   const m = /^Parsing (--[\w-]+)\s*\n\t([\s\S]*)$/.exec(text);
   if (m) text = m[2]!.startsWith(m[1]!) ? m[2]! : `${m[1]}: ${m[2]}`;
   const t = text

@@ -97,6 +97,19 @@ export const timeFlag = Flags.custom<string>({
   helpValue: 'TIME',
 });
 
+/**
+ * --since/--until: the one time-window pair of every command that reads a window (the command's
+ * description says what it defaults to). Relative times count back from now, the same in every
+ * command (docs/design.md "Time").
+ */
+export const windowFlags = {
+  since: timeFlag({
+    description:
+      'window start (inclusive): ISO (2025-01-15T10:00:00Z) or a duration before now (15m, 24h, 7d)',
+  }),
+  until: timeFlag({ description: 'window end (exclusive): ISO or a duration before now' }),
+};
+
 export const filterFlags = {
   type: Flags.string({
     char: 't',
@@ -111,10 +124,7 @@ export const filterFlags = {
     multiple: true,
     helpValue: 'LEVEL',
   }),
-  since: timeFlag({
-    description: 'from this time: ISO (2025-01-15T10:00:00Z) or a duration before now (15m, 24h, 7d)',
-  }),
-  until: timeFlag({ description: 'before this time: ISO or a duration before now' }),
+  ...windowFlags,
   grep: Flags.string({
     char: 'g',
     description: 'text anywhere in the event (case-insensitive)',

@@ -62,14 +62,18 @@ export default class Tail extends BaseCommand {
       min: 0,
     }),
     interval: durationFlag({
-      description: 'poll interval (ms, or a duration: 50ms to 1h)',
+      description: 'poll interval, 50ms to 1h (a duration with its unit, as everywhere: 500ms, 2s)',
       default: 500,
       defaultHelp: async () => '500ms',
       min: 50,
       max: 3_600_000,
-      bare: 'ms',
     }),
-    max: countFlag({ description: 'exit after this many events', min: 1 }),
+    limit: countFlag({
+      description: 'exit after this many events',
+      min: 1,
+      aliases: ['max'],
+      deprecateAliases: true,
+    }),
   };
 
   async run(): Promise<TailResult> {
@@ -84,7 +88,7 @@ export default class Tail extends BaseCommand {
       filter: filterFromFlags(flags),
       intervalMs: flags.interval,
       last: flags.last,
-      max: flags.max,
+      max: flags.limit,
       signal: ac.signal,
       onEvents: (rows) => {
         const text =

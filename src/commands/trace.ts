@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../cli/base.js';
-import { filterFlags, outputFlag, readCount } from '../cli/flags.js';
+import { outputFlag, readCount, windowFlags } from '../cli/flags.js';
 import { displayable, fmtNum, table } from '../cli/render.js';
 import { chunks, exportRows, isExport, type Listing } from '../cli/output.js';
 import { filterFromFlags } from '../lib/query/filters.js';
@@ -43,17 +43,19 @@ export default class Trace extends BaseCommand {
   static override flags = {
     timeout: timeoutFlag(),
     output: outputFlag,
-    since: filterFlags.since,
-    until: filterFlags.until,
+    ...windowFlags,
     raw: Flags.boolean({
       description: "include each event's stored JSON in --json output (events[].event); reads the raw column",
     }),
-    inefficiencies: Flags.custom<number>({
+    limit: Flags.custom<number>({
+      char: 'n',
       description: `how many inefficiencies on its clusters to list (all are counted): a number or "all"`,
       default: DEFAULT_INEFFICIENCY_LIMIT,
       helpValue: 'N|all',
+      aliases: ['inefficiencies'],
+      deprecateAliases: true,
       parse: async (input) =>
-        input.trim() === 'all' ? Number.POSITIVE_INFINITY : readCount(input, '--inefficiencies', 0),
+        input.trim() === 'all' ? Number.POSITIVE_INFINITY : readCount(input, '--limit', 0),
     })(),
   };
 
@@ -61,7 +63,7 @@ export default class Trace extends BaseCommand {
     const { args, flags } = await this.parse(Trace);
     const mode = this.outputMode(flags.output);
     const f = filterFromFlags({ since: flags.since, until: flags.until });
-    const limit = flags.inefficiencies;
+    const limit = flags.limit;
     const result = await this.withStore(flags, true, (store) =>
       traceWorkload(store, args.workload, {
         since: f.since,
@@ -206,7 +208,7 @@ export function renderTrace(r: TraceResult): string {
   if (s.inefficiencies > r.inefficiencies.length)
     out.push(
       chalk.dim(
-        `… ${r.inefficiencies.length} of ${s.inefficiencies} inefficiencies on its clusters listed (--inefficiencies N|all)`,
+        `… ${r.inefficiencies.length} of ${s.inefficiencies} inefficiencies on its clusters listed (--limit N|all)`,
       ),
     );
 

@@ -36,10 +36,13 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
     report: Flags.string({
       description: 'verify the signature of this audit report instead of the store',
       helpValue: 'FILE',
+      dependsOn: ['pub'],
+      exclusive: ['anchor'],
     }),
     pub: Flags.string({
       description: "with --report: the signer's Ed25519 public key (PEM)",
       helpValue: 'KEY',
+      dependsOn: ['report'],
     }),
     record: Flags.boolean({ description: 'record the result in the store', default: true, allowNo: true }),
     anchor: Flags.string({
@@ -52,11 +55,7 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
 
   async run(): Promise<VerifyCommandResult> {
     const { flags } = await this.parse(Verify);
-    if (flags.pub && !flags.report) throw new UsageError('--pub goes with --report FILE');
-    if (flags.anchor && flags.report)
-      throw new UsageError('--anchor checks the store; it does not go with --report');
-    if (flags.report) {
-      if (!flags.pub) throw new UsageError('--report needs --pub KEY (the public key of the signer)');
+    if (flags.report && flags.pub) {
       const res = verifyReport(flags.report, loadPublicKey(flags.pub));
       if (res.ok && !this.jsonEnabled())
         this.log(`${chalk.green('ok')}: ${flags.report}: ${res.reason} (key ${res.key_id}, ${res.digest})`);

@@ -83,7 +83,7 @@ describe('alerts rules add | list | remove', () => {
     expect(bad.message).toMatch(/match\.where\[0\]: unknown field "wasted"/);
     const thr = await runCmd(RulesAdd, ['t', '--metric', 'latency_p95_ms', '--threshold', '100', '--db', db]);
     expect(thr.code).toBe(2);
-    expect(thr.message).toMatch(/--metric needs --window/);
+    expect(thr.message).toMatch(/must be provided when using --metric: --threshold, --window/);
   });
 
   it('evaluates the stored rules: exactly the matching events', async () => {

@@ -91,7 +91,9 @@ describe('analyze scheduling --json', () => {
     // With --json, oclif prints the error as JSON and sets the exit code instead of throwing.
     const r = await run(AnalyzeScheduling, ['--fail-under-reduction', '30']);
     expect(r.code).toBe(2);
-    expect(JSON.stringify(r.json)).toContain('needs a baseline');
+    expect(JSON.stringify(r.json)).toContain(
+      'One of the following must be provided when using --fail-under-reduction: --baseline-since, --baseline-until, --baseline-db',
+    );
   });
 });
 
@@ -146,8 +148,8 @@ describe('trace --json', () => {
     for (const k of ['workload_id', 'events', 'placements', 'relocations', 'summary'])
       expect(r.json, k).toHaveProperty(k);
   });
-  it('--raw adds each stored event; --inefficiencies bounds the list, not the counts', async () => {
-    const plain = await run(Trace, ['wl-1', '--inefficiencies', '2']);
+  it('--raw adds each stored event; --limit bounds the list, not the counts', async () => {
+    const plain = await run(Trace, ['wl-1', '--limit', '2']);
     const raw = await run(Trace, ['wl-1', '--raw', '--inefficiencies', 'all']);
     type T = {
       events: { event?: unknown }[];
@@ -160,7 +162,7 @@ describe('trace --json', () => {
     expect(a.events.every((e) => e.event !== undefined)).toBe(true);
     expect(p.inefficiencies.length).toBe(Math.min(2, a.summary.inefficiencies));
     expect(a.inefficiencies.length).toBe(a.summary.inefficiencies);
-    const bad = await run(Trace, ['wl-1', '--inefficiencies', 'some']);
+    const bad = await run(Trace, ['wl-1', '--limit', 'some']);
     expect(bad.code).toBe(2);
   });
   it('exits 2 (usage) for an unknown id', async () => {

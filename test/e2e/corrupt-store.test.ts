@@ -29,7 +29,7 @@ const commands = (dir: string): [string, string[]][] => [
   ['alerts rules add', ['alerts', 'rules', 'add', 'another', '--type', 'policy_change']],
   ['report audit', ['report', 'audit', '--out', path.join(dir, 'report.md')]],
   ['verify', ['verify']],
-  ['tail', ['tail', '--last', '1', '--max', '1', '--interval', '50']],
+  ['tail', ['tail', '--last', '1', '--limit', '1', '--interval', '50ms']],
   ['ingest', ['ingest', path.join(ROOT, 'examples', 'logs', 'scheduler.jsonl')]],
 ];
 

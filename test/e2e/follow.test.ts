@@ -320,7 +320,7 @@ describe('ingest --follow file events', () => {
     await waitFor(db, 10);
     const t = spawn(
       process.execPath,
-      [BIN, 'tail', '--output', 'jsonl', '--last', '5', '--max', '30', '--interval', '100'],
+      [BIN, 'tail', '--output', 'jsonl', '--last', '5', '--limit', '30', '--interval', '100ms'],
       {
         env: { ...process.env, KCLOUD_LOG_DB: db },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -70,7 +70,7 @@ describe('control characters from the data are escaped in human-readable output'
 
   const human: [string, string[]][] = [
     ['events', ['events']],
-    ['tail', ['tail', '--last', '3', '--max', '3']],
+    ['tail', ['tail', '--last', '3', '--limit', '3']],
     ['trace', ['trace', workload]],
     ['rejects', ['rejects']],
     ['sources', ['sources']],

@@ -4,7 +4,7 @@ import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { cut, displayable, fmtNum, table } from '../../cli/render.js';
 import { UsageError } from '../../lib/errors.js';
 import { parseTimeRange } from '../../lib/time.js';
-import { countFlag, durationFlag, outputFlag, timeFlag } from '../../cli/flags.js';
+import { countFlag, durationFlag, outputFlag, timeFlag, windowFlags } from '../../cli/flags.js';
 import { chunks, exportRows, isExport, type Listing } from '../../cli/output.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
@@ -75,7 +75,7 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     at: timeFlag({
       description: 'evaluation instant: ISO or a duration before now (default: the newest event)',
     }),
-    since: timeFlag({ description: 'start of the evaluated span (default: the oldest event)' }),
+    since: windowFlags.since,
     backtest: durationFlag({
       description: 'show when each rule would have fired over this span before --at, e.g. 30d (1s to 3650d)',
       min: 1000,

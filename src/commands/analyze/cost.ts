@@ -50,7 +50,14 @@ Every figure's basis is in the result (--json: "basis").
       description: 'length of each side of --around-policy (default 7d, or the span available)',
       min: 1000,
     }),
-    top: countFlag({ description: 'rows per breakdown table in the human report', default: 10, min: 1 }),
+    limit: countFlag({
+      char: 'n',
+      description: 'rows per breakdown table in the human report',
+      default: 10,
+      min: 1,
+      aliases: ['top'],
+      deprecateAliases: true,
+    }),
   };
 
   async run(): Promise<AnalyzeCostResult> {
@@ -70,7 +77,7 @@ Every figure's basis is in the result (--json: "basis").
       });
     });
     if (!this.jsonEnabled())
-      this.log(renderCost(displayable(result), Boolean(process.stdout.isTTY), flags.top));
+      this.log(renderCost(displayable(result), Boolean(process.stdout.isTTY), flags.limit));
     return result;
   }
 }
@@ -83,7 +90,7 @@ const signedPct = (v: number | null | undefined) =>
 function wasteTable(title: string, rows: WasteBucket[], top: number): string[] {
   if (!rows.length) return [];
   const shown = rows.slice(0, top);
-  const more = rows.length > top ? chalk.dim(`  … ${rows.length - top} more (--top, --json)`) : '';
+  const more = rows.length > top ? chalk.dim(`  … ${rows.length - top} more (--limit, --json)`) : '';
   return [
     '',
     table(

@@ -59,6 +59,7 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
       max: 100,
       unit: 'percent',
       percent: true,
+      relationships: [{ type: 'some', flags: ['baseline-since', 'baseline-until', 'baseline-db'] }],
     }),
     'fail-if-p95-over': numberFlag({
       description: 'exit 3 if p95 latency is above MS milliseconds (0 to 86,400,000: a day)',
@@ -90,11 +91,6 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
       flags['baseline-since'] !== undefined ||
       flags['baseline-until'] !== undefined ||
       flags['baseline-db'] !== undefined;
-    if (failUnder !== undefined && !hasBaseline) {
-      throw new UsageError(
-        '--fail-under-reduction needs a baseline: --baseline-since/--baseline-until or --baseline-db',
-      );
-    }
     const baselineFilter: EventFilter = {
       ...filter,
       ...parseTimeRange(

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
-import { timeFlag } from '../../cli/flags.js';
+import { windowFlags } from '../../cli/flags.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { analyzeSla, loadSlos, type SlaResult, type SloResult } from '../../lib/analyze/sla.js';
 
@@ -34,14 +34,7 @@ Windows end at --until or just after the newest stored event, whichever is earli
       description: 'SLO file (YAML or JSON); default: the built-in SLOs',
       helpValue: 'FILE',
     }),
-    since: timeFlag({
-      description:
-        'compliance window start: ISO or a duration before now (default: one SLO period before the end)',
-    }),
-    until: timeFlag({
-      description:
-        'end of every window (exclusive): ISO or a duration before now (default, and at most: just after the newest event)',
-    }),
+    ...windowFlags,
     'fail-on-breach': Flags.boolean({ description: 'exit 3 when any SLO is breached' }),
   };
 

@@ -7,7 +7,7 @@ import { progressWanted, reportProgress } from '../../cli/progress.js';
 import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../lib/output-file.js';
 import { resolveDbPath } from '../../lib/store/open.js';
 import { formatDuration } from '../../lib/time.js';
-import { countFlag, durationFlag, timeFlag } from '../../cli/flags.js';
+import { countFlag, durationFlag, windowFlags } from '../../cli/flags.js';
 import { parseWindowFlags } from '../../lib/analyze/window.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
 import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
@@ -58,8 +58,7 @@ Formats: md, html (one self-contained file with inline SVG charts, no network, p
 
   static override flags = {
     timeout: timeoutFlag(DEFAULT_SCAN_TIMEOUT),
-    since: timeFlag({ description: 'window start (inclusive): ISO or a duration before now' }),
-    until: timeFlag({ description: 'window end (exclusive): ISO or a duration before now' }),
+    ...windowFlags,
     format: Flags.string({
       description: 'report format (default: from the --out extension, else md)',
       options: ['md', 'html', 'json'],

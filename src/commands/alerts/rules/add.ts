@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
@@ -24,7 +25,7 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
   static override examples = [
     `<%= config.bin %> alerts rules add high-waste --type inefficiency_detected --where 'severity>=high' --where 'wasted_cost_estimate>100' --label team=finops --message '{{cluster}} wasted {{wasted_cost_estimate}} USD'`,
     `<%= config.bin %> alerts rules add slow-decisions --metric latency_p95_ms --threshold 250 --window 1h --for 10m`,
-    `<%= config.bin %> alerts rules add latency-burn --metric slo_burn_rate --slo decision-latency --threshold 14.4 --window 1h`,
+    `<%= config.bin %> alerts rules add latency-burn --metric slo_burn_rate --slo-name decision-latency --threshold 14.4 --window 1h`,
     '<%= config.bin %> alerts rules add --file examples/alert-rules.yaml --replace',
   ];
 
@@ -33,7 +34,11 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
   };
 
   static override flags = {
-    file: Flags.string({ description: 'add every rule of this YAML/JSON file', helpValue: 'FILE' }),
+    file: Flags.string({
+      description: 'add every rule of this YAML/JSON file',
+      helpValue: 'FILE',
+      exclusive: ['type', 'where', 'keep-firing-for', 'metric', 'label', 'message', 'description'],
+    }),
     replace: Flags.boolean({ description: 'overwrite rules with the same name' }),
     type: Flags.string({
       description: 'event type(s) to match (repeatable)',
@@ -49,12 +54,18 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
       description: 'event rules: how long each match stays firing (default 1h; 0 to 3650d)',
       min: 1,
       zero: true,
+      exclusive: ['metric'],
     }),
-    metric: Flags.string({ description: 'threshold rule on this figure', options: [...METRICS] }),
+    metric: Flags.string({
+      description: 'threshold rule on this figure',
+      options: [...METRICS],
+      dependsOn: ['threshold', 'window'],
+    }),
     op: Flags.string({ description: 'threshold comparison', options: ['>', '>=', '<', '<='], default: '>' }),
     threshold: Flags.custom<string>({
       description: 'threshold value (a number, or a percentage like 5%; never negative)',
       helpValue: 'NUMBER',
+      dependsOn: ['metric'],
       parse: async (input) => {
         const t = readThreshold(input);
         if (t === undefined || t < 0)
@@ -67,17 +78,29 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
     window: durationTextFlag({
       description: 'sliding window of the metric, e.g. 1h (1s to 3650d)',
       min: 1000,
+      dependsOn: ['metric'],
     }),
     for: durationTextFlag({
       description: 'how long the condition must hold before firing (default 0; up to 3650d)',
       min: 1,
       zero: true,
+      dependsOn: ['metric'],
     }),
-    every: durationTextFlag({ description: 'evaluation step (default 1m; 1s to 3650d)', min: 1000 }),
-    slo: Flags.string({ description: 'slo_burn_rate: the SLO name', helpValue: 'NAME' }),
-    'slo-file': Flags.string({
-      description: 'SLO file the --slo name is checked against (default: the built-in SLOs)',
+    every: durationTextFlag({
+      description: 'evaluation step (default 1m; 1s to 3650d)',
+      min: 1000,
+      dependsOn: ['metric'],
+    }),
+    'slo-name': Flags.string({
+      description: 'slo_burn_rate: the SLO (a name of the --slo file, or of the built-in SLOs)',
+      helpValue: 'NAME',
+      dependsOn: ['metric'],
+    }),
+    slo: Flags.string({
+      description: 'SLO file (YAML or JSON), as in analyze sla; default: the built-in SLOs',
       helpValue: 'FILE',
+      aliases: ['slo-file'],
+      deprecateAliases: true,
     }),
     label: Flags.string({
       description: 'label NAME=VALUE (repeatable)',
@@ -90,7 +113,7 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
 
   async run(): Promise<AlertsRulesAddResult> {
     const { args, flags } = await this.parse(AlertsRulesAdd);
-    const slos = loadSlos(flags['slo-file']);
+    const slos = loadSlos(sloFile(flags.slo));
     let rules: Rule[];
     let origin: string;
     if (flags.file) {
@@ -127,10 +150,6 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
       };
       let raw: Record<string, unknown>;
       if (flags.metric) {
-        if (flags.threshold === undefined) throw new UsageError('--metric needs --threshold');
-        if (!flags.window) throw new UsageError('--metric needs --window');
-        if (flags['keep-firing-for'])
-          throw new UsageError('--keep-firing-for is for event rules; threshold rules use --for');
         raw = {
           ...common,
           kind: 'threshold',
@@ -140,12 +159,10 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
           window: flags.window,
           ...(flags.for ? { for: flags.for } : {}),
           ...(flags.every ? { every: flags.every } : {}),
-          ...(flags.slo ? { slo: flags.slo } : {}),
+          ...(flags['slo-name'] ? { slo: flags['slo-name'] } : {}),
           ...(match ? { match } : {}),
         };
       } else {
-        for (const f of ['threshold', 'window', 'for', 'every', 'slo'] as const)
-          if (flags[f] !== undefined) throw new UsageError(`--${f} is for threshold rules: add --metric`);
         if (!match)
           throw new UsageError(
             'an event rule needs --type and/or --where (or use --metric for a threshold rule)',
@@ -173,4 +190,13 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
     }
     return result;
   }
+}
+
+/** --slo is the SLO file, as in analyze sla; an SLO name given there (its old meaning) gets a hint. */
+function sloFile(v: string | undefined): string | undefined {
+  if (v !== undefined && !fs.existsSync(v) && /^[\w.-]+$/.test(v) && !/\.(ya?ml|json)$/i.test(v))
+    throw new UsageError(
+      `--slo is the SLO file, as in analyze sla; to name the SLO "${v}" use --slo-name ${v}`,
+    );
+  return v;
 }
