@@ -1,7 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, DEFAULT_SCAN_TIMEOUT, timeoutFlag, type BaseFlags } from '../cli/base.js';
-import { UsageError } from '../lib/errors.js';
 import { describeProblem, verifyStore, type VerifyResult } from '../lib/integrity/verify.js';
 import { parseAnchor } from '../lib/integrity/anchors.js';
 import { recordVerification } from '../lib/integrity/verifications.js';

@@ -3,7 +3,6 @@ import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
 import { filterFlags, countFlag, intervalFlag, numberFlag, timeFlag } from '../../cli/flags.js';
 import { displayable, fmtNum, table } from '../../cli/render.js';
-import { UsageError } from '../../lib/errors.js';
 import { checkTypes, filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
 import { parseTimeRange } from '../../lib/time.js';
 import {
