@@ -277,7 +277,7 @@ describe('ingest --follow file events', () => {
       real,
       half.slice(40) + '\n' + decisionLine(2, { pad: 'x'.repeat(5000) }) + '\n' + decisionLine(3) + '\n',
     );
-    await waitForEvents(db, 3);
+    await waitForEvents(db, 5); // decisions 0, 1 and 3 and the two markers
     const res = await f.stop();
     expect(res).toMatchObject({ lines: 6, stored: 5, rejected: 1 }); // with the 2 marker lines
     const rej = JSON.parse(cli(['rejects', '--json'], { db }).stdout) as {
