@@ -72,6 +72,42 @@ export async function query(db: string, sql: string): Promise<Record<string, unk
   }
 }
 
+/**
+ * Poll `ok` until it holds; at the deadline fail naming what was awaited and the last state seen
+ * (`state`). Tests wait with this on something observable, never for a fixed time.
+ */
+export async function waitFor(
+  ok: () => boolean | Promise<boolean>,
+  o: { what: string; timeoutMs?: number; everyMs?: number; state?: () => unknown },
+): Promise<void> {
+  const timeoutMs = o.timeoutMs ?? 20_000;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) {
+      const seen = o.state ? `; last seen: ${JSON.stringify(await o.state())}` : '';
+      throw new Error(`waited ${timeoutMs} ms for ${o.what}${seen}`);
+    }
+    await new Promise((r) => setTimeout(r, o.everyMs ?? 50));
+  }
+}
+
+/** Events stored in the store at `db` (0 before it exists), read-only beside a running ingester. */
+export async function storedEvents(db: string): Promise<number> {
+  if (!fs.existsSync(db)) return 0;
+  return Number((await query(db, 'SELECT count(*) AS n FROM events'))[0]!.n);
+}
+
+/** Wait until the store at `db` holds at least `n` events. */
+export async function waitForEvents(db: string, n: number, timeoutMs = 20_000): Promise<void> {
+  let got = 0;
+  await waitFor(async () => (got = await storedEvents(db)) >= n, {
+    what: `${n} stored events`,
+    timeoutMs,
+    everyMs: 100,
+    state: () => `${got} events`,
+  });
+}
+
 /** A simple deterministic event line (scheduling decision number i). */
 export function decisionLine(i: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({

@@ -26,7 +26,7 @@ import {
   type Decision,
   type Ev,
   type Inefficiency,
-} from '../sla/events.js';
+} from '../scenario.js';
 
 let dir: string;
 let db: string;

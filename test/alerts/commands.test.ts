@@ -9,7 +9,7 @@ import Alerts from '../../src/commands/alerts/index.js';
 import RulesAdd from '../../src/commands/alerts/rules/add.js';
 import RulesList from '../../src/commands/alerts/rules/list.js';
 import RulesRemove from '../../src/commands/alerts/rules/remove.js';
-import { buildDb, HOUR, scenario, tmpDir, type Ev, type Inefficiency } from '../sla/events.js';
+import { buildDb, HOUR, scenario, tmpDir, type Ev, type Inefficiency } from '../scenario.js';
 import { runCmd } from '../run-command.js';
 
 let dir: string;

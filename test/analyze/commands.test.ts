@@ -9,7 +9,7 @@ import AnalyzeScheduling from '../../src/commands/analyze/scheduling.js';
 import AnalyzeCost from '../../src/commands/analyze/cost.js';
 import Trace from '../../src/commands/trace.js';
 import { runCmd } from '../run-command.js';
-import { buildStore, generate, refScheduling, tmpDir, T0_US, type GenDecision } from './gen.js';
+import { buildStore, generate, refScheduling, tmpDir, T0_US, type GenDecision } from '../scenario.js';
 
 const HOUR = 3600e6;
 const MID = T0_US + 24 * HOUR;

@@ -16,7 +16,7 @@ import {
   type GenInefficiency,
   type GenReconfig,
   type GenRelocation,
-} from './gen.js';
+} from '../scenario.js';
 
 const HOUR = 3600e6;
 let dir: string;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/lib/store/open.js';
 import { analyzeScheduling, autoInterval } from '../../src/lib/analyze/scheduling.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { buildStore, close, generate, refScheduling, tmpDir, T0_US, type GenDecision } from './gen.js';
+import { buildStore, close, generate, refScheduling, tmpDir, T0_US, type GenDecision } from '../scenario.js';
 
 const HOUR = 3600e6;
 let dir: string;

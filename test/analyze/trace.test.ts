@@ -17,7 +17,7 @@ import {
   type GenEvent,
   type GenInefficiency,
   type GenRelocation,
-} from './gen.js';
+} from '../scenario.js';
 
 const HOUR = 3600e6;
 let dir: string;

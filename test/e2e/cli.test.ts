@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, cli, cliJson, decisionLine, query, tmpDir } from '../helpers.js';
+import { BIN, FIXTURES, cli, cliJson, decisionLine, query, tmpDir, waitFor } from '../helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -203,9 +203,12 @@ describe('kcloud-log end to end', () => {
         env: { ...process.env, KCLOUD_LOG_DB: db },
         stdio: 'ignore',
       });
-      const t0 = Date.now();
-      while (!fs.existsSync(db) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, delayMs));
+      await waitFor(() => fs.existsSync(db), {
+        what: 'the ingest to create the database',
+        timeoutMs: 30_000,
+        everyMs: 20,
+      });
+      await new Promise((r) => setTimeout(r, delayMs)); // the kill point: a time into the ingest, not a wait
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
     }

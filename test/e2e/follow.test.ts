@@ -7,7 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli, decisionLine, query, tmpDir } from '../helpers.js';
+import { BIN, cli, decisionLine, query, tmpDir, waitFor, waitForEvents } from '../helpers.js';
 
 const hasLogrotate = (() => {
   try {
@@ -62,21 +62,33 @@ function startFollow(db: string, targets: string[], extra: string[] = []): Follo
   };
 }
 
-async function stored(db: string): Promise<number> {
-  if (!fs.existsSync(db)) return 0;
-  const r = await query(db, 'SELECT count(*) AS n FROM events');
-  return Number(r[0]!.n);
+const activeFileSources = async (db: string) =>
+  (await query(db, "SELECT path FROM sources WHERE kind = 'file' AND status = 'active' ORDER BY path")).map(
+    (r) => String(r.path),
+  );
+
+/**
+ * Wait until every file rotated away or deleted has been drained and released: the active
+ * sources are exactly the plain files still at `live()` (renamed ones under their new names).
+ */
+async function waitForReleased(db: string, live: () => string[]): Promise<void> {
+  let active: string[] = [];
+  await waitFor(
+    async () => (active = await activeFileSources(db)).join('\n') === [...live()].sort().join('\n'),
+    {
+      what: 'the rotated and deleted files to be released',
+      state: () => ({ active, live: live() }),
+    },
+  );
 }
 
-async function waitFor(db: string, n: number, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  let got = 0;
-  while (Date.now() - t0 < timeoutMs) {
-    got = await stored(db);
-    if (got >= n) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`waited ${timeoutMs} ms for ${n} events, have ${got}`);
+/** Wait until `n` gzip archives have been read whole (status done). */
+async function waitForArchives(db: string, n: number): Promise<void> {
+  const done = async () =>
+    Number(
+      (await query(db, "SELECT count(*) AS n FROM sources WHERE kind = 'gzip' AND status = 'done'"))[0]!.n,
+    );
+  await waitFor(async () => (await done()) >= n, { what: `${n} gzip archive(s) read`, state: done });
 }
 
 /** Writes numbered events by path (as a logging library reopening its file would). */
@@ -123,7 +135,7 @@ describe.skipIf(!hasLogrotate)('ingest --follow with the real logrotate', () => 
       const w = new Writer(log);
       w.write(500);
       const f = startFollow(db, [logs]);
-      await waitFor(db, 1); // the database exists: queries from now on must never fail
+      await waitForEvents(db, 1); // the database exists: queries from now on must never fail
       // readers while following, one after another every ~400 ms: none may fail on the lock
       let readerFailures = 0;
       let readerRuns = 0;
@@ -139,27 +151,33 @@ describe.skipIf(!hasLogrotate)('ingest --follow with the real logrotate', () => 
           });
           readerRuns++;
           if (code !== 0) readerFailures++;
-          await new Promise((r) => setTimeout(r, 400));
+          await new Promise((r) => setTimeout(r, 400)); // pacing: one reader every ~400 ms, not a wait
         }
       })();
       const readers = { stop: async () => ((reading = false), await readerLoop) };
       try {
-        await waitFor(db, 500);
+        await waitForEvents(db, 500);
         for (let round = 0; round < 3; round++) {
           w.write(300);
-          await waitFor(db, w.n); // copytruncate loses what was written between copy and truncate unless read first
+          await waitForEvents(db, w.n); // copytruncate loses what was written between copy and truncate unless read first
           execFileSync('logrotate', ['-f', '-s', path.join(dir, 'state'), conf]);
           w.write(200);
-          await new Promise((r) => setTimeout(r, 300));
+          await waitForEvents(db, w.n); // the rotation was followed
         }
         w.write(100);
-        await waitFor(db, w.n);
+        await waitForEvents(db, w.n);
         // The readers must have run beside the follower, not once: give slow machines time.
-        for (let t = 0; readerRuns < 3 && t < 100; t++) await new Promise((r) => setTimeout(r, 200));
+        await waitFor(() => readerRuns >= 3, { what: 'three reader runs', state: () => readerRuns });
       } finally {
         await readers.stop();
       }
-      await new Promise((r) => setTimeout(r, 1200)); // rotated files drain
+      const plainFiles = () =>
+        fs
+          .readdirSync(logs)
+          .filter((n) => !n.endsWith('.gz'))
+          .map((n) => path.join(logs, n));
+      await waitForReleased(db, plainFiles);
+      if (mode === 'create-compress') await waitForArchives(db, 3);
       const res = await f.stop();
       expect(res.errors).toEqual([]);
       await checkExactlyOnce(db, w.n);
@@ -178,15 +196,16 @@ describe('ingest --follow file events', () => {
     const w = new Writer(log);
     w.write(300);
     const f = startFollow(db, [dir]);
-    await waitFor(db, 300);
+    await waitForEvents(db, 300);
     w.write(100); // written just before the rotation
     const rotated = `${log}.20250115_103000_a1b2c3`;
     fs.renameSync(log, rotated);
     w.write(150); // the new file
     fs.writeFileSync(rotated + '.gz', zlib.gzipSync(fs.readFileSync(rotated)));
     fs.rmSync(rotated);
-    await waitFor(db, w.n);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForEvents(db, w.n);
+    await waitForArchives(db, 1); // the archive was seen, and found to hold nothing new
+    await waitForReleased(db, () => [log]);
     const res = await f.stop();
     expect(res).toMatchObject({ stored: w.n, duplicates: 0 });
     await checkExactlyOnce(db, w.n);
@@ -199,11 +218,11 @@ describe('ingest --follow file events', () => {
     const w = new Writer(log);
     w.write(50);
     const f = startFollow(db, [log]);
-    await waitFor(db, 50);
+    await waitForEvents(db, 50);
     let s = '';
     for (let i = 0; i < 120; i++) s += decisionLine(w.n++) + '\n';
     fs.writeFileSync(log, s); // same inode, new content, longer than before
-    await waitFor(db, w.n);
+    await waitForEvents(db, w.n);
     const res = await f.stop();
     expect(res).toMatchObject({ stored: 170 });
     await checkExactlyOnce(db, w.n);
@@ -218,7 +237,7 @@ describe('ingest --follow file events', () => {
     const w = new Writer(log);
     w.write(100);
     const f = startFollow(db, [dir]);
-    await waitFor(db, 100);
+    await waitForEvents(db, 100);
     // keep the file open like a writer would, append, then delete before the follower reads
     const fd = fs.openSync(log, 'a');
     let s = '';
@@ -227,8 +246,8 @@ describe('ingest --follow file events', () => {
     fs.rmSync(log);
     fs.closeSync(fd);
     w.write(80); // a new file at the same path
-    await waitFor(db, w.n);
-    await new Promise((r) => setTimeout(r, 1200));
+    await waitForEvents(db, w.n);
+    await waitForReleased(db, () => [log]); // the deleted file was drained and released
     const res = await f.stop();
     expect(res).toMatchObject({ stored: 580 });
     await checkExactlyOnce(db, w.n);
@@ -239,21 +258,28 @@ describe('ingest --follow file events', () => {
     const real = path.join(dir, 'app-2025-01-15.log');
     const link = path.join(dir, 'current.log');
     const db = path.join(dir, 'db.duckdb');
+    const marker = path.join(dir, 'marker.log'); // a second file: its lines show that cycles ran
     fs.writeFileSync(real, decisionLine(0) + '\n');
+    fs.writeFileSync(marker, '');
     fs.symlinkSync(real, link);
-    const f = startFollow(db, [link], ['--max-line-bytes', '2048']);
-    await waitFor(db, 1);
+    const f = startFollow(db, [link, marker], ['--max-line-bytes', '2048']);
+    await waitForEvents(db, 1);
     const half = decisionLine(1);
     fs.appendFileSync(real, half.slice(0, 40)); // Fluent Bit flushes 4 KiB blocks: lines arrive in pieces
-    await new Promise((r) => setTimeout(r, 800));
-    expect(await stored(db)).toBe(1);
+    // Two cycles, each seen by a marker line stored: the second read the piece after it was written.
+    for (const seq of [1000, 1001]) {
+      fs.appendFileSync(marker, decisionLine(seq) + '\n');
+      await waitForEvents(db, seq - 998);
+    }
+    const piece = await query(db, "SELECT count(*) AS n FROM events WHERE raw->>'seq_no' = '1'");
+    expect(Number(piece[0]!.n)).toBe(0); // an incomplete line is not stored
     fs.appendFileSync(
       real,
       half.slice(40) + '\n' + decisionLine(2, { pad: 'x'.repeat(5000) }) + '\n' + decisionLine(3) + '\n',
     );
-    await waitFor(db, 3);
+    await waitForEvents(db, 5); // decisions 0, 1 and 3 and the two markers
     const res = await f.stop();
-    expect(res).toMatchObject({ lines: 4, stored: 3, rejected: 1 });
+    expect(res).toMatchObject({ lines: 6, stored: 5, rejected: 1 }); // with the 2 marker lines
     const rej = JSON.parse(cli(['rejects', '--json'], { db }).stdout) as {
       rejects: { line: number; reason: string; path: string }[];
     };
@@ -266,7 +292,7 @@ describe('ingest --follow file events', () => {
       db,
       'SELECT count(*) AS n, sum(stored) AS s, sum(rejected) AS r FROM commits WHERE id > 0',
     );
-    expect(log[0]).toMatchObject({ s: 3n, r: 1n });
+    expect(log[0]).toMatchObject({ s: 5n, r: 1n });
     expect(Number(log[0]!.n)).toBeGreaterThanOrEqual(2);
     expect(cli(['verify'], { db }).code).toBe(0);
   }, 60_000);
@@ -278,16 +304,16 @@ describe('ingest --follow file events', () => {
     const w = new Writer(log);
     w.write(2000);
     let f = startFollow(db, [dir]);
-    await waitFor(db, 1);
+    await waitForEvents(db, 1);
     for (let i = 0; i < 10; i++) {
       w.write(500);
-      await new Promise((r) => setTimeout(r, 60));
+      await new Promise((r) => setTimeout(r, 60)); // pacing: the writer goes on while the follower commits
     }
     f.child.kill('SIGKILL');
     await new Promise((r) => f.child.on('exit', r));
     w.write(1000); // written while nobody follows
     f = startFollow(db, [dir]);
-    await waitFor(db, w.n, 30_000);
+    await waitForEvents(db, w.n, 30_000);
     await f.stop();
     await checkExactlyOnce(db, w.n);
   }, 90_000);
@@ -299,15 +325,30 @@ describe('ingest --follow file events', () => {
     const w = new Writer(log);
     w.write(100);
     const f = startFollow(db, [dir], ['--from', 'end']);
-    for (let t0 = Date.now(); Date.now() - t0 < 20_000;) {
-      if (fs.existsSync(db) && Number((await query(db, 'SELECT count(*) AS n FROM sources'))[0]!.n) > 0)
-        break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      async () =>
+        fs.existsSync(db) && Number((await query(db, 'SELECT count(*) AS n FROM sources'))[0]!.n) > 0,
+      { what: 'the file to be registered at its end' },
+    );
     w.write(20);
-    await waitFor(db, 20);
+    await waitForEvents(db, 20);
     const res = await f.stop();
     expect(res).toMatchObject({ stored: 20 });
+  }, 60_000);
+
+  it('standard input: what is piped is stored, the last line without a newline too, and the follower ends with it', () => {
+    const dir = tmpDir('kcl-follow-');
+    const db = path.join(dir, 'db.duckdb');
+    const input = [0, 1, 2, 3].map((i) => decisionLine(i)).join('\n'); // no newline at the end
+    const r = cli(['ingest', '--follow', '-', '--flush-interval', '200ms', '--json'], {
+      db,
+      input,
+      timeoutMs: 30_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ lines: 4, stored: 4, files: [], errors: [] });
+    expect(cli(['ingest', '--follow', '-', '--json'], { db, input, timeoutMs: 30_000 }).code).toBe(0);
+    return checkExactlyOnce(db, 4); // stdin has no checkpoint: the same lines again are duplicates
   }, 60_000);
 
   it('tail shows newly stored events from another process', async () => {
@@ -317,7 +358,7 @@ describe('ingest --follow file events', () => {
     const w = new Writer(log);
     w.write(10);
     const f = startFollow(db, [dir]);
-    await waitFor(db, 10);
+    await waitForEvents(db, 10);
     const t = spawn(
       process.execPath,
       [BIN, 'tail', '--output', 'jsonl', '--last', '5', '--limit', '30', '--interval', '100ms'],
@@ -330,7 +371,7 @@ describe('ingest --follow file events', () => {
     let out = '';
     t.stdout!.on('data', (d) => (out += d));
     const exited = new Promise((r) => t.on('exit', r));
-    while (out.split('\n').length < 6) await new Promise((r) => setTimeout(r, 50)); // the last 5: tail is running
+    await waitFor(() => out.split('\n').length >= 6, { what: 'tail to print the last 5', state: () => out }); // tail is running
     w.write(25);
     expect(await exited).toBe(0);
     const evs = out

@@ -7,7 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cli, cliJson, decisionLine, query, tmpDir } from '../helpers.js';
+import { BIN, cli, cliJson, decisionLine, query, tmpDir, waitFor, waitForEvents } from '../helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -131,14 +131,6 @@ function follower(db: string, args: string[]) {
   };
 }
 
-async function waitForEvents(db: string, n: number): Promise<void> {
-  for (const t0 = Date.now(); Date.now() - t0 < 20_000;) {
-    if (fs.existsSync(db) && Number((await query(db, 'SELECT count(*) AS n FROM events'))[0]!.n) >= n) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`waited for ${n} events`);
-}
-
 describe('ingest --follow: --exclude, binary files, --fail-on-rejects', () => {
   it('follows what is not excluded, warns once about a binary file, exits 3 on rejects with --fail-on-rejects', async () => {
     const d = logDir('follow');
@@ -149,19 +141,25 @@ describe('ingest --follow: --exclude, binary files, --fail-on-rejects', () => {
     fs.appendFileSync(path.join(d, 'debug.log'), events(300, 5)); // excluded: never read
     fs.writeFileSync(path.join(d, 'new.log'), events(400, 2));
     await waitForEvents(db, 17);
-    await new Promise((r) => setTimeout(r, 1000)); // a few more cycles
+    for (const n of [18, 19]) {
+      // a few more cycles, each seen by one more event stored
+      fs.appendFileSync(path.join(d, 'app.jsonl'), events(500 + n, 1));
+      await waitForEvents(db, n);
+    }
     const res = await f.stop();
     expect(res.code, res.stderr).toBe(0); // nothing rejected
-    expect(res.out).toMatch(/17 stored \+ 0 rejected \+ 0 duplicates \+ 1 skipped/);
+    expect(res.out).toMatch(/19 stored \+ 0 rejected \+ 0 duplicates \+ 1 skipped/);
     expect(warnings(res.stderr)).toHaveLength(1); // one warning, not one per cycle
     expect(res.stderr).toContain(`${path.join(d, 'core.log')}: binary`);
     const files = await query(db, 'SELECT path FROM sources ORDER BY path');
     expect(files.map((x) => path.basename(String(x.path)))).toEqual(['app.jsonl', 'new.log']);
 
     const g = follower(db, [d, '-x', 'archive', '-x', 'debug.*', '--fail-on-rejects', '--json']);
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor(() => fs.existsSync(`${db}.ingest.lock`), {
+      what: 'the second follower to take the store',
+    });
     fs.appendFileSync(path.join(d, 'app.jsonl'), '{"event_type": "broken\n' + events(20, 1));
-    await waitForEvents(db, 18);
+    await waitForEvents(db, 20);
     const bad = await g.stop();
     expect(bad.code).toBe(3);
     expect(JSON.parse(bad.out)).toMatchObject({

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cli, decisionLine, tmpDir } from '../helpers.js';
+import { BIN, cli, decisionLine, tmpDir, waitFor } from '../helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -339,8 +339,11 @@ describe('ingest: odd paths end with a message, never hang or read the store', (
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const t0 = Date.now();
-    while (!/FIFO/.test(stderr) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => /FIFO/.test(stderr), {
+      what: 'the FIFO to be refused',
+      timeoutMs: 30_000,
+      state: () => stderr,
+    });
     child.kill('SIGTERM');
     expect(await exit).toBe(4);
     expect(stderr.replace(/\s*›\s*/g, ' ')).toContain(
@@ -388,7 +391,7 @@ describe('--timeout: a runaway query is interrupted', () => {
         return false;
       }
     };
-    while (!holds() && reader.exitCode === null) await new Promise((r) => setTimeout(r, 50)); // the reader has the database open
+    await waitFor(() => holds() || reader.exitCode !== null, { what: 'the reader to open the database' });
     const t0 = Date.now();
     const log = path.join(dir, 'timeout-more.jsonl');
     fs.writeFileSync(log, decisionLine(2) + '\n');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli, cliJson, decisionLine, query, tmpDir } from '../helpers.js';
+import { BIN, cli, cliJson, decisionLine, query, tmpDir, waitForEvents } from '../helpers.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -27,17 +27,6 @@ function follower(db: string, dir: string): { child: ChildProcess; exited: Promi
   return { child, exited: new Promise((r) => child.on('exit', (code) => r(code ?? -1))) };
 }
 
-async function waitUntil(what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-  const t0 = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const storedCount = async (db: string) =>
-  fs.existsSync(db) ? Number((await query(db, 'SELECT count(*) AS n FROM events'))[0]!.n) : 0;
-
 describe('one ingester per store', () => {
   it('a second follower and a batch ingest are refused while a follower runs, naming it', async () => {
     const dir = tmpDir();
@@ -47,7 +36,7 @@ describe('one ingester per store', () => {
     const file = path.join(logs, 'a.jsonl');
     fs.writeFileSync(file, Array.from({ length: 50 }, (_, i) => decisionLine(i)).join('\n') + '\n');
     const f = follower(db, logs);
-    await waitUntil('the follower to store 50 events', async () => (await storedCount(db)) >= 50);
+    await waitForEvents(db, 50);
 
     const second = cli(['ingest', '--follow', logs, '--lock-timeout', '1'], { db });
     expect(second.code).toBe(5);
@@ -60,7 +49,7 @@ describe('one ingester per store', () => {
     expect(batch.stderr).toMatch(/already being ingested into by `kcloud-log ingest --follow/);
 
     fs.appendFileSync(file, Array.from({ length: 25 }, (_, i) => decisionLine(50 + i)).join('\n') + '\n');
-    await waitUntil('75 events', async () => (await storedCount(db)) >= 75);
+    await waitForEvents(db, 75);
     f.child.kill('SIGTERM');
     expect(await f.exited).toBe(0);
     expect(fs.existsSync(`${db}.ingest.lock`)).toBe(false);
@@ -83,7 +72,7 @@ describe('one ingester per store', () => {
     fs.mkdirSync(logs);
     fs.writeFileSync(path.join(logs, 'a.jsonl'), decisionLine(1) + '\n');
     const f = follower(db, logs);
-    await waitUntil('the follower to store', async () => (await storedCount(db)) >= 1);
+    await waitForEvents(db, 1);
     f.child.kill('SIGKILL');
     await f.exited;
     expect(fs.existsSync(`${db}.ingest.lock`)).toBe(true);

@@ -10,7 +10,7 @@ import AnalyzeSla from '../../src/commands/analyze/sla.js';
 import ReportAudit from '../../src/commands/report/audit.js';
 import ReportKeygen from '../../src/commands/report/keygen.js';
 import Verify from '../../src/commands/verify.js';
-import { buildDb, HOUR, open, scenario, T0, tmpDir, type Ev } from '../sla/events.js';
+import { buildDb, HOUR, open, scenario, T0, tmpDir, type Ev } from '../scenario.js';
 import { runCmd } from '../run-command.js';
 
 let dir: string;

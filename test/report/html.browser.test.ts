@@ -16,7 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildAuditReport } from '../../src/lib/report/audit.js';
 import { renderHtml } from '../../src/lib/report/render.js';
 import { loadSlos } from '../../src/lib/analyze/sla.js';
-import { buildDb, open, scenario, tmpDir } from '../sla/events.js';
+import { buildDb, open, scenario, tmpDir } from '../scenario.js';
 import { countColour, decodePng } from './png.js';
 import { buildWideDb } from './wide.js';
 

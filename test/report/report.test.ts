@@ -26,7 +26,7 @@ import {
   type Ev,
   type Inefficiency,
   type Policy,
-} from '../sla/events.js';
+} from '../scenario.js';
 
 let dir: string;
 let db: string;

@@ -13,7 +13,7 @@ import { esc } from '../../src/lib/report/charts.js';
 import { loadSlos } from '../../src/lib/analyze/sla.js';
 import { parseAnchor } from '../../src/lib/integrity/anchors.js';
 import type { Store } from '../../src/lib/store/open.js';
-import { open, tmpDir } from '../sla/events.js';
+import { open, tmpDir } from '../scenario.js';
 import { buildWideDb, WIDE_REJECTED } from './wide.js';
 
 let dir: string;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openStore } from '../../src/lib/store/open.js';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
-import { scenario, toLine, type Ev } from '../sla/events.js';
+import { scenario, scenarioLine, type Ev } from '../scenario.js';
 
 const long = (c: string) => `서울-리전-${c}-production-fleet-with-an-unusually-long-cluster-name`;
 
@@ -94,7 +94,7 @@ export const WIDE_FILE =
 export async function buildWideDb(dir: string): Promise<{ db: string; events: Ev[] }> {
   const events = wideEvents();
   const lines = [
-    ...events.map(toLine),
+    ...events.map(scenarioLine),
     ...WIDE_POLICIES.map((p) => JSON.stringify(p)),
     ...WIDE_REJECTS.flatMap(([l, n]) => Array<string>(n).fill(l)),
   ];

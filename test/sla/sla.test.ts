@@ -28,7 +28,7 @@ import {
   type Decision,
   type Ev,
   type Relocation,
-} from './events.js';
+} from '../scenario.js';
 
 let dir: string;
 let store: Store;

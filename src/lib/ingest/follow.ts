@@ -19,24 +19,26 @@
  * - deleted while half read: drained through the open descriptor, then released;
  * - symlinked paths: followed (identity is the target's inode);
  * - partial last lines and over-long lines: see LineSplitter.
+ *
+ * The parts: `Follower` runs the cycles (`cycle()` is the list of steps);
+ * each open file is a `FileTail` (tail-file.ts: its position, growth, detach
+ * time, reading and truncation check); standard input is a `StdinSource`
+ * (tail-stdin.ts); every statement on `sources` is in store/sources.ts.
  */
-import { sleep } from '../sleep.js';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { Ingester, SourceState, seedWindow, type IngestOptions } from './ingest.js';
+import { sleep } from '../sleep.js';
+import { Ingester, SourceState, type IngestOptions } from './ingest.js';
 import { excluder, expandTargets, watchRoot, type PathError } from './paths.js';
-import {
-  FINGERPRINT_BYTES,
-  fingerprintOf,
-  identify,
-  resolveSource,
-  createSource,
-  isGzipName,
-} from './source.js';
+import { createSource, identify, isGzipName, resolveSource } from './source.js';
+import { FileTail, keyOf, type FileLag } from './tail-file.js';
+import { StdinSource } from './tail-stdin.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, type OpenOptions, type Store } from '../store/open.js';
 import { setSourcePath, setSourceStart, setSourceStatus } from '../store/sources.js';
 import { acquireLease } from '../store/lease.js';
+
+export type { FileLag };
 
 export interface FollowOptions extends IngestOptions {
   dbPath: string;
@@ -54,14 +56,6 @@ export interface FollowOptions extends IngestOptions {
   onError?: (e: PathError) => void;
   /** A binary file skipped (once per path and reason). */
   onSkip?: (e: PathError) => void;
-}
-
-export interface FileLag {
-  path: string;
-  source_id: number;
-  offset: number;
-  size: number;
-  lag_bytes: number;
 }
 
 export interface FollowStatus {
@@ -85,27 +79,8 @@ export interface FollowResult extends Omit<FollowStatus, 'rate'> {
   skipped_files: PathError[];
 }
 
-const CHUNK = 1 << 20;
-
 const FIFO_NOT_FOLLOWED =
   'a FIFO (named pipe) is not followed; ingest it without --follow, or pipe it: cat FIFO | kcloud-log ingest --follow -';
-
-/** An open file being tailed, known by device + inode. */
-class Tail {
-  pos: number;
-  detachedAt = 0;
-  lastGrowth = Date.now();
-  constructor(
-    public path: string,
-    readonly key: string,
-    readonly fh: fs.promises.FileHandle,
-    public state: SourceState,
-  ) {
-    this.pos = state.row.offset;
-  }
-}
-
-const keyOf = (st: { dev: number | bigint; ino: number | bigint }) => `${st.dev}:${st.ino}`;
 
 export async function follow(paths: readonly string[], opts: FollowOptions): Promise<FollowResult> {
   const lease = await acquireLease(opts.dbPath, {
@@ -114,317 +89,323 @@ export async function follow(paths: readonly string[], opts: FollowOptions): Pro
     signal: opts.signal,
   });
   try {
-    return await followUnderLease(paths, opts);
+    return await new Follower(paths, opts).run();
   } finally {
     lease.release();
   }
 }
 
-async function followUnderLease(paths: readonly string[], opts: FollowOptions): Promise<FollowResult> {
-  const started = Date.now();
-  const flushMs = opts.flushIntervalMs ?? 1000;
-  const grace = opts.drainGraceMs ?? 5000;
-  const ing = new Ingester(opts);
-  const tails = new Map<string, Tail>();
-  const doneGz = new Set<string>(); // gzip archives already read (by key)
-  const errors: PathError[] = [];
-  const skippedFiles: PathError[] = [];
-  const reported = new Set<string>();
-  const totals = { cycles: 0, commits: 0, lines: 0, stored: 0, rejected: 0, duplicates: 0, skipped: 0 };
-  let firstScan = true;
-  let wake: (() => void) | undefined;
-  let lastStatus = { t: Date.now(), stored: 0 };
+/** A followed path found this cycle, by the device + inode of the file it names. */
+interface Found {
+  path: string;
+  key: string;
+}
 
-  const fileArgs = paths.filter((p) => p !== '-');
-  const watcher: FSWatcher | undefined = fileArgs.length
-    ? chokidar.watch(
-        fileArgs.map((p) => watchRoot(p)),
-        {
-          ignoreInitial: true,
-          usePolling: opts.poll,
-          interval: Math.min(flushMs, 500),
-          followSymlinks: true,
-          ignored: excluder(opts.exclude),
-        },
-      )
-    : undefined;
-  watcher?.on('all', () => wake?.());
-  watcher?.on('error', () => undefined);
+type Totals = Omit<FollowStatus, 'elapsed_s' | 'rate' | 'files'>;
+const COUNTS = ['lines', 'stored', 'rejected', 'duplicates', 'skipped'] as const;
 
-  // A follower never gives up on the lock: readers hold it only for moments, and wait for us.
-  const withStore = async <T>(fn: (s: Store) => Promise<T>): Promise<T> => {
-    const store = await openStore(opts.dbPath, { ...opts.open, lockTimeoutMs: Number.POSITIVE_INFINITY });
-    try {
-      return await fn(store);
-    } finally {
-      store.close();
-    }
+/** Watch the roots of the followed paths, so a change starts the next cycle early. */
+function watchTargets(
+  fileArgs: readonly string[],
+  opts: FollowOptions,
+  flushMs: number,
+  onChange: () => void,
+) {
+  if (!fileArgs.length) return undefined;
+  const watcher: FSWatcher = chokidar.watch(
+    fileArgs.map((p) => watchRoot(p)),
+    {
+      ignoreInitial: true,
+      usePolling: opts.poll,
+      interval: Math.min(flushMs, 500),
+      followSymlinks: true,
+      ignored: excluder(opts.exclude),
+    },
+  );
+  watcher.on('all', onChange);
+  watcher.on('error', () => undefined);
+  return watcher;
+}
+
+/** One run of follow mode, under the store's ingest lease: a cycle every flush interval until stopped. */
+class Follower {
+  private readonly started = Date.now();
+  private readonly flushMs: number;
+  private readonly graceMs: number;
+  private readonly ing: Ingester;
+  private readonly fileArgs: string[];
+  /** Open files by device + inode. */
+  private readonly tails = new Map<string, FileTail>();
+  private stdin: StdinSource | undefined;
+  /** gzip archives already read whole (by device + inode). */
+  private readonly doneGz = new Set<string>();
+  /** Source id -> its file's new name, recorded with the next commit. */
+  private readonly renames = new Map<number, string>();
+  private readonly errors: PathError[] = [];
+  private readonly skippedFiles: PathError[] = [];
+  private readonly reported = new Set<string>();
+  private readonly totals: Totals = {
+    cycles: 0,
+    commits: 0,
+    lines: 0,
+    stored: 0,
+    rejected: 0,
+    duplicates: 0,
+    skipped: 0,
   };
+  private firstScan = true;
+  private wake: (() => void) | undefined;
+  private lastStatus = { t: Date.now(), stored: 0 };
 
-  const renames = new Map<number, string>(); // source id -> its file's new name
-  const commit = async () => {
-    if (!ing.pending && !ing.dirtySources && !renames.size) return;
-    const before = new Map([...tails.values()].map((t) => [t, { ...t.state.summary }]));
-    await withStore(async (s) => {
-      await ing.commit(s);
-      for (const [id, p] of renames) await setSourcePath(s, id, p);
-      renames.clear();
-    });
-    totals.commits++;
-    for (const [t, b] of before) {
-      const a = t.state.summary;
-      totals.lines += a.lines - b.lines;
-      totals.stored += a.stored - b.stored;
-      totals.rejected += a.rejected - b.rejected;
-      totals.duplicates += a.duplicates - b.duplicates;
-      totals.skipped += a.skipped - b.skipped;
-    }
-  };
-
-  // Standard input as a source, read concurrently, committed with the rest.
-  let stdinState: SourceState | undefined;
-  let stdinDone: Promise<void> | undefined;
-  if (paths.includes('-')) {
-    const row = await withStore((s) => createSource(s, '-', 'stdin', null, null, 0));
-    stdinState = new SourceState(row, 'new', ing.maxLineBytes);
-    const st = stdinState;
-    tails.set('stdin', { path: '-', key: 'stdin', state: st } as unknown as Tail);
-    stdinDone = (async () => {
-      for await (const c of opts.stdin ?? process.stdin)
-        ing.feed(st, typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-      st.splitter.flushFinal((line) => ing.handleLine(st, line));
-      wake?.();
-    })();
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly opts: FollowOptions,
+  ) {
+    this.flushMs = opts.flushIntervalMs ?? 1000;
+    this.graceMs = opts.drainGraceMs ?? 5000;
+    this.ing = new Ingester(opts);
+    this.fileArgs = paths.filter((p) => p !== '-');
   }
 
-  /** Read new bytes of a tail up to its end. */
-  const drain = async (t: Tail) => {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await t.fh.read(buf, 0, CHUNK, t.pos);
-      if (bytesRead === 0) break;
-      t.pos += bytesRead;
-      t.lastGrowth = Date.now();
-      ing.feed(t.state, buf.subarray(0, bytesRead));
-      if (ing.full) await commit();
+  async run(): Promise<FollowResult> {
+    const watcher = watchTargets(this.fileArgs, this.opts, this.flushMs, () => this.wake?.());
+    try {
+      if (this.paths.includes('-')) this.stdin = await this.openStdin();
+      while (!this.opts.signal?.aborted) {
+        const t0 = Date.now();
+        await this.cycle();
+        this.opts.onStatus?.(this.status());
+        await this.pause(this.flushMs - (Date.now() - t0));
+        if (await this.onlyStdinAndEnded()) break;
+      }
+      // Stopping: commit what is complete.
+      await this.cycle();
+    } finally {
+      await watcher?.close();
+      for (const t of this.tails.values()) await t.close();
     }
-  };
+    return this.result();
+  }
 
-  /** Does the open file still start with the bytes its source was fingerprinted with? */
-  const truncated = async (t: Tail): Promise<boolean> => {
-    const st = await t.fh.stat();
-    if (st.size < t.pos) return true;
-    const row = t.state.row;
-    const n = Math.min(row.fp_len ?? 0, FINGERPRINT_BYTES);
-    if (!row.fingerprint || n === 0) return false;
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await t.fh.read(b, 0, n, 0);
-    return bytesRead < n || fingerprintOf(b) !== row.fingerprint;
-  };
+  /** One cycle: find the files, follow them through renames, truncation and deletion, read, commit. */
+  private async cycle(): Promise<void> {
+    this.totals.cycles++;
+    const { seen, fresh } = this.match(this.discover());
+    await this.restartTruncated(seen, fresh);
+    await this.drainDetached(seen);
+    if (fresh.length) await this.register(fresh);
+    this.firstScan = false;
+    await this.readGrowth();
+    await this.commit();
+  }
 
-  const release = async (t: Tail, status: string) => {
-    tails.delete(t.key);
-    await t.fh.close().catch(() => undefined);
-    await withStore((s) => setSourceStatus(s, t.state.row.id, status));
-  };
-
-  const cycle = async () => {
-    totals.cycles++;
-    const reading = new Set([...tails.values()].map((t) => t.path));
-    const {
-      targets,
-      errors: errs,
-      skipped,
-    } = expandTargets(fileArgs, {
-      store: opts.dbPath,
-      exclude: opts.exclude,
-      known: (p) => reading.has(p),
+  /** List the followed paths again; report what cannot be followed (once per path and reason). */
+  private discover(): string[] {
+    const open = new Set([...this.tails.values()].map((t) => t.path));
+    const { targets, errors, skipped } = expandTargets(this.fileArgs, {
+      store: this.opts.dbPath,
+      exclude: this.opts.exclude,
+      known: (p) => open.has(p),
     });
-    for (const e of skipped) {
-      if (!reported.has(e.path + e.reason)) {
-        reported.add(e.path + e.reason);
-        skippedFiles.push(e);
-        opts.onSkip?.(e);
-      }
-    }
-    for (const t of targets) if (t.kind === 'fifo') errs.push({ path: t.path, reason: FIFO_NOT_FOLLOWED }); // would block: refused
-    for (const e of errs) {
-      if (!reported.has(e.path + e.reason)) {
-        reported.add(e.path + e.reason);
-        errors.push(e);
-        opts.onError?.(e);
-      }
-    }
-    // 1. match paths to open tails; collect new files
+    for (const e of skipped) this.report(e, this.skippedFiles, this.opts.onSkip);
+    const fifos = targets.filter((t) => t.kind === 'fifo'); // would block: refused
+    for (const t of fifos) errors.push({ path: t.path, reason: FIFO_NOT_FOLLOWED });
+    for (const e of errors) this.report(e, this.errors, this.opts.onError);
+    return targets.filter((t) => t.kind !== 'fifo').map((t) => t.path);
+  }
+
+  private report(e: PathError, list: PathError[], callback?: (e: PathError) => void): void {
+    if (this.reported.has(e.path + e.reason)) return;
+    this.reported.add(e.path + e.reason);
+    list.push(e);
+    callback?.(e);
+  }
+
+  /** Match each path to the open file it names (noting renames); the files not open yet are fresh. */
+  private match(paths: string[]): { seen: Map<string, string>; fresh: Found[] } {
     const seen = new Map<string, string>(); // key -> path
-    const fresh: { path: string; key: string }[] = [];
-    for (const t of targets) {
+    const fresh: Found[] = [];
+    for (const p of paths) {
       let st: fs.Stats;
       try {
-        st = fs.statSync(t.path);
+        st = fs.statSync(p);
       } catch {
         continue;
       }
       if (!st.isFile()) continue;
       const key = keyOf(st);
-      seen.set(key, t.path);
-      const tail = tails.get(key);
+      seen.set(key, p);
+      const tail = this.tails.get(key);
       if (tail) {
-        if (tail.path !== t.path) {
-          tail.path = t.path;
-          renames.set(tail.state.row.id, t.path);
-        }
-        tail.detachedAt = 0;
-      } else if (!doneGz.has(key)) fresh.push({ path: t.path, key });
+        if (tail.foundAt(p)) this.renames.set(tail.state.row.id, p);
+      } else if (!this.doneGz.has(key)) fresh.push({ path: p, key });
     }
-    // 2. truncation (copytruncate, rewrite): commit what was read, then start the file again
-    for (const t of [...tails.values()]) {
-      if (t.key === 'stdin') continue;
-      if (await truncated(t)) {
-        await drain(t).catch(() => undefined);
-        await commit();
-        await release(t, 'truncated');
-        if (seen.has(t.key)) fresh.push({ path: seen.get(t.key)!, key: t.key });
-      }
-    }
-    // 3. rotated or deleted files: drain through the open descriptor, release when quiet
-    for (const t of [...tails.values()]) {
-      if (t.key === 'stdin' || seen.has(t.key)) continue;
-      t.detachedAt ||= Date.now();
-      await drain(t);
-      if (Date.now() - t.lastGrowth >= grace && Date.now() - t.detachedAt >= grace) {
-        await commit();
-        let gone = false;
-        try {
-          fs.statSync(t.path);
-        } catch {
-          gone = true;
-        }
-        await release(t, gone ? 'deleted' : 'rotated');
-      }
-    }
-    // 4. new files: register (or resume) their sources; gzip archives are read whole
-    if (fresh.length) {
-      // Drain open files first so a rotated archive of one of them starts after what was read.
-      for (const t of tails.values()) if (t.key !== 'stdin') await drain(t);
-      await commit();
-      const opened: Tail[] = [];
-      await withStore(async (store) => {
-        for (const f of fresh) {
-          try {
-            if (isGzipName(f.path)) {
-              let data: Buffer;
-              try {
-                data = zlib.gunzipSync(fs.readFileSync(f.path));
-              } catch {
-                continue; // still being written: try again next cycle
-              }
-              const ident = identify(f.path);
-              const { row, how } = await resolveSource(store, f.path, ident);
-              const state = new SourceState(row, how, ing.maxLineBytes);
-              if (row.offset < data.length) ing.feed(state, data.subarray(row.offset));
-              state.splitter.flushFinal((line) => ing.handleLine(state, line));
-              await ing.commit(store);
-              totals.commits++;
-              totals.lines += state.summary.lines;
-              totals.stored += state.summary.stored;
-              totals.rejected += state.summary.rejected;
-              totals.duplicates += state.summary.duplicates;
-              totals.skipped += state.summary.skipped;
-              await setSourceStatus(store, row.id, 'done');
-              doneGz.add(f.key);
-              continue;
-            }
-            const fh = await fs.promises.open(f.path, 'r');
-            const ident = identify(f.path);
-            const resolved = await resolveSource(store, f.path, ident);
-            let row = resolved.row;
-            let how: string = resolved.how;
-            if (how === 'new' && firstScan && opts.from === 'end') {
-              await setSourceStart(store, row.id, ident.size);
-              row = { ...row, start_offset: ident.size, offset: ident.size };
-              how = 'end';
-            }
-            const state = new SourceState(row, how, ing.maxLineBytes);
-            await seedWindow(fh, state);
-            opened.push(new Tail(f.path, f.key, fh, state));
-          } catch (e) {
-            const err = { path: f.path, reason: (e as Error).message };
-            if (!reported.has(err.path + err.reason)) {
-              reported.add(err.path + err.reason);
-              errors.push(err);
-              opts.onError?.(err);
-            }
-          }
-        }
-      });
-      for (const t of opened) tails.set(t.key, t);
-    }
-    firstScan = false;
-    // 5. read what is new and commit
-    for (const t of tails.values()) if (t.key !== 'stdin') await drain(t);
-    await commit();
-  };
-
-  const status = (): FollowStatus => {
-    const now = Date.now();
-    const rate = ((totals.stored - lastStatus.stored) * 1000) / Math.max(1, now - lastStatus.t);
-    lastStatus = { t: now, stored: totals.stored };
-    const files: FileLag[] = [];
-    for (const t of tails.values()) {
-      if (t.key === 'stdin') continue;
-      let size = t.pos;
-      try {
-        size = fs.statSync(t.path).size;
-      } catch {
-        /* gone */
-      }
-      files.push({
-        path: t.path,
-        source_id: t.state.row.id,
-        offset: t.state.safeOffset,
-        size,
-        lag_bytes: Math.max(0, size - t.state.safeOffset),
-      });
-    }
-    return { elapsed_s: Math.round((now - started) / 100) / 10, ...totals, rate: Math.round(rate), files };
-  };
-
-  try {
-    while (!opts.signal?.aborted) {
-      const t0 = Date.now();
-      await cycle();
-      opts.onStatus?.(status());
-      const wait = flushMs - (Date.now() - t0);
-      if (wait > 0 && !opts.signal?.aborted) {
-        await Promise.race([sleep(wait, opts.signal), new Promise<void>((r) => (wake = r))]);
-        // a change woke us: give the writer a moment to finish its block, but keep batches coming
-        if (!opts.signal?.aborted) await sleep(Math.min(50, wait), opts.signal);
-      }
-      if (stdinDone && stdinState && fileArgs.length === 0) {
-        const finished = await Promise.race([stdinDone.then(() => true), sleep(0).then(() => false)]);
-        if (finished) break;
-      }
-    }
-    // Stopping: commit what is complete.
-    await cycle();
-  } finally {
-    await watcher?.close();
-    for (const t of tails.values()) if (t.key !== 'stdin') await t.fh.close().catch(() => undefined);
+    return { seen, fresh };
   }
-  const s = status();
-  return {
-    db: opts.dbPath,
-    elapsed_s: s.elapsed_s,
-    cycles: s.cycles,
-    commits: s.commits,
-    lines: s.lines,
-    stored: s.stored,
-    rejected: s.rejected,
-    duplicates: s.duplicates,
-    skipped: s.skipped,
-    files: s.files,
-    errors,
-    skipped_files: skippedFiles,
-  };
+
+  /** Truncated or rewritten files (copytruncate): commit what was read, then read the file again from 0. */
+  private async restartTruncated(seen: Map<string, string>, fresh: Found[]): Promise<void> {
+    for (const t of [...this.tails.values()]) {
+      if (!(await t.truncated())) continue;
+      await t.readGrowth(this.ing, () => this.commit()).catch(() => undefined);
+      await this.commit();
+      await this.release(t, 'truncated');
+      const p = seen.get(t.key);
+      if (p !== undefined) fresh.push({ path: p, key: t.key });
+    }
+  }
+
+  /** Rotated or deleted files: read on through the open descriptor, release them once quiet. */
+  private async drainDetached(seen: Map<string, string>): Promise<void> {
+    for (const t of [...this.tails.values()]) {
+      if (seen.has(t.key)) continue;
+      t.detach();
+      await t.readGrowth(this.ing, () => this.commit());
+      if (!t.drained(this.graceMs)) continue;
+      await this.commit();
+      await this.release(t, t.pathGone() ? 'deleted' : 'rotated');
+    }
+  }
+
+  /** New files: register (or resume) their sources and open them; gzip archives are read whole. */
+  private async register(fresh: Found[]): Promise<void> {
+    // Read open files first so a rotated archive of one of them starts after what was read.
+    await this.readGrowth();
+    await this.commit();
+    const opened: FileTail[] = [];
+    await this.withStore(async (store) => {
+      for (const f of fresh) {
+        try {
+          if (isGzipName(f.path)) await this.readArchive(store, f);
+          else opened.push(await this.openFile(store, f));
+        } catch (e) {
+          this.report({ path: f.path, reason: (e as Error).message }, this.errors, this.opts.onError);
+        }
+      }
+    });
+    for (const t of opened) this.tails.set(t.key, t);
+  }
+
+  /** Open a new file at its source's offset (at its end with `--from end` at start-up). */
+  private openFile(store: Store, f: Found): Promise<FileTail> {
+    return FileTail.open(f.path, f.key, async () => {
+      const ident = identify(f.path);
+      const resolved = await resolveSource(store, f.path, ident);
+      let row = resolved.row;
+      let how: string = resolved.how;
+      if (how === 'new' && this.firstScan && this.opts.from === 'end') {
+        await setSourceStart(store, row.id, ident.size);
+        row = { ...row, start_offset: ident.size, offset: ident.size };
+        how = 'end';
+      }
+      return new SourceState(row, how, this.ing.maxLineBytes);
+    });
+  }
+
+  /** Read a gzip archive whole, from its source's offset, and mark it done; one still being written waits. */
+  private async readArchive(store: Store, f: Found): Promise<void> {
+    let data: Buffer;
+    try {
+      data = zlib.gunzipSync(fs.readFileSync(f.path));
+    } catch {
+      return; // still being written: try again next cycle
+    }
+    const { row, how } = await resolveSource(store, f.path, identify(f.path));
+    const state = new SourceState(row, how, this.ing.maxLineBytes);
+    if (row.offset < data.length) this.ing.feed(state, data.subarray(row.offset));
+    state.splitter.flushFinal((line) => this.ing.handleLine(state, line));
+    await this.counted([...this.states(), state], () => this.ing.commit(store));
+    await setSourceStatus(store, row.id, 'done');
+    this.doneGz.add(f.key);
+  }
+
+  /** Read what is new in every open file. */
+  private async readGrowth(): Promise<void> {
+    for (const t of this.tails.values()) await t.readGrowth(this.ing, () => this.commit());
+  }
+
+  /** Commit what is complete, and the new names of renamed files. */
+  private async commit(): Promise<void> {
+    if (!this.ing.pending && !this.ing.dirtySources && !this.renames.size) return;
+    await this.counted(this.states(), () =>
+      this.withStore(async (s) => {
+        await this.ing.commit(s);
+        for (const [id, p] of this.renames) await setSourcePath(s, id, p);
+        this.renames.clear();
+      }),
+    );
+  }
+
+  /** Run a commit, adding what it stored, rejected, ... of `states` to the totals. */
+  private async counted(states: SourceState[], commit: () => Promise<void>): Promise<void> {
+    const before = states.map((s) => ({ ...s.summary }));
+    await commit();
+    this.totals.commits++;
+    states.forEach((s, i) => {
+      for (const k of COUNTS) this.totals[k] += s.summary[k] - before[i]![k];
+    });
+  }
+
+  private states(): SourceState[] {
+    const files = [...this.tails.values()].map((t) => t.state);
+    return this.stdin ? [...files, this.stdin.state] : files;
+  }
+
+  private async release(t: FileTail, status: string): Promise<void> {
+    this.tails.delete(t.key);
+    await t.close();
+    await this.withStore((s) => setSourceStatus(s, t.state.row.id, status));
+  }
+
+  /** The store, open only for `fn`. A follower never gives up on the lock: readers hold it only for moments. */
+  private async withStore<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    const store = await openStore(this.opts.dbPath, {
+      ...this.opts.open,
+      lockTimeoutMs: Number.POSITIVE_INFINITY,
+    });
+    try {
+      return await fn(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Standard input as a source, read concurrently, committed with the rest. */
+  private async openStdin(): Promise<StdinSource> {
+    const row = await this.withStore((s) => createSource(s, '-', 'stdin', null, null, 0));
+    const state = new SourceState(row, 'new', this.ing.maxLineBytes);
+    return new StdinSource(state, this.ing, this.opts.stdin ?? process.stdin, () => this.wake?.());
+  }
+
+  /** Only standard input is followed and it has ended: nothing more will come. */
+  private async onlyStdinAndEnded(): Promise<boolean> {
+    return !!this.stdin && this.fileArgs.length === 0 && (await this.stdin.ended());
+  }
+
+  /** Wait until the next cycle is due, or a change wakes us. */
+  private async pause(waitMs: number): Promise<void> {
+    const signal = this.opts.signal;
+    if (waitMs <= 0 || signal?.aborted) return;
+    await Promise.race([sleep(waitMs, signal), new Promise<void>((r) => (this.wake = r))]);
+    // a change woke us: give the writer a moment to finish its block, but keep batches coming
+    if (!signal?.aborted) await sleep(Math.min(50, waitMs), signal);
+  }
+
+  private status(): FollowStatus {
+    const now = Date.now();
+    const rate =
+      ((this.totals.stored - this.lastStatus.stored) * 1000) / Math.max(1, now - this.lastStatus.t);
+    this.lastStatus = { t: now, stored: this.totals.stored };
+    return {
+      elapsed_s: Math.round((now - this.started) / 100) / 10,
+      ...this.totals,
+      rate: Math.round(rate),
+      files: [...this.tails.values()].map((t) => t.lag()),
+    };
+  }
+
+  private result(): FollowResult {
+    const { rate: _rate, ...s } = this.status();
+    return { db: this.opts.dbPath, ...s, errors: this.errors, skipped_files: this.skippedFiles };
+  }
 }
