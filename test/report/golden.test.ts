@@ -19,7 +19,7 @@ import { openStore, type Store } from '../../src/lib/store/open.js';
 import { recordVerification } from '../../src/lib/integrity/verifications.js';
 import { verifyStore } from '../../src/lib/integrity/verify.js';
 import { FIXTURES, ROOT, tmpDir } from '../helpers.js';
-import { buildDb, HOUR, scenario, T0 } from '../sla/events.js';
+import { buildDb, HOUR, scenario, T0 } from '../scenario.js';
 import { buildWideDb } from './wide.js';
 
 const GOLDEN = path.join(ROOT, 'test', 'report', 'golden');
