@@ -44,6 +44,12 @@ export function autoInterval(spanUs: number): number {
   return INTERVALS_MS[INTERVALS_MS.length - 1]!;
 }
 
+/** `--interval` (ms) is at least 1s, or a usage error. */
+export function checkIntervalFlag(requestedMs: number | undefined): void {
+  if (requestedMs !== undefined && !(requestedMs >= 1000))
+    throw new UsageError('--interval must be at least 1s');
+}
+
 /**
  * The trend's bucket length for `--interval` (ms, absent: chosen from the span) over a window
  * of `spanUs`; a usage error when it is under 1s or gives more than MAX_BUCKETS buckets.
@@ -52,8 +58,7 @@ export function trendInterval(
   requestedMs: number | undefined,
   spanUs: number,
 ): { intervalMs: number; bucketUs: number } {
-  if (requestedMs !== undefined && !(requestedMs >= 1000))
-    throw new UsageError('--interval must be at least 1s');
+  checkIntervalFlag(requestedMs);
   const intervalMs = requestedMs ?? autoInterval(spanUs);
   const bucketUs = intervalMs * 1000;
   if (spanUs / bucketUs > MAX_BUCKETS)

@@ -6,7 +6,7 @@ import { Params } from '../store/sql.js';
 import { UsageError } from '../errors.js';
 import { parseTimeRange } from '../time.js';
 import { EVENT_TYPES, isKnownType } from '../schema/index.js';
-import { SEVERITY_RANK } from '../schema/common.js';
+import { SEVERITIES } from '../schema/common.js';
 import type { Store } from '../store/open.js';
 
 export interface EventFilter {
@@ -67,12 +67,10 @@ export interface FilterFlags {
   where?: string[];
 }
 
-const SEVERITIES = Object.keys(SEVERITY_RANK);
-
 /** --severity values, lower-cased; one that no event can have is a usage error. */
 function severities(values: string[] | undefined): string[] | undefined {
   const out = listFlag(values)?.map((s) => s.toLowerCase());
-  const bad = out?.find((s) => !SEVERITIES.includes(s));
+  const bad = out?.find((s) => !(SEVERITIES as readonly string[]).includes(s));
   if (bad !== undefined)
     throw new UsageError(
       `--severity "${bad}": expected ${SEVERITIES.slice(0, -1).join(', ')} or ${SEVERITIES.at(-1)}`,
