@@ -33,21 +33,16 @@ import { numOrZero, Params, queryRows, type Row } from '../store/sql.js';
 import { microsToIso } from '../time.js';
 import { dataExtent, resolveWindow, WINDOW_RULE } from './window.js';
 import { excerpt } from '../text.js';
-import { durationMs, parseRatio, readSpecFile, validateSpec, DURATION_HINT } from '../specfile.js';
+import { durationMs, DurationText, parseRatio, readSpecFile, SpecName, validateSpec } from '../specfile.js';
 
 export const SLI_KINDS = ['decision_latency', 'relocation_availability', 'decision_success'] as const;
 export type SliKind = (typeof SLI_KINDS)[number];
 
 export const DEFAULT_PERIOD = '30d';
-const NAME_RE = /^[A-Za-z0-9][\w.-]*$/;
 
 /* ----------------------------------------------------------------------------------------------
  * SLO file schema
  * -------------------------------------------------------------------------------------------- */
-
-const Duration = z
-  .string()
-  .refine((s) => durationMs(s) !== undefined, { message: `expected ${DURATION_HINT}` });
 
 const Objective = z
   .union([z.number(), z.string()])
@@ -60,15 +55,11 @@ const Objective = z
   )
   .describe('target share of good events (or time): "99.9%", 99.9 (percent) or 0.999 (fraction)');
 
-const Name = z
-  .string()
-  .regex(NAME_RE, 'expected letters, digits, ".", "_" or "-", starting with a letter or digit');
-
 const base = {
-  name: Name.describe('unique name, used by alert rules (slo_burn_rate)'),
+  name: SpecName.describe('unique name, used by alert rules (slo_burn_rate)'),
   description: z.string().optional(),
   objective: Objective,
-  period: Duration.optional().describe('compliance window (default: the file-level period, else 30d)'),
+  period: DurationText.optional().describe('compliance window (default: the file-level period, else 30d)'),
 };
 
 export const SloEntrySchema = z.discriminatedUnion('sli', [
@@ -86,16 +77,16 @@ export const SloEntrySchema = z.discriminatedUnion('sli', [
 ]);
 
 export const BurnAlertSchema = z.strictObject({
-  name: Name,
-  long: Duration,
-  short: Duration,
+  name: SpecName,
+  long: DurationText,
+  short: DurationText,
   budget: Objective.describe('share of the period budget that burning over `long` spends, e.g. 2%'),
   severity: z.string().default('page'),
 });
 
 export const SloFileSchema = z
   .strictObject({
-    period: Duration.optional(),
+    period: DurationText.optional(),
     slos: z.array(SloEntrySchema).min(1, 'expected at least one SLO'),
     burn_rate_alerts: z.array(BurnAlertSchema).min(1).optional(),
   })
