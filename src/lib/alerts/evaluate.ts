@@ -15,6 +15,7 @@
  *   latency) is "condition false".
  */
 import type { Store } from '../store/open.js';
+import type { EventRow } from '../query/events.js';
 import { num, numOrZero, Params, queryRows, queryValue } from '../store/sql.js';
 import { dataExtent } from '../analyze/window.js';
 import { isStoreFailure } from '../store/failure.js';
@@ -41,15 +42,11 @@ export const DEFAULT_EVENT_LIMIT = 10_000;
 export const THRESHOLD_LOOKBACK_MS = 7 * 86_400_000;
 const MAX_STEPS = 1_000_000;
 
-export interface MatchedEvent {
-  seq: number;
-  event_id: string;
-  ts: string;
-  event_type: string;
-  workload_id: string | null;
-  cluster_id: string | null;
-  severity: string | null;
-}
+/** The event that fired an event rule: the identifying columns of an event search row. */
+export type MatchedEvent = Pick<
+  EventRow,
+  'seq' | 'event_id' | 'ts' | 'event_type' | 'workload_id' | 'cluster_id' | 'severity'
+>;
 
 export interface AlertInstance {
   rule: string;
@@ -542,16 +539,25 @@ function thresholdInstance(
   };
 }
 
-async function thresholdRuleAlerts(
-  store: Store,
-  rule: ThresholdRule,
-  slo: Slo | null,
-  from: number,
-  at: number,
-  limit: number,
-): Promise<RuleAlerts> {
-  const steps = await metricSeries(store, rule, slo, from, at);
-  const { done, open } = episodes(rule, steps);
+/** A threshold rule evaluated over [from, to], instances listed up to `limit`. */
+interface ThresholdRun {
+  store: Store;
+  rule: ThresholdRule;
+  slo: Slo | null;
+  from: number;
+  to: number;
+  limit: number;
+}
+
+/** The metric's steps and the rule's episodes over them. */
+async function thresholdEpisodes(x: ThresholdRun) {
+  const steps = await metricSeries(x.store, x.rule, x.slo, x.from, x.to);
+  return { steps, ...episodes(x.rule, steps) };
+}
+
+async function thresholdRuleAlerts(x: ThresholdRun): Promise<RuleAlerts> {
+  const { rule, from, to: at, limit } = x;
+  const { steps, done, open } = await thresholdEpisodes(x);
   const s = summary(rule);
   s.evaluated_from = microsToIso(from);
   s.value = steps.length ? steps[steps.length - 1]!.v : null;
@@ -648,7 +654,14 @@ export async function evaluateAlerts(
       else {
         const s = sloOf(rule, slos);
         if ('error' in s) return void result.errors.push(s.error);
-        r = await thresholdRuleAlerts(store, rule, s.slo, thresholdFrom ?? from, at, limit);
+        r = await thresholdRuleAlerts({
+          store,
+          rule,
+          slo: s.slo,
+          from: thresholdFrom ?? from,
+          to: at,
+          limit,
+        });
       }
       result.alerts.push(...r.alerts);
       result.rules.push(r.summary);
@@ -743,16 +756,9 @@ async function backtestEventRule(
   };
 }
 
-async function backtestThresholdRule(
-  store: Store,
-  rule: ThresholdRule,
-  slo: Slo | null,
-  from: number,
-  until: number,
-  limit: number,
-): Promise<BacktestFigures> {
-  const steps = await metricSeries(store, rule, slo, from, until);
-  const { done, open } = episodes(rule, steps);
+async function backtestThresholdRule(x: ThresholdRun): Promise<BacktestFigures> {
+  const { rule, to: until, limit } = x;
+  const { done, open } = await thresholdEpisodes(x);
   const eps = [...done, ...(open && open.firingAt !== null ? [open] : [])];
   const firings: Firing[] = eps.map((e) => ({
     pending_since: microsToIso(e.activeAt),
@@ -801,7 +807,7 @@ export async function backtestAlerts(
       else {
         const s = sloOf(rule, slos);
         if ('error' in s) return void out.errors.push(s.error);
-        figures = await backtestThresholdRule(store, rule, s.slo, opts.from, until, limit);
+        figures = await backtestThresholdRule({ store, rule, slo: s.slo, from: opts.from, to: until, limit });
       }
       out.rules.push({ ...base, ...figures });
     });
