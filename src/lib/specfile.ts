@@ -104,11 +104,9 @@ export const DurationText = z
   .refine((s) => durationMs(s) !== undefined, { message: `expected ${DURATION_HINT}` });
 
 /** A duration key that may be `0` (none): `for`, `keep_firing_for`. */
-export const ZeroOrDurationText = z
-  .string()
-  .refine((s) => s.trim() === '0' || durationMs(s) !== undefined, {
-    message: `expected 0 or ${DURATION_HINT}`,
-  });
+export const ZeroOrDurationText = z.string().refine((s) => s.trim() === '0' || durationMs(s) !== undefined, {
+  message: `expected 0 or ${DURATION_HINT}`,
+});
 
 /** A ZeroOrDurationText value in ms: 0 for `0`, undefined when absent. */
 export const zeroOrDurationMs = (text: string | undefined): number | undefined =>
