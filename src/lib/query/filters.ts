@@ -2,7 +2,7 @@
  * Event filters shared by `events`, `tail`, `trace` and the analyses, turned
  * into a parameterised WHERE clause (values are always bound, never spliced).
  */
-import { Params } from '../store/sql.js';
+import { Params, queryRows } from '../store/sql.js';
 import { UsageError } from '../errors.js';
 import { parseTimeRange } from '../time.js';
 import { EVENT_TYPES, isKnownType } from '../schema/index.js';
@@ -103,7 +103,7 @@ export async function checkTypes(store: Store, types: readonly string[] | undefi
   const unknown = [...new Set(types?.filter((t) => !isKnownType(t)))];
   if (!unknown.length) return;
   const stored = async (sql: string, params: string[] = []) =>
-    (await store.conn.runAndReadAll(sql, params)).getRows().map((r) => String(r[0]));
+    (await queryRows(store, sql, params)).map((r) => String(r.event_type));
   const found = new Set(
     await stored(
       `SELECT DISTINCT event_type FROM events WHERE event_type IN (${unknown.map((_, i) => `$${i + 1}`).join(', ')})`,
