@@ -3,7 +3,7 @@
  * or JSON, validated with zod, errors naming the offending key.
  */
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
 import { formatDuration, MAX_SPAN_MS, readDuration } from './time.js';
@@ -97,6 +97,28 @@ export function durationMs(text: string): number | undefined {
 
 /** What durationMs accepts, for messages. */
 export const DURATION_HINT = `a duration up to ${formatDuration(MAX_SPAN_MS)} (10 years), like 30s, 5m, 1h, 3d`;
+
+/** A duration key of a spec file (`period: 30d`, `window: 5m`), checked by durationMs. */
+export const DurationText = z
+  .string()
+  .refine((s) => durationMs(s) !== undefined, { message: `expected ${DURATION_HINT}` });
+
+/** A duration key that may be `0` (none): `for`, `keep_firing_for`. */
+export const ZeroOrDurationText = z.string().refine((s) => s.trim() === '0' || durationMs(s) !== undefined, {
+  message: `expected 0 or ${DURATION_HINT}`,
+});
+
+/** A ZeroOrDurationText value in ms: 0 for `0`, undefined when absent. */
+export const zeroOrDurationMs = (text: string | undefined): number | undefined =>
+  text === undefined ? undefined : text.trim() === '0' ? 0 : durationMs(text)!;
+
+/** The name of an SLO or alert rule. */
+export const SpecName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][\w.-]*$/,
+    'expected letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 /**
  * A ratio given as a fraction (`0.999`), a percentage number (`99.9`) or a

@@ -15,9 +15,11 @@
  *   latency) is "condition false".
  */
 import type { Store } from '../store/open.js';
-import { num } from '../store/sql.js';
+import type { EventRow } from '../query/events.js';
+import { num, numOrZero, Params, queryRows, queryValue } from '../store/sql.js';
+import { dataExtent } from '../analyze/window.js';
 import { isStoreFailure } from '../store/failure.js';
-import { microsToIso } from '../time.js';
+import { formatDuration, microsToIso } from '../time.js';
 import type { Slo, SloSet } from '../analyze/sla.js';
 import { sliSql } from '../analyze/sla.js';
 import { SEVERITIES, SEVERITY_RANK_SQL } from './fields.js';
@@ -40,15 +42,11 @@ export const DEFAULT_EVENT_LIMIT = 10_000;
 export const THRESHOLD_LOOKBACK_MS = 7 * 86_400_000;
 const MAX_STEPS = 1_000_000;
 
-export interface MatchedEvent {
-  seq: number;
-  event_id: string;
-  ts: string;
-  event_type: string;
-  workload_id: string | null;
-  cluster_id: string | null;
-  severity: string | null;
-}
+/** The event that fired an event rule: the identifying columns of an event search row. */
+export type MatchedEvent = Pick<
+  EventRow,
+  'seq' | 'event_id' | 'ts' | 'event_type' | 'workload_id' | 'cluster_id' | 'severity'
+>;
 
 export interface AlertInstance {
   rule: string;
@@ -179,30 +177,14 @@ function matchSql(types: readonly string[], conds: readonly Condition[], p: (v: 
   return parts.length ? parts.join(' AND ') : 'TRUE';
 }
 
-function paramList() {
-  const params: Param[] = [];
-  return { params, p: (v: Param) => (params.push(v), `$${params.length}`) };
-}
-
 /** The condition of a rule in words. */
 export function ruleCondition(rule: Rule): string {
   const where = rule.conditions.map((c) => c.text).join(' and ');
   if (rule.kind === 'event')
     return `${rule.types.length ? rule.types.join(' or ') : 'any event'}${where ? ` where ${where}` : ''}`;
-  const w = fmtDur(rule.windowMs);
+  const w = formatDuration(rule.windowMs);
   const m = rule.metric === 'slo_burn_rate' ? `slo_burn_rate(${rule.slo})` : rule.metric;
-  return `${m} over ${w} ${rule.op} ${rule.threshold}${where ? ` (${rule.types.join(' or ')} where ${where})` : rule.metric === 'event_count' ? ` (${rule.types.join(' or ')})` : ''}${rule.forMs ? ` for ${fmtDur(rule.forMs)}` : ''}`;
-}
-
-export function fmtDur(ms: number): string {
-  for (const [u, f] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const)
-    if (ms >= f && ms % f === 0) return `${ms / f}${u}`;
-  return `${ms}ms`;
+  return `${m} over ${w} ${rule.op} ${rule.threshold}${where ? ` (${rule.types.join(' or ')} where ${where})` : rule.metric === 'event_count' ? ` (${rule.types.join(' or ')})` : ''}${rule.forMs ? ` for ${formatDuration(rule.forMs)}` : ''}`;
 }
 
 /* ----------------------------------------------------------------------------------------------
@@ -222,29 +204,24 @@ async function matchEvents(
   limit: number,
   newestFirst: boolean,
 ): Promise<EventMatches> {
-  const { params, p } = paramList();
+  const ps = new Params();
   const cols = templateColumns(rule).filter(
     (c) => !['seq', 'event_id', 'event_type', 'workload_id', 'cluster_id', 'severity'].includes(c),
   );
-  const where = matchSql(rule.types, rule.conditions, p);
+  const where = matchSql(rule.types, rule.conditions, ps.p);
   const sql = `SELECT seq, event_id, epoch_us(ts) AS t, event_type, workload_id, cluster_id, severity,
        ${cols.map((c) => (c === 'trigger' ? '"trigger"' : c)).join(', ')}${cols.length ? ',' : ''}
        count(*) OVER () AS total
 FROM events
-WHERE ${where} AND ts >= make_timestamp(${p(from)}::BIGINT) AND ts <= make_timestamp(${p(at)}::BIGINT)
+WHERE ${where} AND ts >= make_timestamp(${ps.p(from)}::BIGINT) AND ts <= make_timestamp(${ps.p(at)}::BIGINT)
 ORDER BY ts ${newestFirst ? 'DESC' : ''}, seq ${newestFirst ? 'DESC' : ''}
 LIMIT ${Math.max(0, Math.floor(limit))}`;
-  const rows = (await store.conn.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
-  let total = rows.length ? Number(rows[0]!.total) : 0;
-  if (!rows.length && limit === 0) {
-    const { params: cp, p: cpp } = paramList();
-    const w = matchSql(rule.types, rule.conditions, cpp);
-    const r = await store.conn.runAndReadAll(
-      `SELECT count(*) FROM events WHERE ${w} AND ts >= make_timestamp(${cpp(from)}::BIGINT) AND ts <= make_timestamp(${cpp(at)}::BIGINT)`,
-      cp,
-    );
-    total = Number(r.getRows()[0]![0]);
-  }
+  const rows = await queryRows(store, sql, ps.values);
+  const total = rows.length
+    ? Number(rows[0]!.total)
+    : limit === 0
+      ? await countSince(store, rule, from, at)
+      : 0;
   return {
     total,
     rows: rows.map((r) => {
@@ -282,6 +259,86 @@ interface Step {
   v: number | null;
 }
 
+/** The step grid of a threshold rule over [from, at]: step length, window, steps per window, last step index. */
+interface StepGrid {
+  every: number;
+  W: number;
+  m: number;
+  K: number;
+}
+
+function stepGrid(rule: ThresholdRule, from: number, at: number): StepGrid {
+  const every = rule.everyMs * 1000;
+  const W = rule.windowMs * 1000;
+  const K = Math.floor(Math.max(0, at - from) / every);
+  if (K + 1 > MAX_STEPS)
+    throw new Error(
+      `rule "${rule.name}": ${(K + 1).toLocaleString('en-US')} evaluation steps of ${formatDuration(rule.everyMs)}; shorten the span (--since) or raise \`every\``,
+    );
+  return { every, W, m: Math.round(W / every), K };
+}
+
+/** A metric as two sums per step bucket (`a`, `b`) and its value from their sums over a window. */
+interface Decomposed {
+  a: string;
+  b: string;
+  value: (sa: number, sb: number) => number | null;
+}
+
+const share = (sa: number, sb: number) => (sb ? sa / sb : null);
+
+function decompose(rule: ThresholdRule, slo: Slo | null, W: number): Decomposed {
+  switch (rule.metric) {
+    case 'latency_avg_ms':
+      return { a: 'sum(exec_ms)', b: 'count(exec_ms)', value: share };
+    case 'failure_rate':
+      return { a: "sum((outcome = 'failed')::BIGINT)", b: 'count(*)', value: share };
+    case 'success_rate':
+      return { a: "sum((outcome = 'scheduled')::BIGINT)", b: 'count(*)', value: share };
+    case 'waste_usd_per_day':
+      return { a: 'sum(wasted_cost)', b: 'count(*)', value: (sa, sb) => (sb ? (sa * 86_400e6) / W : 0) };
+    case 'event_count':
+      return { a: 'count(*)', b: 'count(*)', value: (sa) => sa };
+    case 'slo_burn_rate': {
+      if (!slo) throw new Error(`rule "${rule.name}": SLO "${rule.slo}" not found`);
+      const s = sliSql(slo);
+      const budget = 1 - slo.objective;
+      return { a: `sum(${s.bad})`, b: `sum(${s.valid})`, value: (sa, sb) => (sb ? sa / sb / budget : null) };
+    }
+    default:
+      throw new Error(`metric ${rule.metric}`);
+  }
+}
+
+/** Per-bucket sums slid over m buckets with prefix sums: window of step k = buckets k .. k+m-1. */
+function slide(rows: unknown[][], g: StepGrid, value: Decomposed['value']): (k: number) => number | null {
+  const n = g.K + g.m + 1;
+  const PA = new Float64Array(n + 1);
+  const PB = new Float64Array(n + 1);
+  for (const r of rows) {
+    const k = Number(r[0]);
+    if (k >= 0 && k < n) {
+      PA[k + 1] += Number(r[1]);
+      PB[k + 1] += Number(r[2]);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    PA[i + 1] += PA[i]!;
+    PB[i + 1] += PB[i]!;
+  }
+  return (k) => {
+    const hi = Math.min(k + g.m, n);
+    return value(PA[hi]! - PA[k]!, PB[hi]! - PB[k]!);
+  };
+}
+
+const QUANTILE_METRICS: Partial<Record<ThresholdRule['metric'], number>> = {
+  latency_p50_ms: 0.5,
+  latency_p90_ms: 0.9,
+  latency_p95_ms: 0.95,
+  latency_p99_ms: 0.99,
+};
+
 /**
  * The metric at every step from `from` (aligned to `at`) to `at`.
  *
@@ -298,45 +355,30 @@ export async function metricSeries(
   from: number,
   at: number,
 ): Promise<Step[]> {
-  const every = rule.everyMs * 1000;
-  const W = rule.windowMs * 1000;
-  const m = Math.round(W / every);
-  const K = Math.floor(Math.max(0, at - from) / every);
-  if (K + 1 > MAX_STEPS)
-    throw new Error(
-      `rule "${rule.name}": ${(K + 1).toLocaleString('en-US')} evaluation steps of ${fmtDur(rule.everyMs)}; shorten the span (--since) or raise \`every\``,
-    );
-  const { params, p } = paramList();
-  const where = `${matchSql(rule.types, rule.conditions, p)} AND ts > make_timestamp(${p(at - K * every - W)}::BIGINT) AND ts <= make_timestamp(${p(at)}::BIGINT)`;
-  const k0 = `((${p(at)}::BIGINT - epoch_us(ts)) // ${every})`;
-  const steps: Step[] = [];
-  const series = (value: (k: number) => number | null) => {
+  const g = stepGrid(rule, from, at);
+  const { every, W, m, K } = g;
+  const ps = new Params();
+  const where = `${matchSql(rule.types, rule.conditions, ps.p)} AND ts > make_timestamp(${ps.p(at - K * every - W)}::BIGINT) AND ts <= make_timestamp(${ps.p(at)}::BIGINT)`;
+  const k0 = `((${ps.p(at)}::BIGINT - epoch_us(ts)) // ${every})`;
+  const series = (value: (k: number) => number | null): Step[] => {
+    const steps: Step[] = [];
     for (let k = K; k >= 0; k--) steps.push({ t: at - k * every, v: value(k) });
     return steps;
   };
+  const rowsOf = async (sql: string) => (await queryRows(store, sql, ps.values)).map((r) => Object.values(r));
 
   // Per-step SQL (not decomposable over buckets).
   const perStep = async (select: string, input: string, filter = 'TRUE'): Promise<Map<number, unknown[]>> => {
-    const sql = `SELECT k, ${select} FROM (
+    const rows = await rowsOf(`SELECT k, ${select} FROM (
   SELECT unnest(range(greatest(k0 - ${m - 1}, 0), least(k0, ${K}) + 1)) AS k, x, wl FROM (
     SELECT ${k0} AS k0, ${input} FROM events WHERE ${where} AND ${filter}))
-GROUP BY k`;
-    const rows = (await store.conn.runAndReadAll(sql, params)).getRows();
-    return new Map(rows.map((r) => [Number(r[0]), r.slice(1) as unknown[]]));
+GROUP BY k`);
+    return new Map(rows.map((r) => [Number(r[0]), r.slice(1)]));
   };
-  const quantile = async (q: number) => {
+  const q = QUANTILE_METRICS[rule.metric];
+  if (q !== undefined) {
     const byK = await perStep(`quantile_cont(x, ${q})`, 'exec_ms AS x, NULL AS wl', 'exec_ms IS NOT NULL');
     return series((k) => num(byK.get(k)?.[0]));
-  };
-  switch (rule.metric) {
-    case 'latency_p50_ms':
-      return quantile(0.5);
-    case 'latency_p90_ms':
-      return quantile(0.9);
-    case 'latency_p95_ms':
-      return quantile(0.95);
-    case 'latency_p99_ms':
-      return quantile(0.99);
   }
   if (rule.metric === 'slo_burn_rate' && slo?.sli === 'relocation_availability') {
     const budget = 1 - slo.objective;
@@ -351,71 +393,11 @@ GROUP BY k`;
       return Math.min(1, (num(r?.[0]) ?? 0) / (wl * (W / 1e6))) / budget;
     });
   }
-
-  // Decomposable: a and b summed per bucket, slid over m buckets.
-  let a: string;
-  let b = 'count(*)';
-  let value: (sa: number, sb: number) => number | null;
-  switch (rule.metric) {
-    case 'latency_avg_ms':
-      a = 'sum(exec_ms)';
-      b = 'count(exec_ms)';
-      value = (sa, sb) => (sb ? sa / sb : null);
-      break;
-    case 'failure_rate':
-      a = "sum((outcome = 'failed')::BIGINT)";
-      value = (sa, sb) => (sb ? sa / sb : null);
-      break;
-    case 'success_rate':
-      a = "sum((outcome = 'scheduled')::BIGINT)";
-      value = (sa, sb) => (sb ? sa / sb : null);
-      break;
-    case 'waste_usd_per_day':
-      a = 'sum(wasted_cost)';
-      value = (sa, sb) => (sb ? (sa * 86_400e6) / W : 0);
-      break;
-    case 'event_count':
-      a = 'count(*)';
-      value = (sa) => sa;
-      break;
-    case 'slo_burn_rate': {
-      if (!slo) throw new Error(`rule "${rule.name}": SLO "${rule.slo}" not found`);
-      const s = sliSql(slo);
-      const budget = 1 - slo.objective;
-      a = `sum(${s.bad})`;
-      b = `sum(${s.valid})`;
-      value = (sa, sb) => (sb ? sa / sb / budget : null);
-      break;
-    }
-    default:
-      throw new Error(`metric ${rule.metric}`);
-  }
-  const rows = (
-    await store.conn.runAndReadAll(
-      `SELECT ${k0} AS k, coalesce(${a}, 0), coalesce(${b}, 0) FROM events WHERE ${where} GROUP BY ALL`,
-      params,
-    )
-  ).getRows();
-  const A = new Float64Array(K + m + 1);
-  const B = new Float64Array(K + m + 1);
-  for (const r of rows) {
-    const k = Number(r[0]);
-    if (k >= 0 && k < A.length) {
-      A[k] += Number(r[1]);
-      B[k] += Number(r[2]);
-    }
-  }
-  // Prefix sums from the oldest bucket: window of step k = buckets k .. k+m-1.
-  const PA = new Float64Array(A.length + 1);
-  const PB = new Float64Array(A.length + 1);
-  for (let i = 0; i < A.length; i++) {
-    PA[i + 1] = PA[i]! + A[i]!;
-    PB[i + 1] = PB[i]! + B[i]!;
-  }
-  return series((k) => {
-    const hi = Math.min(k + m, A.length);
-    return value(PA[hi]! - PA[k]!, PB[hi]! - PB[k]!);
-  });
+  const d = decompose(rule, slo, W);
+  const rows = await rowsOf(
+    `SELECT ${k0} AS k, coalesce(${d.a}, 0) AS a, coalesce(${d.b}, 0) AS b FROM events WHERE ${where} GROUP BY ALL`,
+  );
+  return series(slide(rows, g, d.value));
 }
 
 interface Episode {
@@ -464,9 +446,9 @@ function thresholdMessage(rule: ThresholdRule, value: number | null, since: numb
       case 'op':
         return rule.op;
       case 'window':
-        return fmtDur(rule.windowMs);
+        return formatDuration(rule.windowMs);
       case 'for':
-        return fmtDur(rule.forMs);
+        return formatDuration(rule.forMs);
       case 'slo':
         return rule.slo;
       case 'since':
@@ -482,13 +464,6 @@ function thresholdMessage(rule: ThresholdRule, value: number | null, since: numb
  * Entry points
  * -------------------------------------------------------------------------------------------- */
 
-async function storeSpan(store: Store): Promise<{ first: number | null; last: number | null }> {
-  const r = (
-    await store.conn.runAndReadAll('SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM events')
-  ).getRows()[0]!;
-  return { first: num(r[0]), last: num(r[1]) };
-}
-
 const BASIS = {
   event_rules:
     'one alert per matching event (typed columns compared, no JSON parsing), firing from the event time for keep_firing_for, then resolved',
@@ -496,6 +471,146 @@ const BASIS = {
     'the metric over the window (t - window, t] at every step t (every, aligned to the evaluation instant); condition true = pending, true for `for` = firing, false again = resolved; no data in the window = condition false',
   percentiles: 'continuous (DuckDB quantile_cont)',
 };
+
+/** A rule's outcome: its summary row and its alert instances (listed up to the limit). */
+interface RuleAlerts {
+  summary: RuleSummary;
+  alerts: AlertInstance[];
+}
+
+async function eventRuleAlerts(
+  store: Store,
+  rule: EventRule,
+  from: number,
+  at: number,
+  limit: number,
+): Promise<RuleAlerts> {
+  const m = await matchEvents(store, rule, from, at, limit, true);
+  const s = summary(rule);
+  s.evaluated_from = microsToIso(from);
+  s.matched_events = m.total;
+  s.truncated = Math.max(0, m.total - m.rows.length);
+  const alerts = m.rows.map(({ ev, t, message }): AlertInstance => {
+    const end = t + rule.keepFiringMs * 1000;
+    const firing = end > at;
+    if (firing) s.firing++;
+    else s.resolved++;
+    return {
+      rule: rule.name,
+      kind: 'event',
+      state: firing ? 'firing' : 'resolved',
+      since: ev.ts,
+      active_since: ev.ts,
+      resolved_at: firing ? null : microsToIso(end),
+      value: null,
+      threshold: null,
+      labels: rule.labels,
+      message,
+      event: ev,
+    };
+  });
+  // Counts are exact even past the limit: events beyond it are the oldest, hence resolved
+  // unless still within keep_firing_for.
+  if (s.truncated) {
+    const still = await countSince(store, rule, Math.max(from, at - rule.keepFiringMs * 1000 + 1), at);
+    s.firing = still;
+    s.resolved = m.total - still;
+  }
+  return { summary: s, alerts };
+}
+
+function thresholdInstance(
+  rule: ThresholdRule,
+  state: AlertState,
+  e: { since: number; activeAt: number; resolvedAt: number | null; value: number | null; messageAt: number },
+): AlertInstance {
+  return {
+    rule: rule.name,
+    kind: 'threshold',
+    state,
+    since: microsToIso(e.since),
+    active_since: microsToIso(e.activeAt),
+    resolved_at: e.resolvedAt === null ? null : microsToIso(e.resolvedAt),
+    value: e.value,
+    threshold: rule.threshold,
+    labels: rule.labels,
+    message: thresholdMessage(rule, e.value, e.activeAt, e.messageAt),
+    event: null,
+  };
+}
+
+/** A threshold rule evaluated over [from, to], instances listed up to `limit`. */
+interface ThresholdRun {
+  store: Store;
+  rule: ThresholdRule;
+  slo: Slo | null;
+  from: number;
+  to: number;
+  limit: number;
+}
+
+/** The metric's steps and the rule's episodes over them. */
+async function thresholdEpisodes(x: ThresholdRun) {
+  const steps = await metricSeries(x.store, x.rule, x.slo, x.from, x.to);
+  return { steps, ...episodes(x.rule, steps) };
+}
+
+async function thresholdRuleAlerts(x: ThresholdRun): Promise<RuleAlerts> {
+  const { rule, from, to: at, limit } = x;
+  const { steps, done, open } = await thresholdEpisodes(x);
+  const s = summary(rule);
+  s.evaluated_from = microsToIso(from);
+  s.value = steps.length ? steps[steps.length - 1]!.v : null;
+  const instances: AlertInstance[] = [];
+  if (open) {
+    const firing = open.firingAt !== null;
+    const since = firing ? open.firingAt! : open.activeAt;
+    instances.push(
+      thresholdInstance(rule, firing ? 'firing' : 'pending', {
+        ...open,
+        since,
+        value: s.value,
+        messageAt: at,
+      }),
+    );
+    if (firing) s.firing++;
+    else s.pending++;
+  }
+  for (const e of [...done].reverse()) {
+    const ep = { ...e, since: e.firingAt!, value: e.peak, messageAt: e.resolvedAt! };
+    instances.push(thresholdInstance(rule, 'resolved', ep));
+    s.resolved++;
+  }
+  s.truncated = Math.max(0, instances.length - limit);
+  return { summary: s, alerts: instances.slice(0, limit) };
+}
+
+/** The SLO a threshold rule reads (null when it reads none); an error text when it names an unknown one. */
+function sloOf(rule: ThresholdRule, slos: SloSet): { slo: Slo | null } | { error: RuleError } {
+  const slo = rule.slo ? (slos.slos.find((x) => x.name === rule.slo) ?? null) : null;
+  if (rule.metric === 'slo_burn_rate' && !slo)
+    return { error: { rule: rule.name, reason: `no SLO named "${rule.slo}" in ${slos.source}` } };
+  return { slo };
+}
+
+/** Run `f` for a rule; a rule that fails (not the store) becomes an error in `errors`. */
+async function perRule(rule: Rule, errors: RuleError[], f: () => Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    if (isStoreFailure(e)) throw e;
+    errors.push({ rule: rule.name, reason: (e as Error).message.split('\n')[0]! });
+  }
+}
+
+const STATE_ORDER: Record<AlertState, number> = { firing: 0, pending: 1, resolved: 2 };
+
+/** Firing first, then pending, then resolved; newest first within each. */
+const byStateThenNewest = (a: AlertInstance, b: AlertInstance) =>
+  STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+  (b.resolved_at ?? b.since).localeCompare(a.resolved_at ?? a.since) ||
+  b.since.localeCompare(a.since) ||
+  (b.event?.seq ?? 0) - (a.event?.seq ?? 0);
 
 /** Evaluate rules: the alerts active at `at`, and those resolved within the span. */
 export async function evaluateAlerts(
@@ -505,14 +620,14 @@ export async function evaluateAlerts(
   opts: EvaluateOptions = {},
   preErrors: RuleError[] = [],
 ): Promise<AlertsResult> {
-  const span = await storeSpan(store);
-  const at = opts.at ?? span.last;
-  const from = opts.from ?? span.first;
+  const span = await dataExtent(store);
+  const at = opts.at ?? span.newestUs;
+  const from = opts.from ?? span.firstUs;
   // Threshold rules cost a pass per step over their window: without --since they look back
   // THRESHOLD_LOOKBACK_MS from the evaluation instant (enough for state and "since").
   const thresholdFrom =
     opts.from ??
-    (span.first === null || at === null ? null : Math.max(span.first, at - THRESHOLD_LOOKBACK_MS * 1000));
+    (span.firstUs === null || at === null ? null : Math.max(span.firstUs, at - THRESHOLD_LOOKBACK_MS * 1000));
   const limit = opts.limit ?? DEFAULT_EVENT_LIMIT;
   const result: AlertsResult = {
     at: at === null ? null : microsToIso(at),
@@ -521,7 +636,7 @@ export async function evaluateAlerts(
     from_basis:
       opts.from !== undefined
         ? 'given'
-        : `event rules: the oldest stored event; threshold rules: ${fmtDur(THRESHOLD_LOOKBACK_MS)} before the evaluation instant (not before the oldest event)`,
+        : `event rules: the oldest stored event; threshold rules: ${formatDuration(THRESHOLD_LOOKBACK_MS)} before the evaluation instant (not before the oldest event)`,
     rules: [],
     alerts: [],
     counts: { firing: 0, pending: 0, resolved: 0 },
@@ -533,103 +648,26 @@ export async function evaluateAlerts(
     return result;
   }
   for (const rule of rules) {
-    try {
-      if (rule.kind === 'event') {
-        const m = await matchEvents(store, rule, from, at, limit, true);
-        const s = summary(rule);
-        s.evaluated_from = microsToIso(from);
-        s.matched_events = m.total;
-        s.truncated = Math.max(0, m.total - m.rows.length);
-        for (const { ev, t, message } of m.rows) {
-          const end = t + rule.keepFiringMs * 1000;
-          const firing = end > at;
-          result.alerts.push({
-            rule: rule.name,
-            kind: 'event',
-            state: firing ? 'firing' : 'resolved',
-            since: ev.ts,
-            active_since: ev.ts,
-            resolved_at: firing ? null : microsToIso(end),
-            value: null,
-            threshold: null,
-            labels: rule.labels,
-            message,
-            event: ev,
-          });
-          if (firing) s.firing++;
-          else s.resolved++;
-        }
-        // Counts are exact even past the limit: events beyond it are the oldest, hence resolved
-        // unless still within keep_firing_for.
-        if (s.truncated) {
-          const still = await countSince(store, rule, Math.max(from, at - rule.keepFiringMs * 1000 + 1), at);
-          s.firing = still;
-          s.resolved = m.total - still;
-        }
-        result.rules.push(s);
-      } else {
-        const slo = rule.slo ? (slos.slos.find((x) => x.name === rule.slo) ?? null) : null;
-        if (rule.metric === 'slo_burn_rate' && !slo) {
-          result.errors.push({ rule: rule.name, reason: `no SLO named "${rule.slo}" in ${slos.source}` });
-          continue;
-        }
-        const steps = await metricSeries(store, rule, slo, thresholdFrom ?? from, at);
-        const { done, open } = episodes(rule, steps);
-        const s = summary(rule);
-        s.evaluated_from = microsToIso(thresholdFrom ?? from);
-        s.value = steps.length ? steps[steps.length - 1]!.v : null;
-        const instances: AlertInstance[] = [];
-        if (open) {
-          const firing = open.firingAt !== null;
-          instances.push({
-            rule: rule.name,
-            kind: 'threshold',
-            state: firing ? 'firing' : 'pending',
-            since: microsToIso(firing ? open.firingAt! : open.activeAt),
-            active_since: microsToIso(open.activeAt),
-            resolved_at: null,
-            value: s.value,
-            threshold: rule.threshold,
-            labels: rule.labels,
-            message: thresholdMessage(rule, s.value, open.activeAt, at),
-            event: null,
-          });
-          if (firing) s.firing++;
-          else s.pending++;
-        }
-        for (const e of [...done].reverse()) {
-          instances.push({
-            rule: rule.name,
-            kind: 'threshold',
-            state: 'resolved',
-            since: microsToIso(e.firingAt!),
-            active_since: microsToIso(e.activeAt),
-            resolved_at: microsToIso(e.resolvedAt!),
-            value: e.peak,
-            threshold: rule.threshold,
-            labels: rule.labels,
-            message: thresholdMessage(rule, e.peak, e.activeAt, e.resolvedAt!),
-            event: null,
-          });
-          s.resolved++;
-        }
-        s.truncated = Math.max(0, instances.length - limit);
-        result.alerts.push(...instances.slice(0, limit));
-        result.rules.push(s);
+    await perRule(rule, result.errors, async () => {
+      let r: RuleAlerts;
+      if (rule.kind === 'event') r = await eventRuleAlerts(store, rule, from, at, limit);
+      else {
+        const s = sloOf(rule, slos);
+        if ('error' in s) return void result.errors.push(s.error);
+        r = await thresholdRuleAlerts({
+          store,
+          rule,
+          slo: s.slo,
+          from: thresholdFrom ?? from,
+          to: at,
+          limit,
+        });
       }
-    } catch (e) {
-      if (isStoreFailure(e)) throw e;
-      result.errors.push({ rule: rule.name, reason: (e as Error).message.split('\n')[0]! });
-    }
+      result.alerts.push(...r.alerts);
+      result.rules.push(r.summary);
+    });
   }
-  const order: Record<AlertState, number> = { firing: 0, pending: 1, resolved: 2 };
-  result.alerts.sort(
-    (a, b) =>
-      order[a.state] - order[b.state] ||
-      (b.resolved_at ?? b.since).localeCompare(a.resolved_at ?? a.since) ||
-      b.since.localeCompare(a.since) ||
-      (b.event?.seq ?? 0) - (a.event?.seq ?? 0),
-  );
+  result.alerts.sort(byStateThenNewest);
   for (const r of result.rules) {
     result.counts.firing += r.firing;
     result.counts.pending += r.pending;
@@ -639,13 +677,15 @@ export async function evaluateAlerts(
 }
 
 async function countSince(store: Store, rule: EventRule, from: number, at: number): Promise<number> {
-  const { params, p } = paramList();
-  const w = matchSql(rule.types, rule.conditions, p);
-  const r = await store.conn.runAndReadAll(
-    `SELECT count(*) FROM events WHERE ${w} AND ts >= make_timestamp(${p(from)}::BIGINT) AND ts <= make_timestamp(${p(at)}::BIGINT)`,
-    params,
+  const ps = new Params();
+  const w = matchSql(rule.types, rule.conditions, ps.p);
+  return numOrZero(
+    await queryValue(
+      store,
+      `SELECT count(*) FROM events WHERE ${w} AND ts >= make_timestamp(${ps.p(from)}::BIGINT) AND ts <= make_timestamp(${ps.p(at)}::BIGINT)`,
+      ps.values,
+    ),
   );
-  return Number(r.getRows()[0]![0]);
 }
 
 function summary(rule: Rule): RuleSummary {
@@ -655,8 +695,8 @@ function summary(rule: Rule): RuleSummary {
     condition: ruleCondition(rule),
     method:
       rule.kind === 'event'
-        ? `each matching event fires for ${fmtDur(rule.keepFiringMs) === '0ms' ? '0s' : fmtDur(rule.keepFiringMs)} (keep_firing_for)`
-        : `${METRIC_METHOD[rule.metric]}; evaluated every ${fmtDur(rule.everyMs)}`,
+        ? `each matching event fires for ${rule.keepFiringMs === 0 ? '0s' : formatDuration(rule.keepFiringMs)} (keep_firing_for)`
+        : `${METRIC_METHOD[rule.metric]}; evaluated every ${formatDuration(rule.everyMs)}`,
     firing: 0,
     pending: 0,
     resolved: 0,
@@ -664,6 +704,75 @@ function summary(rule: Rule): RuleSummary {
     value: null,
     truncated: 0,
     evaluated_from: null,
+  };
+}
+
+/** Total time covered by the intervals [t, t + keep) of sorted times `ts`, clipped to `until`, µs. */
+function unionLength(ts: number[], keep: number, until: number): number {
+  let total = 0;
+  let curS = -1;
+  let curE = -1;
+  for (const t of ts) {
+    const e = Math.min(t + keep, until);
+    if (t > curE) {
+      if (curE > curS) total += curE - curS;
+      curS = t;
+      curE = e;
+    } else curE = Math.max(curE, e);
+  }
+  if (curE > curS) total += curE - curS;
+  return total;
+}
+
+type BacktestFigures = Pick<BacktestRule, 'fired' | 'firing_seconds' | 'firings' | 'truncated'>;
+
+async function backtestEventRule(
+  store: Store,
+  rule: EventRule,
+  from: number,
+  until: number,
+  limit: number,
+): Promise<BacktestFigures> {
+  const m = await matchEvents(store, rule, from, until, limit, false);
+  const keep = rule.keepFiringMs * 1000;
+  return {
+    fired: m.total,
+    // Firing time: union of [t, t + keep) clipped to the span.
+    firing_seconds:
+      unionLength(
+        m.rows.map((r) => r.t),
+        keep,
+        until,
+      ) / 1e6,
+    firings: m.rows.map(({ ev, t, message }) => ({
+      pending_since: ev.ts,
+      firing_since: ev.ts,
+      resolved_at: t + keep <= until ? microsToIso(t + keep) : null,
+      peak_value: null,
+      event: ev,
+      message,
+    })),
+    truncated: Math.max(0, m.total - m.rows.length),
+  };
+}
+
+async function backtestThresholdRule(x: ThresholdRun): Promise<BacktestFigures> {
+  const { rule, to: until, limit } = x;
+  const { done, open } = await thresholdEpisodes(x);
+  const eps = [...done, ...(open && open.firingAt !== null ? [open] : [])];
+  const firings: Firing[] = eps.map((e) => ({
+    pending_since: microsToIso(e.activeAt),
+    firing_since: microsToIso(e.firingAt!),
+    resolved_at: e.resolvedAt === null ? null : microsToIso(e.resolvedAt),
+    peak_value: e.peak,
+    event: null,
+    message: thresholdMessage(rule, e.peak, e.activeAt, e.resolvedAt ?? until),
+  }));
+  return {
+    fired: firings.length,
+    firing_seconds: eps.reduce((s, e) => s + ((e.resolvedAt ?? until) - e.firingAt!) / 1e6, 0),
+    firings: firings.slice(0, limit),
+    truncated: Math.max(0, firings.length - limit),
   };
 }
 
@@ -675,8 +784,7 @@ export async function backtestAlerts(
   opts: { from: number; until?: number; limit?: number },
   preErrors: RuleError[] = [],
 ): Promise<BacktestResult> {
-  const span = await storeSpan(store);
-  const until = opts.until ?? span.last;
+  const until = opts.until ?? (await dataExtent(store)).newestUs;
   const limit = opts.limit ?? DEFAULT_EVENT_LIMIT;
   const out: BacktestResult = {
     from: microsToIso(opts.from),
@@ -687,73 +795,22 @@ export async function backtestAlerts(
   };
   if (until === null) return out;
   for (const rule of rules) {
-    try {
+    await perRule(rule, out.errors, async () => {
       const base = {
         rule: rule.name,
         kind: rule.kind,
         condition: ruleCondition(rule),
         method: summary(rule).method,
       };
-      if (rule.kind === 'event') {
-        const m = await matchEvents(store, rule, opts.from, until, limit, false);
-        const keep = rule.keepFiringMs * 1000;
-        // Firing time: union of [t, t + keep) clipped to the span.
-        let firingUs = 0;
-        let curS = -1;
-        let curE = -1;
-        const all = m.rows.map((r) => r.t);
-        for (const t of all) {
-          const e = Math.min(t + keep, until);
-          if (t > curE) {
-            if (curE > curS) firingUs += curE - curS;
-            curS = t;
-            curE = e;
-          } else curE = Math.max(curE, e);
-        }
-        if (curE > curS) firingUs += curE - curS;
-        out.rules.push({
-          ...base,
-          fired: m.total,
-          firing_seconds: firingUs / 1e6,
-          firings: m.rows.map(({ ev, t, message }) => ({
-            pending_since: ev.ts,
-            firing_since: ev.ts,
-            resolved_at: t + keep <= until ? microsToIso(t + keep) : null,
-            peak_value: null,
-            event: ev,
-            message,
-          })),
-          truncated: Math.max(0, m.total - m.rows.length),
-        });
-      } else {
-        const slo = rule.slo ? (slos.slos.find((x) => x.name === rule.slo) ?? null) : null;
-        if (rule.metric === 'slo_burn_rate' && !slo) {
-          out.errors.push({ rule: rule.name, reason: `no SLO named "${rule.slo}" in ${slos.source}` });
-          continue;
-        }
-        const steps = await metricSeries(store, rule, slo, opts.from, until);
-        const { done, open } = episodes(rule, steps);
-        const eps = [...done, ...(open && open.firingAt !== null ? [open] : [])];
-        const firings: Firing[] = eps.map((e) => ({
-          pending_since: microsToIso(e.activeAt),
-          firing_since: microsToIso(e.firingAt!),
-          resolved_at: e.resolvedAt === null ? null : microsToIso(e.resolvedAt),
-          peak_value: e.peak,
-          event: null,
-          message: thresholdMessage(rule, e.peak, e.activeAt, e.resolvedAt ?? until),
-        }));
-        out.rules.push({
-          ...base,
-          fired: firings.length,
-          firing_seconds: eps.reduce((s, e) => s + ((e.resolvedAt ?? until) - e.firingAt!) / 1e6, 0),
-          firings: firings.slice(0, limit),
-          truncated: Math.max(0, firings.length - limit),
-        });
+      let figures: BacktestFigures;
+      if (rule.kind === 'event') figures = await backtestEventRule(store, rule, opts.from, until, limit);
+      else {
+        const s = sloOf(rule, slos);
+        if ('error' in s) return void out.errors.push(s.error);
+        figures = await backtestThresholdRule({ store, rule, slo: s.slo, from: opts.from, to: until, limit });
       }
-    } catch (e) {
-      if (isStoreFailure(e)) throw e;
-      out.errors.push({ rule: rule.name, reason: (e as Error).message.split('\n')[0]! });
-    }
+      out.rules.push({ ...base, ...figures });
+    });
   }
   return out;
 }

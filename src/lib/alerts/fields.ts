@@ -8,6 +8,7 @@
 import { excerpt } from '../text.js';
 
 import type { Cast } from '../schema/common.js';
+export { SEVERITIES, SEVERITY_RANK_SQL } from '../schema/common.js';
 import { TYPED_FIELDS } from '../schema/index.js';
 
 export { EVENT_TYPES } from '../schema/index.js';
@@ -100,10 +101,6 @@ const ALIASES: Record<string, Record<string, string>> = (() => {
 })();
 
 const BY_COLUMN = new Map(FIELDS.map((f) => [f.column, f]));
-
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-/** `CASE` giving a severity's rank 1..4 (NULL for anything else). */
-export const SEVERITY_RANK_SQL = `(CASE severity ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i + 1}`).join(' ')} END)`;
 
 /**
  * Resolve a field name for rules on `types` (empty = any type) to a column,

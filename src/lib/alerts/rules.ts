@@ -21,7 +21,10 @@ import {
   parseRatio,
   readSpecFile,
   describeSpecIssues,
-  DURATION_HINT,
+  DurationText,
+  SpecName,
+  ZeroOrDurationText,
+  zeroOrDurationMs,
 } from '../specfile.js';
 import { clip, excerpt } from '../text.js';
 import type { SloSet } from '../analyze/sla.js';
@@ -82,13 +85,6 @@ export const DEFAULT_EVERY_MS = 60_000;
  * Schema (what users write)
  * -------------------------------------------------------------------------------------------- */
 
-const Duration = z
-  .string()
-  .refine((s) => durationMs(s) !== undefined, { message: `expected ${DURATION_HINT}` });
-const ZeroOrDuration = z.string().refine((s) => s.trim() === '0' || durationMs(s) !== undefined, {
-  message: `expected 0 or ${DURATION_HINT}`,
-});
-
 const CondObject = z.strictObject({
   field: z.string().min(1),
   op: z.enum(COND_OPS),
@@ -102,15 +98,8 @@ const Match = z.strictObject({
   where: z.array(Cond).optional(),
 });
 
-const Name = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][\w.-]*$/,
-    'expected letters, digits, ".", "_" or "-", starting with a letter or digit',
-  );
-
 const common = {
-  name: Name,
+  name: SpecName,
   description: z.string().optional(),
   labels: z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'label names are identifiers'), z.string()).optional(),
   message: z.string().optional(),
@@ -120,7 +109,7 @@ export const EventRuleSchema = z.strictObject({
   ...common,
   kind: z.literal('event'),
   match: Match,
-  keep_firing_for: ZeroOrDuration.optional(),
+  keep_firing_for: ZeroOrDurationText.optional(),
 });
 
 export const ThresholdRuleSchema = z.strictObject({
@@ -129,9 +118,9 @@ export const ThresholdRuleSchema = z.strictObject({
   metric: z.enum(METRICS),
   op: z.enum(CMP_OPS).default('>'),
   threshold: z.union([z.number(), z.nan(), z.string()]), // NaN too, to be refused by name (compileRule)
-  window: Duration,
-  for: ZeroOrDuration.optional(),
-  every: Duration.optional(),
+  window: DurationText,
+  for: ZeroOrDurationText.optional(),
+  every: DurationText.optional(),
   slo: z.string().optional(),
   match: Match.optional(),
 });
@@ -213,6 +202,92 @@ export function readThreshold(t: number | string): number | undefined {
 
 const COND_RE = /^\s*([A-Za-z_][\w]*)\s*(!=|>=|<=|=|>|<|~)\s*(.*?)\s*$/s;
 
+type Bad = (key: string, msg: string) => never;
+
+/** The event types a rule reads (from match.type, its metric or its SLO) and the SLO it names. */
+function ruleTypes(
+  spec: RuleInput,
+  slos: SloSet | undefined,
+  bad: Bad,
+): { types: string[]; slo: string | null } {
+  const matchTypes = spec.match?.type === undefined ? [] : [spec.match.type].flat();
+  for (const [i, t] of matchTypes.entries()) {
+    if (!(EVENT_TYPES as readonly string[]).includes(t))
+      bad(
+        `match.type${Array.isArray(spec.match?.type) ? `[${i}]` : ''}`,
+        `${excerpt(t)} is not an event type (${EVENT_TYPES.join(', ')})`,
+      );
+  }
+  const hasWhere = !!spec.match?.where?.length;
+  if (spec.kind === 'event') {
+    if (!matchTypes.length && !hasWhere) bad('match', 'an event rule needs match.type and/or match.where');
+    return { types: matchTypes, slo: null };
+  }
+  if (spec.metric === 'slo_burn_rate') {
+    if (!spec.slo) bad('slo', 'slo_burn_rate needs the name of an SLO (`slo: decision-latency`)');
+    const found = slos?.slos.find((s) => s.name === spec.slo);
+    if (slos && !found)
+      bad(
+        'slo',
+        `no SLO named ${excerpt(spec.slo)} in ${slos.source === 'defaults' ? 'the default SLOs' : slos.source} (${slos.slos.map((s) => s.name).join(', ')})`,
+      );
+    if (spec.match) bad('match', 'slo_burn_rate takes the events from its SLO; remove match');
+    const types = found
+      ? [found.sli === 'relocation_availability' ? 'workload_relocation' : 'scheduling_decision']
+      : [];
+    return { types, slo: spec.slo! };
+  }
+  if (spec.slo) bad('slo', `only slo_burn_rate uses an SLO, not ${spec.metric}`);
+  const mt = METRIC_TYPE[spec.metric];
+  if (mt) {
+    if (matchTypes.length && (matchTypes.length > 1 || matchTypes[0] !== mt))
+      bad('match.type', `${spec.metric} reads ${mt} events; match.type cannot change that`);
+    return { types: [mt], slo: null };
+  }
+  if (!spec.match || (!matchTypes.length && !hasWhere))
+    bad('match', 'event_count needs match.type and/or match.where to say which events to count');
+  return { types: matchTypes, slo: null };
+}
+
+type ThresholdInput = Extract<RuleInput, { kind: 'threshold' }>;
+
+function ruleThreshold(spec: ThresholdInput, bad: Bad): number {
+  const t = readThreshold(spec.threshold);
+  if (t === undefined)
+    bad('threshold', `expected a number (or a percentage like 5%), got ${excerpt(spec.threshold)}`);
+  if (t! < 0)
+    bad(
+      'threshold',
+      `must not be negative (${spec.metric} is never below 0), got ${excerpt(spec.threshold)}`,
+    );
+  if (RATIO_METRICS.has(spec.metric) && t! > 1)
+    bad('threshold', `${spec.metric} is a share from 0 to 1 (0% to 100%), got ${excerpt(spec.threshold)}`);
+  return t!;
+}
+
+/** window, for and every in ms: whole seconds, every a whole divisor of window (default: gcd(window, 1m)). */
+function ruleSteps(spec: ThresholdInput, bad: Bad): { windowMs: number; forMs: number; everyMs: number } {
+  const windowMs = durationMs(spec.window)!;
+  const forMs = zeroOrDurationMs(spec.for) ?? 0;
+  const gcd = (x: number, y: number): number => (y ? gcd(y, x % y) : x);
+  const everyMs = spec.every ? durationMs(spec.every)! : gcd(Math.round(windowMs), DEFAULT_EVERY_MS);
+  if (windowMs < 1000 || windowMs % 1000) bad('window', 'must be a whole number of seconds, at least 1s');
+  if (everyMs < 1000 || everyMs % 1000) bad('every', 'must be a whole number of seconds, at least 1s');
+  if (everyMs > windowMs) bad('every', `must not be longer than window (${clip(spec.window)})`);
+  if (windowMs % everyMs)
+    bad(
+      'every',
+      `window (${clip(spec.window)}) must be a whole number of steps of every (${clip(spec.every ?? '')})`,
+    );
+  return { windowMs, forMs, everyMs };
+}
+
+const DEFAULT_MESSAGE: Record<Rule['kind'], string> = {
+  event:
+    '{{event_type}} matched {{rule}}: workload {{workload_id}}, cluster {{cluster_id}}, severity {{severity}}',
+  threshold: '{{metric}} over {{window}} is {{value}} ({{op}} {{threshold}})',
+};
+
 /** Validate one rule (raw object) into its compiled form; throws UsageError naming the rule and key. */
 export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
   const r = RuleSchema.safeParse(raw);
@@ -225,96 +300,16 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
     throw new UsageError(`${label}: ${lines.join('; ')}`);
   }
   const spec = r.data;
-  const bad = (key: string, msg: string): never => {
+  const bad: Bad = (key, msg) => {
     throw new UsageError(`${label}: ${key}: ${msg}`);
   };
-
-  // Event types.
-  const matchTypes = spec.match?.type === undefined ? [] : [spec.match.type].flat();
-  for (const [i, t] of matchTypes.entries()) {
-    if (!(EVENT_TYPES as readonly string[]).includes(t))
-      bad(
-        `match.type${Array.isArray(spec.match?.type) ? `[${i}]` : ''}`,
-        `${excerpt(t)} is not an event type (${EVENT_TYPES.join(', ')})`,
-      );
-  }
-  let types = matchTypes;
-  let slo: string | null = null;
-  if (spec.kind === 'threshold') {
-    const mt = METRIC_TYPE[spec.metric];
-    if (spec.metric === 'slo_burn_rate') {
-      if (!spec.slo) bad('slo', 'slo_burn_rate needs the name of an SLO (`slo: decision-latency`)');
-      const found = slos?.slos.find((s) => s.name === spec.slo);
-      if (slos && !found)
-        bad(
-          'slo',
-          `no SLO named ${excerpt(spec.slo)} in ${slos.source === 'defaults' ? 'the default SLOs' : slos.source} (${slos.slos.map((s) => s.name).join(', ')})`,
-        );
-      if (spec.match) bad('match', 'slo_burn_rate takes the events from its SLO; remove match');
-      slo = spec.slo!;
-      types = found
-        ? [found.sli === 'relocation_availability' ? 'workload_relocation' : 'scheduling_decision']
-        : [];
-    } else {
-      if (spec.slo) bad('slo', `only slo_burn_rate uses an SLO, not ${spec.metric}`);
-      if (mt) {
-        if (matchTypes.length && (matchTypes.length > 1 || matchTypes[0] !== mt))
-          bad('match.type', `${spec.metric} reads ${mt} events; match.type cannot change that`);
-        types = [mt];
-      } else if (!spec.match || (!matchTypes.length && !spec.match.where?.length)) {
-        bad('match', 'event_count needs match.type and/or match.where to say which events to count');
-      }
-    }
-  } else if (!matchTypes.length && !spec.match.where?.length) {
-    bad('match', 'an event rule needs match.type and/or match.where');
-  }
-
-  // Conditions.
+  const { types, slo } = ruleTypes(spec, slos, bad);
   const conditions = (spec.match?.where ?? []).map((c, i) =>
     parseCondition(c, types, `match.where[${i}]`, bad),
   );
-
-  // Numbers and durations.
-  let threshold = 0;
-  if (spec.kind === 'threshold') {
-    const t = readThreshold(spec.threshold);
-    if (t === undefined)
-      bad('threshold', `expected a number (or a percentage like 5%), got ${excerpt(spec.threshold)}`);
-    if (t! < 0)
-      bad(
-        'threshold',
-        `must not be negative (${spec.metric} is never below 0), got ${excerpt(spec.threshold)}`,
-      );
-    if (RATIO_METRICS.has(spec.metric) && t! > 1)
-      bad('threshold', `${spec.metric} is a share from 0 to 1 (0% to 100%), got ${excerpt(spec.threshold)}`);
-    threshold = t!;
-  }
-  const windowMs = spec.kind === 'threshold' ? durationMs(spec.window)! : 0;
-  const forMs = spec.kind === 'threshold' && spec.for && spec.for.trim() !== '0' ? durationMs(spec.for)! : 0;
-  const gcd = (x: number, y: number): number => (y ? gcd(y, x % y) : x);
-  const everyMs =
-    spec.kind === 'threshold'
-      ? spec.every
-        ? durationMs(spec.every)!
-        : gcd(Math.round(windowMs), DEFAULT_EVERY_MS)
-      : 0;
-  if (spec.kind === 'threshold') {
-    if (windowMs < 1000 || windowMs % 1000) bad('window', 'must be a whole number of seconds, at least 1s');
-    if (everyMs < 1000 || everyMs % 1000) bad('every', 'must be a whole number of seconds, at least 1s');
-    if (everyMs > windowMs) bad('every', `must not be longer than window (${clip(spec.window)})`);
-    if (windowMs % everyMs)
-      bad(
-        'every',
-        `window (${clip(spec.window)}) must be a whole number of steps of every (${clip(spec.every ?? '')})`,
-      );
-  }
-
-  // Message template.
-  const message =
-    spec.message ??
-    (spec.kind === 'event'
-      ? '{{event_type}} matched {{rule}}: workload {{workload_id}}, cluster {{cluster_id}}, severity {{severity}}'
-      : '{{metric}} over {{window}} is {{value}} ({{op}} {{threshold}})');
+  const threshold = spec.kind === 'threshold' ? ruleThreshold(spec, bad) : 0;
+  const steps = spec.kind === 'threshold' ? ruleSteps(spec, bad) : undefined;
+  const message = spec.message ?? DEFAULT_MESSAGE[spec.kind];
   checkTemplate(message, spec.kind, types, (m) => bad('message', m));
 
   const baseRule = {
@@ -324,25 +319,21 @@ export function compileRule(raw: unknown, slos?: SloSet, where = 'rule'): Rule {
     message,
     spec,
   };
-  if (spec.kind === 'event') {
-    const keep = spec.keep_firing_for;
+  if (spec.kind === 'event')
     return {
       ...baseRule,
       kind: 'event',
       types,
       conditions,
-      keepFiringMs: keep === undefined ? DEFAULT_KEEP_FIRING_MS : keep.trim() === '0' ? 0 : durationMs(keep)!,
+      keepFiringMs: zeroOrDurationMs(spec.keep_firing_for) ?? DEFAULT_KEEP_FIRING_MS,
     };
-  }
   return {
     ...baseRule,
     kind: 'threshold',
     metric: spec.metric,
     op: spec.op,
     threshold,
-    windowMs,
-    forMs,
-    everyMs,
+    ...steps!,
     types,
     conditions,
     slo,

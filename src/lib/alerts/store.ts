@@ -1,5 +1,6 @@
 /** Alert rules kept in the database (table `alert_rules`, schema version 2). */
 import type { Store } from '../store/open.js';
+import { queryRows, str } from '../store/sql.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { microsToIso } from '../time.js';
 import { listed } from '../specfile.js';
@@ -17,14 +18,15 @@ export interface StoredRule {
 }
 
 export async function listStoredRules(store: Store): Promise<StoredRule[]> {
-  const r = await store.conn.runAndReadAll(
+  const rows = await queryRows(
+    store,
     'SELECT name, kind, spec, origin, epoch_us(created_at) AS c, epoch_us(updated_at) AS u FROM alert_rules ORDER BY name',
   );
-  return r.getRowObjectsJS().map((o) => ({
+  return rows.map((o) => ({
     name: String(o.name),
     kind: String(o.kind),
     spec: JSON.parse(String(o.spec)) as RuleInput,
-    origin: o.origin === null ? null : String(o.origin),
+    origin: str(o.origin),
     created_at: microsToIso(Number(o.c)),
     updated_at: microsToIso(Number(o.u)),
   }));

@@ -10,20 +10,20 @@
 import type { Store } from '../store/open.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { microsToIso } from '../time.js';
+import { formatDuration, microsToIso } from '../time.js';
 import { closeMatches } from '../query/trace.js';
+import { SEVERITY_RANK } from '../schema/common.js';
 import {
-  autoInterval,
   decisionAggregates,
   decisionProfile,
   decisionStats,
   pickMethod,
-  formatInterval,
   pctChange,
   QUANTILE_BASIS,
 } from './scheduling.js';
+import { BUCKET_RULE, checkIntervalFlag, trendBuckets, trendInterval } from './buckets.js';
 import { dataExtent, resolveWindow, type ResolvedWindow, type WindowInfo } from './window.js';
-import { num, numOrZero, queryRows, type Row } from '../store/sql.js';
+import { num, numOrZero, queryRows, str, type Row } from '../store/sql.js';
 
 export const HOURS_PER_MONTH = 730;
 export const DEFAULT_POLICY_WINDOW_MS = 7 * 86_400_000;
@@ -224,43 +224,62 @@ const byUsd = (a: WasteBucket, b: WasteBucket) =>
 
 export async function analyzeCost(store: Store, opts: CostOptions): Promise<CostResult> {
   const { filter } = opts;
-  if (opts.intervalMs !== undefined && !(opts.intervalMs >= 1000))
-    throw new UsageError('--interval must be at least 1s');
+  checkIntervalFlag(opts.intervalMs);
   if (opts.policyWindowMs !== undefined && !(opts.policyWindowMs > 0))
     throw new UsageError('--policy-window must be a positive duration');
 
-  // The window: the requested span clipped to the stored data (window.ts).
+  // The window: the requested span clipped to the stored data (window.ts); the trend's buckets over it.
   const win = resolveWindow({ since: filter.since, until: filter.until }, await dataExtent(store));
-  const { startUs, endUs } = win;
+  const spanUs = win.startUs !== null && win.endUs !== null ? win.endUs - win.startUs : 0;
+  const { intervalMs, bucketUs } = trendInterval(opts.intervalMs, spanUs);
 
-  // The trend bucket, from the window.
-  const spanUs = startUs !== null && endUs !== null ? endUs - startUs : 0;
-  const intervalMs = opts.intervalMs ?? autoInterval(spanUs);
-  const bucketUs = intervalMs * 1000;
-  if (spanUs / bucketUs > 100_000)
-    throw new UsageError(
-      `--interval ${formatInterval(intervalMs)} gives too many buckets over the window; choose a longer interval`,
-    );
+  const rel = await relocationFigures(store, filter, win, bucketUs);
+  const relocations = relocationCost(rel.rows);
+  const waste = await wasteCost(store, filter);
+  const reconfigurations = await reconfigurationCost(store, filter);
+  const any = relocations.count + relocations.hours_in_effect + waste.count + reconfigurations.count > 0;
+  const trend = !win.empty && any ? await costTrend(store, filter, win, bucketUs, rel.buckets) : [];
+  const policy_comparison = opts.aroundPolicy
+    ? await comparePolicy(store, filter, opts.aroundPolicy, opts.policyWindowMs)
+    : null;
 
-  // Relocations: logged figures over the window, savings in effect inside it (in total and per
-  // trend bucket), the run-rate at its end.
-  const { rows: relRows, buckets: saved } = await relocationFigures(store, filter, win, bucketUs);
-  const relTotal = relRows.find((r) => numOrZero(r.gt) === 1);
-  const relocations: RelocationCost = {
-    count: numOrZero(relTotal?.cnt),
-    estimated_savings_usd_per_hour: numOrZero(relTotal?.est),
-    realized_savings_usd: numOrZero(relTotal?.realized),
-    power_saving_watts: numOrZero(relTotal?.watts),
-    hours_in_effect: numOrZero(relTotal?.hrs),
-    run_rate_usd_per_hour: numOrZero(relTotal?.run_rate),
-    in_effect_at_end: numOrZero(relTotal?.run_n),
-    in_effect_from_before: numOrZero(relTotal?.carried),
-    downtime_seconds: numOrZero(relTotal?.downtime),
-    avg_migration_seconds: num(relTotal?.migration),
-    by_trigger: relRows
-      .filter((r) => numOrZero(r.gt) === 0)
+  const run = relocations.run_rate_usd_per_hour;
+  return {
+    window: win.info,
+    relocations,
+    waste,
+    reconfigurations,
+    energy_saved_kwh: numOrZero(rel.rows.find(isTotal)?.kwh),
+    run_rate_usd_per_hour: run,
+    monthly_projection_usd: run * HOURS_PER_MONTH,
+    interval: formatDuration(intervalMs),
+    trend,
+    policy_comparison,
+    basis: costBasis(win, relocations, intervalMs),
+  };
+}
+
+/** The totals row of relocationFigures (the others are per trigger). */
+const isTotal = (r: Row) => numOrZero(r.gt) === 1;
+
+/** Relocations: logged figures over the window, savings in effect inside it, the run-rate at its end. */
+function relocationCost(rows: Row[]): RelocationCost {
+  const total = rows.find(isTotal);
+  return {
+    count: numOrZero(total?.cnt),
+    estimated_savings_usd_per_hour: numOrZero(total?.est),
+    realized_savings_usd: numOrZero(total?.realized),
+    power_saving_watts: numOrZero(total?.watts),
+    hours_in_effect: numOrZero(total?.hrs),
+    run_rate_usd_per_hour: numOrZero(total?.run_rate),
+    in_effect_at_end: numOrZero(total?.run_n),
+    in_effect_from_before: numOrZero(total?.carried),
+    downtime_seconds: numOrZero(total?.downtime),
+    avg_migration_seconds: num(total?.migration),
+    by_trigger: rows
+      .filter((r) => !isTotal(r))
       .map((r) => ({
-        trigger: r.trigger === null ? null : String(r.trigger),
+        trigger: str(r.trigger),
         count: numOrZero(r.cnt),
         estimated_savings_usd_per_hour: numOrZero(r.est),
         realized_savings_usd: numOrZero(r.realized),
@@ -273,59 +292,63 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
           b.realized_savings_usd - a.realized_savings_usd,
       ),
   };
+}
 
-  // The raw JSON is carried through the window queries only when --grep/--where need it.
-  const rawCol = filter.grep || filter.where?.length ? 'raw, ' : '';
+/** The breakdowns of the waste, each a column of inefficiency_detected. */
+const WASTE_DIMS = ['cluster_id', 'inefficiency_type', 'severity', 'recommended_action', 'auto_action'];
 
-  // Waste: totals and every breakdown in one pass.
+/** Waste: totals and every breakdown in one pass. */
+async function wasteCost(store: Store, filter: EventFilter): Promise<WasteCost> {
   const wp: (string | number)[] = ['inefficiency_detected'];
   const ww = where(wp, filter);
-  const dims = ['cluster_id', 'inefficiency_type', 'severity', 'recommended_action', 'auto_action'];
-  const wasteRows = await queryRows(
+  const rows = await queryRows(
     store,
-    `SELECT ${dims.map((d) => `grouping(${d}) AS "g_${d}", ${d}`).join(', ')},
+    `SELECT ${WASTE_DIMS.map((d) => `grouping(${d}) AS "g_${d}", ${d}`).join(', ')},
             count(*) AS cnt, coalesce(sum(wasted_cost), 0) AS usd, coalesce(sum(idle_hours), 0) AS idle, avg(utilization_pct) AS util
      FROM events WHERE event_type = $1 AND ${ww}
-     GROUP BY GROUPING SETS ((), ${dims.map((d) => `(${d})`).join(', ')})`,
+     GROUP BY GROUPING SETS ((), ${WASTE_DIMS.map((d) => `(${d})`).join(', ')})`,
     wp,
   );
-  const wasteBy = (dim: string): Row[] => wasteRows.filter((r) => numOrZero(r[`g_${dim}`]) === 0);
-  const wasteTotal = wasteRows.find((r) => dims.every((d) => numOrZero(r[`g_${d}`]) === 1));
+  const by = (dim: string): Row[] => rows.filter((r) => numOrZero(r[`g_${dim}`]) === 0);
+  const total = rows.find((r) => WASTE_DIMS.every((d) => numOrZero(r[`g_${d}`]) === 1));
   const list = (dim: string) =>
-    wasteBy(dim)
-      .map((r) => bucket(r, r[dim] === null ? null : String(r[dim])))
+    by(dim)
+      .map((r) => bucket(r, str(r[dim])))
       .sort(byUsd);
-  const actionRows = wasteBy('auto_action');
-  const waste: WasteCost = {
-    total_usd: numOrZero(wasteTotal?.usd),
-    count: numOrZero(wasteTotal?.cnt),
-    idle_hours: numOrZero(wasteTotal?.idle),
+  const actions = by('auto_action');
+  const action = (v: boolean | null, key: string) =>
+    bucket(
+      actions.find((r) => r.auto_action === v),
+      key,
+    );
+  const rank = (b: WasteBucket) => SEVERITY_RANK[String(b.key)] ?? 0;
+  return {
+    total_usd: numOrZero(total?.usd),
+    count: numOrZero(total?.cnt),
+    idle_hours: numOrZero(total?.idle),
     by_cluster: list('cluster_id'),
     by_type: list('inefficiency_type'),
-    by_severity: list('severity').sort((a, b) => SEV.indexOf(String(b.key)) - SEV.indexOf(String(a.key))),
+    by_severity: list('severity').sort((a, b) => rank(b) - rank(a)),
     by_recommended_action: list('recommended_action'),
     by_action: {
-      auto: bucket(
-        actionRows.find((r) => r.auto_action === true),
-        'auto',
-      ),
-      manual: bucket(
-        actionRows.find((r) => r.auto_action === false),
-        'manual',
-      ),
-      unknown: bucket(
-        actionRows.find((r) => r.auto_action === null),
-        'unknown',
-      ),
+      auto: action(true, 'auto'),
+      manual: action(false, 'manual'),
+      unknown: action(null, 'unknown'),
     },
   };
+}
 
-  // Reconfigurations: capacity added/removed; scaling compared with the cluster's previous logged cost
-  // (sums in the log's order: the window function hands rows over in no fixed order).
+/**
+ * Reconfigurations: capacity added/removed; scaling compared with the cluster's previous logged
+ * cost (sums in the log's order: the window function hands rows over in no fixed order).
+ */
+async function reconfigurationCost(store: Store, filter: EventFilter): Promise<ReconfigurationCost> {
+  // The raw JSON is carried through the window query only when --grep/--where need it.
+  const rawCol = filter.grep || filter.where?.length ? 'raw, ' : '';
   const cp: (string | number)[] = ['cluster_reconfiguration'];
   const cInner = where(cp, { until: filter.until });
   const cOuter = where(cp, filter);
-  const recRows = await queryRows(
+  const rows = await queryRows(
     store,
     `WITH r AS (
        SELECT ts, seq, event_type, workload_id, cluster_id, severity, ${rawCol}action, node_count, cluster_cost_per_hour,
@@ -338,12 +361,12 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
      FROM r WHERE ${cOuter} GROUP BY action`,
     cp,
   );
-  const recBy = (a: string) => recRows.find((r) => r.action === a);
-  const added = numOrZero(recBy('cluster_created')?.usd);
-  const removed = numOrZero(recBy('cluster_deleted')?.usd);
-  const scaled = recBy('cluster_scaled');
-  const reconfigurations: ReconfigurationCost = {
-    count: recRows.reduce((s, r) => s + numOrZero(r.cnt), 0),
+  const of = (a: string) => rows.find((r) => r.action === a);
+  const added = numOrZero(of('cluster_created')?.usd);
+  const removed = numOrZero(of('cluster_deleted')?.usd);
+  const scaled = of('cluster_scaled');
+  return {
+    count: rows.reduce((s, r) => s + numOrZero(r.cnt), 0),
     added_usd_per_hour: added,
     removed_usd_per_hour: removed,
     net_usd_per_hour: added - removed,
@@ -353,9 +376,9 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
       delta_usd_per_hour: numOrZero(scaled?.delta),
       delta_known: numOrZero(scaled?.delta_n),
     },
-    by_action: recRows
+    by_action: rows
       .map((r) => ({
-        action: r.action === null ? null : String(r.action),
+        action: str(r.action),
         count: numOrZero(r.cnt),
         cost_usd_per_hour: numOrZero(r.usd),
         node_count: numOrZero(r.nodes),
@@ -363,71 +386,63 @@ export async function analyzeCost(store: Store, opts: CostOptions): Promise<Cost
       }))
       .sort((a, b) => b.count - a.count || String(a.action).localeCompare(String(b.action))),
   };
+}
 
-  // Trend over the window: logged figures per bucket and the savings in effect during it.
-  const trend: CostTrendPoint[] = [];
-  if (
-    !win.empty &&
-    relocations.count + relocations.hours_in_effect + waste.count + reconfigurations.count > 0
-  ) {
-    const tp: (string | number)[] = [];
-    const ti = typesIn(tp, COST_TYPES);
-    const tf = where(tp, filter);
-    tp.push(bucketUs);
-    const rows = await queryRows(
-      store,
-      `SELECT epoch_us(ts) // $${tp.length}::BIGINT AS b,
-              count(*) FILTER (WHERE event_type = 'workload_relocation') AS rel,
-              coalesce(sum(cost_saving_per_hour), 0) AS est,
-              coalesce(sum(wasted_cost), 0) AS waste,
-              count(*) FILTER (WHERE event_type = 'cluster_reconfiguration') AS rec
-       FROM events WHERE ${ti} AND ${tf} GROUP BY b`,
-      tp,
-    );
-    const m = new Map(rows.map((r) => [numOrZero(r.b), r]));
-    for (let b = Math.floor(startUs! / bucketUs); b <= Math.floor((endUs! - 1) / bucketUs); b++) {
-      const r = m.get(b);
-      trend.push({
-        start: microsToIso(b * bucketUs),
-        relocations: numOrZero(r?.rel),
-        estimated_savings_usd_per_hour: numOrZero(r?.est),
-        realized_savings_usd: saved.get(b) ?? 0,
-        wasted_usd: numOrZero(r?.waste),
-        reconfigurations: numOrZero(r?.rec),
-      });
-    }
-  }
+/** Trend over the window: logged figures per bucket and the savings in effect during it (`saved`). */
+async function costTrend(
+  store: Store,
+  filter: EventFilter,
+  win: ResolvedWindow,
+  bucketUs: number,
+  saved: Map<number, number>,
+): Promise<CostTrendPoint[]> {
+  const tp: (string | number)[] = [];
+  const ti = typesIn(tp, COST_TYPES);
+  const tf = where(tp, filter);
+  tp.push(bucketUs);
+  const rows = await queryRows(
+    store,
+    `SELECT epoch_us(ts) // $${tp.length}::BIGINT AS b,
+            count(*) FILTER (WHERE event_type = 'workload_relocation') AS rel,
+            coalesce(sum(cost_saving_per_hour), 0) AS est,
+            coalesce(sum(wasted_cost), 0) AS waste,
+            count(*) FILTER (WHERE event_type = 'cluster_reconfiguration') AS rec
+     FROM events WHERE ${ti} AND ${tf} GROUP BY b`,
+    tp,
+  );
+  const m = new Map(rows.map((r) => [numOrZero(r.b), r]));
+  return trendBuckets(win.startUs!, win.endUs!, bucketUs).map((b) => {
+    const r = m.get(b);
+    return {
+      start: microsToIso(b * bucketUs),
+      relocations: numOrZero(r?.rel),
+      estimated_savings_usd_per_hour: numOrZero(r?.est),
+      realized_savings_usd: saved.get(b) ?? 0,
+      wasted_usd: numOrZero(r?.waste),
+      reconfigurations: numOrZero(r?.rec),
+    };
+  });
+}
 
-  const policy_comparison = opts.aroundPolicy
-    ? await comparePolicy(store, filter, opts.aroundPolicy, opts.policyWindowMs)
-    : null;
-
+function costBasis(
+  win: ResolvedWindow,
+  relocations: RelocationCost,
+  intervalMs: number,
+): Record<string, string> {
   const run = relocations.run_rate_usd_per_hour;
   return {
-    window: win.info,
-    relocations,
-    waste,
-    reconfigurations,
-    energy_saved_kwh: numOrZero(relTotal?.kwh),
-    run_rate_usd_per_hour: run,
-    monthly_projection_usd: run * HOURS_PER_MONTH,
-    interval: formatInterval(intervalMs),
-    trend,
-    policy_comparison,
-    basis: {
-      window: win.info.basis,
-      estimated_savings_usd_per_hour: `sum of cost_saving_per_hour of the ${relocations.count} relocations logged in the window, USD/h as logged; relocations later superseded are included, so this is not a rate in force (see run_rate_usd_per_hour)`,
-      realized_savings_usd: `each relocation's cost_saving_per_hour x the hours its saving was in effect inside the window: ${IN_EFFECT}; ${fig(relocations.hours_in_effect)} h in effect in all, ${relocations.in_effect_from_before} of the relocations logged before the window (USD)`,
-      run_rate_usd_per_hour: `at the window's end (${win.info.until ?? '-'}): the cost_saving_per_hour of each workload's latest relocation still in effect (no relocation or placement of the workload after it), counted once per workload: ${relocations.in_effect_at_end} workloads, ${fig(run)} USD/h`,
-      energy_saved_kwh: "each relocation's power_saving_watts x the same hours in effect / 1000 (kWh)",
-      monthly_projection_usd: `monthly = run-rate ${fig(run)} USD/h x ${HOURS_PER_MONTH} h`,
-      waste:
-        'sum of wasted_cost_estimate of the inefficiency_detected events (USD, as logged); auto = auto_action_taken true, manual = false, unknown = not logged',
-      reconfigurations:
-        "estimated_cost_per_hour of the cluster as logged: cluster_created adds it, cluster_deleted removes it; cluster_scaled is reported separately, with the change against the same cluster's previously logged cost",
-      trend: `buckets of ${formatInterval(intervalMs)} aligned to UTC (epoch multiples), over the window; realized_savings_usd = the savings in effect during each bucket (they add up to relocations.realized_savings_usd)`,
-      policy_comparison: `equal windows before and after the policy change; latency percentiles are ${QUANTILE_BASIS}`,
-    },
+    window: win.info.basis,
+    estimated_savings_usd_per_hour: `sum of cost_saving_per_hour of the ${relocations.count} relocations logged in the window, USD/h as logged; relocations later superseded are included, so this is not a rate in force (see run_rate_usd_per_hour)`,
+    realized_savings_usd: `each relocation's cost_saving_per_hour x the hours its saving was in effect inside the window: ${IN_EFFECT}; ${fig(relocations.hours_in_effect)} h in effect in all, ${relocations.in_effect_from_before} of the relocations logged before the window (USD)`,
+    run_rate_usd_per_hour: `at the window's end (${win.info.until ?? '-'}): the cost_saving_per_hour of each workload's latest relocation still in effect (no relocation or placement of the workload after it), counted once per workload: ${relocations.in_effect_at_end} workloads, ${fig(run)} USD/h`,
+    energy_saved_kwh: "each relocation's power_saving_watts x the same hours in effect / 1000 (kWh)",
+    monthly_projection_usd: `monthly = run-rate ${fig(run)} USD/h x ${HOURS_PER_MONTH} h`,
+    waste:
+      'sum of wasted_cost_estimate of the inefficiency_detected events (USD, as logged); auto = auto_action_taken true, manual = false, unknown = not logged',
+    reconfigurations:
+      "estimated_cost_per_hour of the cluster as logged: cluster_created adds it, cluster_deleted removes it; cluster_scaled is reported separately, with the change against the same cluster's previously logged cost",
+    trend: `buckets of ${formatDuration(intervalMs)} ${BUCKET_RULE}, over the window; realized_savings_usd = the savings in effect during each bucket (they add up to relocations.realized_savings_usd)`,
+    policy_comparison: `equal windows before and after the policy change; latency percentiles are ${QUANTILE_BASIS}`,
   };
 }
 
@@ -518,7 +533,7 @@ async function relocationFigures(
   );
   const len = BigInt(bucketUs);
   let rate = 0n;
-  for (let b = Math.floor(win.startUs / bucketUs); b <= Math.floor((win.endUs - 1) / bucketUs); b++) {
+  for (const b of trendBuckets(win.startUs, win.endUs, bucketUs)) {
     const st = steps.get(b);
     buckets.set(b, Number(rate * len + (st?.sx ?? 0n)) / 3.6e15);
     rate += st?.sd ?? 0n;
@@ -530,43 +545,53 @@ async function relocationFigures(
 const big = (v: unknown): bigint =>
   v === null || v === undefined ? 0n : typeof v === 'bigint' ? v : BigInt(Math.round(Number(v)));
 
-const SEV = ['low', 'medium', 'high', 'critical'];
-
-async function comparePolicy(
-  store: Store,
-  filter: EventFilter,
-  policyId: string,
-  windowMs?: number,
-): Promise<PolicyComparison> {
+/** The policy_change events of a policy, in time order; a NotFoundError (with suggestions) when none. */
+async function policyEvents(store: Store, policyId: string): Promise<Row[]> {
   const events = await queryRows(
     store,
     `SELECT epoch_us(ts) AS t, action, policy_name, policy_version, actor FROM events
      WHERE event_type = 'policy_change' AND policy_id = $1 ORDER BY ts, seq`,
     [policyId],
   );
-  if (!events.length) {
-    const close = await closeMatches(store, 'policy_id', policyId);
-    throw new NotFoundError(
-      `no policy_change event for policy "${policyId}"` +
-        (close.length ? `; did you mean: ${close.join(', ')}?` : ''),
-    );
-  }
-  const ev = events.find((e) => e.action === 'applied' || e.action === 'changed') ?? events[0]!;
-  const t0 = numOrZero(ev.t);
-  let lenUs: number;
-  let basis: string;
-  if (windowMs !== undefined) {
-    lenUs = windowMs * 1000;
-    basis = `--policy-window ${formatInterval(windowMs)} on each side of the policy change at ${microsToIso(t0)}`;
-  } else {
-    const [s] = await queryRows(store, 'SELECT epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l FROM events');
-    const avail = Math.min(t0 - numOrZero(s?.f), numOrZero(s?.l) + 1 - t0);
-    lenUs = Math.max(0, Math.min(DEFAULT_POLICY_WINDOW_MS * 1000, avail));
-    basis =
+  if (events.length) return events;
+  const close = await closeMatches(store, 'policy_id', policyId);
+  throw new NotFoundError(
+    `no policy_change event for policy "${policyId}"` +
+      (close.length ? `; did you mean: ${close.join(', ')}?` : ''),
+  );
+}
+
+/** The length of each side around the change at `t0`: --policy-window, else 7 days or what the data has on both sides. */
+async function policySpan(
+  store: Store,
+  t0: number,
+  windowMs: number | undefined,
+): Promise<{ lenUs: number; basis: string }> {
+  const at = microsToIso(t0);
+  if (windowMs !== undefined)
+    return {
+      lenUs: windowMs * 1000,
+      basis: `--policy-window ${formatDuration(windowMs)} on each side of the policy change at ${at}`,
+    };
+  const ext = await dataExtent(store);
+  const avail = Math.min(t0 - (ext.firstUs ?? 0), (ext.newestUs ?? 0) + 1 - t0);
+  const lenUs = Math.max(0, Math.min(DEFAULT_POLICY_WINDOW_MS * 1000, avail));
+  return {
+    lenUs,
+    basis:
       lenUs === DEFAULT_POLICY_WINDOW_MS * 1000
-        ? `7 days on each side of the policy change at ${microsToIso(t0)}`
-        : `the span available on both sides of the policy change at ${microsToIso(t0)} (${(lenUs / 3600e6).toFixed(2)} h each; shorter than the 7-day default)`;
-  }
+        ? `7 days on each side of the policy change at ${at}`
+        : `the span available on both sides of the policy change at ${at} (${(lenUs / 3600e6).toFixed(2)} h each; shorter than the 7-day default)`,
+  };
+}
+
+/** The figures before and after `t0`, each side `lenUs` long. */
+async function policySides(
+  store: Store,
+  filter: EventFilter,
+  t0: number,
+  lenUs: number,
+): Promise<{ before: PolicySide; after: PolicySide }> {
   // Decisions: cost, cheapest choice, regret, latency (percentiles as in analyze scheduling), per side.
   const sidesFilter: EventFilter = { ...untimed(filter), since: t0 - lenUs, until: t0 + lenUs };
   const prof = await decisionProfile(store, sidesFilter);
@@ -595,8 +620,7 @@ async function comparePolicy(
   );
   const side = (after: boolean): PolicySide => {
     const r = rows.find((x) => x.after === after);
-    const d = dec.groups.find((x) => x.g === after);
-    const s = decisionStats(d ?? { decisions: 0 });
+    const s = decisionStats(dec.groups.find((x) => x.g === after) ?? { decisions: 0 });
     return {
       from: microsToIso(after ? t0 : t0 - lenUs),
       until: microsToIso(after ? t0 + lenUs : t0),
@@ -613,19 +637,30 @@ async function comparePolicy(
       success_rate: s.success_rate,
     };
   };
-  const before = side(false);
-  const after = side(true);
-  const others = events
-    .filter((e) => e !== ev)
-    .map((e) => ({ at: microsToIso(numOrZero(e.t)), action: e.action === null ? null : String(e.action) }));
+  return { before: side(false), after: side(true) };
+}
+
+async function comparePolicy(
+  store: Store,
+  filter: EventFilter,
+  policyId: string,
+  windowMs?: number,
+): Promise<PolicyComparison> {
+  const events = await policyEvents(store, policyId);
+  const ev = events.find((e) => e.action === 'applied' || e.action === 'changed') ?? events[0]!;
+  const t0 = numOrZero(ev.t);
+  const { lenUs, basis } = await policySpan(store, t0, windowMs);
+  const { before, after } = await policySides(store, filter, t0, lenUs);
   return {
     policy_id: policyId,
-    policy_name: ev.policy_name === null ? null : String(ev.policy_name),
-    version: ev.policy_version === null ? null : String(ev.policy_version),
-    action: ev.action === null ? null : String(ev.action),
-    actor: ev.actor === null ? null : String(ev.actor),
+    policy_name: str(ev.policy_name),
+    version: str(ev.policy_version),
+    action: str(ev.action),
+    actor: str(ev.actor),
     at: microsToIso(t0),
-    other_changes: others,
+    other_changes: events
+      .filter((e) => e !== ev)
+      .map((e) => ({ at: microsToIso(numOrZero(e.t)), action: str(e.action) })),
     window_hours: lenUs / 3600e6,
     basis,
     before,

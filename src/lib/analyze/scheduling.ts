@@ -7,10 +7,11 @@
  * (DuckDB `quantile_cont`). Money is USD per hour as logged.
  */
 import type { Store } from '../store/open.js';
-import { num, numOrZero, queryRows, type Row } from '../store/sql.js';
+import { num, numOrZero, queryRows, str, type Row } from '../store/sql.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { UsageError } from '../errors.js';
-import { microsToIso } from '../time.js';
+import { formatDuration, microsToIso } from '../time.js';
+import { BUCKET_RULE, trendBuckets, trendInterval } from './buckets.js';
 
 export const QUANTILE_BASIS =
   'continuous percentiles (DuckDB quantile_cont: linear interpolation between order statistics)';
@@ -199,13 +200,8 @@ export interface SchedulingOptions {
  * SQL
  * -------------------------------------------------------------------------------------------- */
 
-/** Aggregates over decision rows with DuckDB's quantile_cont (the "sort" method). */
-const SORT_SQL = `
-    count(*) AS decisions,
-    count(exec_ms) AS lat_n,
-    avg(exec_ms) AS lat_avg,
-    quantile_cont(exec_ms, [0.5, 0.9, 0.95, 0.99]) AS lat_q,
-    max(exec_ms) AS lat_max,
+/** The figures both percentile methods read the same way: time span, outcomes, cheapest choice. */
+const DECISION_SQL = `
     epoch_us(min(ts)) AS first_us,
     epoch_us(max(ts)) AS last_us,
     count(*) FILTER (WHERE outcome = 'scheduled') AS o_scheduled,
@@ -213,10 +209,21 @@ const SORT_SQL = `
     count(*) FILTER (WHERE outcome = 'pending') AS o_pending,
     count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('scheduled', 'failed', 'pending')) AS o_other,
     count(est_cost_per_hour) AS cost_n,
-    avg(est_cost_per_hour) AS avg_cost,
     count(*) FILTER (WHERE est_cost_per_hour IS NOT NULL AND (alt_min_cost IS NULL OR est_cost_per_hour <= alt_min_cost)) AS cheapest,
-    count(*) FILTER (WHERE est_cost_per_hour > alt_min_cost) AS not_cheapest,
-    coalesce(sum(est_cost_per_hour - alt_min_cost) FILTER (WHERE est_cost_per_hour > alt_min_cost), 0) AS regret`;
+    count(*) FILTER (WHERE est_cost_per_hour > alt_min_cost) AS not_cheapest`;
+
+/** The sum of regret over the decisions dearer than their cheapest alternative (NULL when none). */
+const REGRET_SUM = 'sum(est_cost_per_hour - alt_min_cost) FILTER (WHERE est_cost_per_hour > alt_min_cost)';
+
+/** Aggregates over decision rows with DuckDB's quantile_cont (the "sort" method). */
+const SORT_SQL = `
+    count(*) AS decisions,
+    count(exec_ms) AS lat_n,
+    avg(exec_ms) AS lat_avg,
+    quantile_cont(exec_ms, [0.5, 0.9, 0.95, 0.99]) AS lat_q,
+    max(exec_ms) AS lat_max,
+    avg(est_cost_per_hour) AS avg_cost,
+    coalesce(${REGRET_SUM}, 0) AS regret,${DECISION_SQL}`;
 
 /** The latency percentiles reported. */
 const QS = [0.5, 0.9, 0.95, 0.99] as const;
@@ -233,17 +240,8 @@ const QS = [0.5, 0.9, 0.95, 0.99] as const;
  */
 const HIST_SQL = `
     count(*) AS decisions,
-    epoch_us(min(ts)) AS first_us,
-    epoch_us(max(ts)) AS last_us,
-    count(*) FILTER (WHERE outcome = 'scheduled') AS o_scheduled,
-    count(*) FILTER (WHERE outcome = 'failed') AS o_failed,
-    count(*) FILTER (WHERE outcome = 'pending') AS o_pending,
-    count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('scheduled', 'failed', 'pending')) AS o_other,
-    count(est_cost_per_hour) AS cost_n,
     sum(est_cost_per_hour) AS cost_sum,
-    count(*) FILTER (WHERE est_cost_per_hour IS NOT NULL AND (alt_min_cost IS NULL OR est_cost_per_hour <= alt_min_cost)) AS cheapest,
-    count(*) FILTER (WHERE est_cost_per_hour > alt_min_cost) AS not_cheapest,
-    sum(est_cost_per_hour - alt_min_cost) FILTER (WHERE est_cost_per_hour > alt_min_cost) AS regret`;
+    ${REGRET_SUM} AS regret,${DECISION_SQL}`;
 
 const ROLLUP_SQL = `
     sum(decisions) AS decisions,
@@ -309,39 +307,12 @@ function toStats(r: Row): DecisionStats {
 
 const EMPTY_ROW: Row = { decisions: 0 };
 
-const INTERVALS: [string, number][] = [
-  ['1m', 60_000],
-  ['5m', 300_000],
-  ['15m', 900_000],
-  ['30m', 1_800_000],
-  ['1h', 3_600_000],
-  ['3h', 10_800_000],
-  ['6h', 21_600_000],
-  ['12h', 43_200_000],
-  ['1d', 86_400_000],
-  ['7d', 604_800_000],
-  ['30d', 2_592_000_000],
-];
-const MAX_BUCKETS = 100_000;
-const AUTO_BUCKETS = 60;
-
-/** `3600000` -> `1h`. */
-export function formatInterval(ms: number): string {
-  const units: [string, number][] = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  for (const [u, f] of units) if (ms % f === 0) return `${ms / f}${u}`;
-  return `${ms}ms`;
-}
-
-/** The smallest standard interval giving at most ~60 buckets over `spanUs`. */
-export function autoInterval(spanUs: number): number {
-  for (const [, ms] of INTERVALS) if (spanUs / (ms * 1000) <= AUTO_BUCKETS) return ms;
-  return INTERVALS[INTERVALS.length - 1]![1];
-}
+/**
+ * Kept for report/audit.ts until it imports them from their homes: buckets.ts (autoInterval)
+ * and time.ts (formatDuration, which `formatInterval` was).
+ */
+export { autoInterval } from './buckets.js';
+export { formatDuration as formatInterval } from '../time.js';
 
 /** A grouping of decisions: SQL over the events row, with its own parameters bound through `param`. */
 export type QuantileMethod = 'histogram' | 'sort';
@@ -453,185 +424,220 @@ const HISTOGRAM_MAX_ROWS = 1_000_000;
  * Analysis
  * -------------------------------------------------------------------------------------------- */
 
-export async function analyzeScheduling(store: Store, opts: SchedulingOptions): Promise<SchedulingResult> {
-  const { filter, by } = opts;
+/** The decisions' window, the trend buckets over it and the percentile method. */
+interface SchedulingPlan {
+  win: Window;
+  spanUs: number;
+  intervalMs: number;
+  bucketUs: number;
+  method: QuantileMethod;
+}
+
+type Window = AnalysisWindow & { sinceUs: number | null; untilUs: number | null };
+
+function checkOptions(opts: SchedulingOptions): void {
   if (opts.failUnderReductionPct !== undefined && !opts.baseline) {
     throw new UsageError(
       '--fail-under-reduction needs a baseline: --baseline-since/--baseline-until or --baseline-db',
     );
   }
-  if (opts.intervalMs !== undefined && !(opts.intervalMs >= 1000))
-    throw new UsageError('--interval must be at least 1s');
+}
 
-  // The window, and from it the trend interval; the latencies' spread picks the percentile method.
+/** The window, and from it the trend interval; the latencies' spread picks the percentile method. */
+async function planScheduling(store: Store, opts: SchedulingOptions): Promise<SchedulingPlan> {
+  const { filter, by } = opts;
   const prof = await decisionProfile(store, filter);
-  const firstUs = prof.first;
-  const lastUs = prof.last;
-  const win = makeWindow(filter, firstUs, lastUs, 'decision');
+  const win = makeWindow(filter, prof.first, prof.last, 'decision');
   const spanUs = win.sinceUs !== null && win.untilUs !== null ? Math.max(0, win.untilUs - win.sinceUs) : 0;
-  const intervalMs = opts.intervalMs ?? autoInterval(spanUs);
-  const bucketUs = intervalMs * 1000;
-  if (spanUs / bucketUs > MAX_BUCKETS) {
-    throw new UsageError(
-      `--interval ${formatInterval(intervalMs)} gives ${Math.ceil(spanUs / bucketUs).toLocaleString('en-US')} buckets over the window; choose a longer interval (at most ${MAX_BUCKETS.toLocaleString('en-US')} buckets)`,
-    );
-  }
-
+  const { intervalMs, bucketUs } = trendInterval(opts.intervalMs, spanUs);
   const spanDays = Math.ceil(spanUs / 86_400e6) + 1;
   const groupKeys = by === 'day' ? spanDays : by ? 100 : 0;
   const method = pickMethod(opts.quantileMethod, prof.distinct, groupKeys + Math.ceil(spanUs / bucketUs) + 1);
-  const agg = await decisionAggregates(
-    store,
-    filter,
-    by ? () => GROUP_EXPR[by] : undefined,
-    bucketUs,
-    method,
-  );
-  const stats = toStats(agg.total);
-  const throughputPerMin = win.minutes ? stats.decisions / win.minutes : null;
+  return { win, spanUs, intervalMs, bucketUs, method };
+}
 
-  // Groups, largest first.
-  const groups: SchedulingGroup[] = agg.groups
-    .map((r) => ({
-      key: r.g === null || r.g === undefined ? null : String(r.g),
-      ...toStats(r),
-      share: null as number | null,
-    }))
-    .map((g) => ({ ...g, share: ratio(g.decisions, stats.decisions) }))
+/** Groups, largest first (days in order). */
+function groupsOf(rows: Row[], total: DecisionStats, by: GroupBy | undefined): SchedulingGroup[] {
+  return rows
+    .map((r) => {
+      const s = toStats(r);
+      return { key: str(r.g), ...s, share: ratio(s.decisions, total.decisions) };
+    })
     .sort((a, b) =>
       by === 'day'
         ? String(a.key).localeCompare(String(b.key))
         : b.decisions - a.decisions || String(a.key).localeCompare(String(b.key)),
     );
+}
 
-  // Trend: every bucket of the window, empty ones as zero decisions.
-  const trend: TrendPoint[] = [];
-  if (win.sinceUs !== null && win.untilUs !== null && stats.decisions > 0) {
-    const byBucket = new Map<number, Row>();
-    for (const r of agg.buckets) byBucket.set(numOrZero(r.b), r);
-    const firstB = Math.floor(win.sinceUs / bucketUs);
-    let lastB = Math.floor(win.untilUs / bucketUs);
-    // --until is exclusive: a window ending exactly on a bucket boundary does not open that bucket.
-    if (filter.until !== undefined && win.untilUs % bucketUs === 0 && lastB > firstB) lastB--;
-    for (let b = firstB; b <= lastB; b++) {
-      const r = byBucket.get(b);
-      const s = r ? toStats(r) : undefined;
-      trend.push({
-        start: microsToIso(b * bucketUs),
-        decisions: s?.decisions ?? 0,
-        throughput_per_min: (s?.decisions ?? 0) / (intervalMs / 60_000),
-        latency_avg_ms: s?.latency_ms.avg ?? null,
-        latency_p95_ms: s?.latency_ms.p95 ?? null,
-        success_rate: s?.success_rate ?? null,
-        cheapest_choice_rate: s?.cheapest_choice_rate ?? null,
-        regret_usd_per_hour: s?.regret_usd_per_hour ?? 0,
-      });
-    }
-  }
+/**
+ * Trend: every bucket of the window (buckets.ts), empty ones as zero decisions. The window ends
+ * at --until (exclusive) or just after the last decision.
+ */
+function trendOf(rows: Row[], win: Window, filter: EventFilter, intervalMs: number, bucketUs: number) {
+  if (win.sinceUs === null || win.untilUs === null) return [];
+  const endUs = filter.until !== undefined ? win.untilUs : win.untilUs + 1;
+  const byBucket = new Map(rows.map((r) => [numOrZero(r.b), r]));
+  return trendBuckets(win.sinceUs, endUs, bucketUs).map((b): TrendPoint => {
+    const r = byBucket.get(b);
+    const s = r ? toStats(r) : undefined;
+    return {
+      start: microsToIso(b * bucketUs),
+      decisions: s?.decisions ?? 0,
+      throughput_per_min: (s?.decisions ?? 0) / (intervalMs / 60_000),
+      latency_avg_ms: s?.latency_ms.avg ?? null,
+      latency_p95_ms: s?.latency_ms.p95 ?? null,
+      success_rate: s?.success_rate ?? null,
+      cheapest_choice_rate: s?.cheapest_choice_rate ?? null,
+      regret_usd_per_hour: s?.regret_usd_per_hour ?? 0,
+    };
+  });
+}
 
-  // Baseline and verdict.
-  let baseline: BaselineStats | null = null;
-  let change: SchedulingResult['change'] = null;
-  let verdict: Verdict | null = null;
-  let verdictBasis: string | null = null;
-  const minSample = opts.minSample ?? DEFAULT_MIN_SAMPLE;
-  const target = opts.failUnderReductionPct ?? opts.targetReductionPct ?? DEFAULT_TARGET_REDUCTION_PCT;
-  const metric = opts.reductionMetric ?? 'avg';
-  if (opts.baseline) {
-    const bf = opts.baseline.filter;
-    const bProf = await decisionProfile(opts.baseline.store, bf);
-    const bAgg = await decisionAggregates(
-      opts.baseline.store,
-      bf,
-      undefined,
-      undefined,
-      pickMethod(opts.quantileMethod, bProf.distinct, 0),
-    );
-    const bStats = toStats(bAgg.total);
-    const bWin = makeWindow(bf, num(bAgg.total.first_us), num(bAgg.total.last_us), 'baseline decision');
-    baseline = {
-      db: opts.baseline.store.path,
+/** The baseline's figures, the change against them and the reduction verdict. */
+interface BaselineOutcome {
+  baseline: BaselineStats | null;
+  change: SchedulingResult['change'];
+  verdict: Verdict | null;
+  verdictBasis: string | null;
+}
+
+/** The verdict's settings: required reduction, the statistic judged, the sample needed. */
+const verdictRule = (opts: SchedulingOptions) => ({
+  minSample: opts.minSample ?? DEFAULT_MIN_SAMPLE,
+  target: opts.failUnderReductionPct ?? opts.targetReductionPct ?? DEFAULT_TARGET_REDUCTION_PCT,
+  metric: opts.reductionMetric ?? 'avg',
+});
+
+async function compareBaseline(opts: SchedulingOptions, stats: DecisionStats): Promise<BaselineOutcome> {
+  if (!opts.baseline) return { baseline: null, change: null, verdict: null, verdictBasis: null };
+  const { minSample, target, metric } = verdictRule(opts);
+  const { store, filter } = opts.baseline;
+  const prof = await decisionProfile(store, filter);
+  const agg = await decisionAggregates(
+    store,
+    filter,
+    undefined,
+    undefined,
+    pickMethod(opts.quantileMethod, prof.distinct, 0),
+  );
+  const bStats = toStats(agg.total);
+  const bWin = makeWindow(filter, num(agg.total.first_us), num(agg.total.last_us), 'baseline decision');
+  const change = {
+    avg_pct: pctChange(stats.latency_ms.avg, bStats.latency_ms.avg),
+    p95_pct: pctChange(stats.latency_ms.p95, bStats.latency_ms.p95),
+  };
+  const chg = metric === 'avg' ? change.avg_pct : change.p95_pct;
+  const verdict: Verdict =
+    stats.latency_ms.samples < minSample || bStats.latency_ms.samples < minSample || chg === null
+      ? 'insufficient-data'
+      : -chg >= target
+        ? 'pass'
+        : 'fail';
+  return {
+    baseline: {
+      db: store.path,
       window: stripUs(bWin),
       ...bStats,
       throughput_per_min: bWin.minutes ? bStats.decisions / bWin.minutes : null,
-    };
-    change = {
-      avg_pct: pctChange(stats.latency_ms.avg, bStats.latency_ms.avg),
-      p95_pct: pctChange(stats.latency_ms.p95, bStats.latency_ms.p95),
-    };
-    const chg = metric === 'avg' ? change.avg_pct : change.p95_pct;
-    if (stats.latency_ms.samples < minSample || bStats.latency_ms.samples < minSample || chg === null)
-      verdict = 'insufficient-data';
-    else verdict = -chg >= target ? 'pass' : 'fail';
-    verdictBasis =
+    },
+    change,
+    verdict,
+    verdictBasis:
       `pass when ${metric} latency is reduced by at least ${target}% against the baseline ` +
       `(reduction = -change.${metric}_pct); needs at least ${minSample} decisions with execution_time_ms on each side ` +
-      `(current ${stats.latency_ms.samples}, baseline ${bStats.latency_ms.samples})`;
-  }
+      `(current ${stats.latency_ms.samples}, baseline ${bStats.latency_ms.samples})`,
+  };
+}
 
-  // CI gates.
+/** The CI gates asked for (--fail-under-reduction, --fail-if-p95-over). */
+function gatesOf(opts: SchedulingOptions, stats: DecisionStats, b: BaselineOutcome): Gate[] {
   const gates: Gate[] = [];
-  if (opts.failUnderReductionPct !== undefined) {
-    const chg = change ? (metric === 'avg' ? change.avg_pct : change.p95_pct) : null;
+  const { minSample, metric } = verdictRule(opts);
+  const required = opts.failUnderReductionPct;
+  if (required !== undefined) {
+    const chg = b.change ? (metric === 'avg' ? b.change.avg_pct : b.change.p95_pct) : null;
     const reduction = chg === null ? null : -chg;
     gates.push({
       gate: '--fail-under-reduction',
-      threshold: opts.failUnderReductionPct,
+      threshold: required,
       value: reduction,
-      passed: verdict === 'pass',
+      passed: b.verdict === 'pass',
       reason:
-        verdict === 'pass'
-          ? `${metric} latency reduced ${fmt(reduction)}% (required ${opts.failUnderReductionPct}%)`
-          : verdict === 'insufficient-data'
-            ? `insufficient data: at least ${minSample} decisions with a latency are needed on each side (current ${stats.latency_ms.samples}, baseline ${baseline?.latency_ms.samples ?? 0})`
+        b.verdict === 'pass'
+          ? `${metric} latency reduced ${fmt(reduction)}% (required ${required}%)`
+          : b.verdict === 'insufficient-data'
+            ? `insufficient data: at least ${minSample} decisions with a latency are needed on each side (current ${stats.latency_ms.samples}, baseline ${b.baseline?.latency_ms.samples ?? 0})`
             : reduction !== null && reduction < 0
-              ? `${metric} latency rose ${fmt(-reduction)}% (required: a ${opts.failUnderReductionPct}% reduction)`
-              : `${metric} latency reduced only ${fmt(reduction)}% (required ${opts.failUnderReductionPct}%)`,
+              ? `${metric} latency rose ${fmt(-reduction)}% (required: a ${required}% reduction)`
+              : `${metric} latency reduced only ${fmt(reduction)}% (required ${required}%)`,
     });
   }
-  if (opts.failIfP95OverMs !== undefined) {
+  const maxP95 = opts.failIfP95OverMs;
+  if (maxP95 !== undefined) {
     const p95 = stats.latency_ms.p95;
-    const passed = p95 !== null && p95 <= opts.failIfP95OverMs;
+    const passed = p95 !== null && p95 <= maxP95;
     gates.push({
       gate: '--fail-if-p95-over',
-      threshold: opts.failIfP95OverMs,
+      threshold: maxP95,
       value: p95,
       passed,
       reason:
         p95 === null
           ? 'no decisions with execution_time_ms in the window: p95 latency unknown'
-          : `p95 latency ${fmt(p95)} ms ${passed ? '<=' : '>'} ${opts.failIfP95OverMs} ms`,
+          : `p95 latency ${fmt(p95)} ms ${passed ? '<=' : '>'} ${maxP95} ms`,
     });
   }
+  return gates;
+}
 
+function schedulingBasis(plan: SchedulingPlan): Record<string, string> {
+  return {
+    latency_ms: `execution_time_ms of each decision; ${QUANTILE_BASIS}; computed ${plan.method === 'histogram' ? 'from the exact histogram of the logged values (they repeat), the same figures quantile_cont gives' : 'with quantile_cont'}`,
+    throughput: `decisions / window minutes; window ${plan.win.basis}`,
+    success_rate: "decisions with outcome 'scheduled' (the default when not logged) / all decisions",
+    cheapest_choice_rate:
+      "decisions whose estimated_cost_per_hour <= the cheapest alternative's cost (or with no alternatives) / decisions with an estimated cost",
+    regret_usd_per_hour:
+      "sum over decisions dearer than their cheapest alternative of (estimated_cost_per_hour - cheapest alternative's cost), USD/h as logged",
+    trend: `buckets of ${formatDuration(plan.intervalMs)} ${BUCKET_RULE}`,
+  };
+}
+
+export async function analyzeScheduling(store: Store, opts: SchedulingOptions): Promise<SchedulingResult> {
+  const { filter, by } = opts;
+  checkOptions(opts);
+  const plan = await planScheduling(store, opts);
+  const { win, intervalMs, bucketUs } = plan;
+  const agg = await decisionAggregates(
+    store,
+    filter,
+    by ? () => GROUP_EXPR[by] : undefined,
+    bucketUs,
+    plan.method,
+  );
+  const stats = toStats(agg.total);
+  const throughputPerMin = win.minutes ? stats.decisions / win.minutes : null;
+  const b = await compareBaseline(opts, stats);
   return {
     window: stripUs(win),
     ...stats,
     throughput_per_min: throughputPerMin,
     throughput_per_hour: throughputPerMin === null ? null : throughputPerMin * 60,
     group_by: by ?? null,
-    groups,
-    interval: formatInterval(intervalMs),
-    trend,
-    baseline,
-    change,
-    verdict,
-    verdict_basis: verdictBasis,
-    gates,
-    basis: {
-      latency_ms: `execution_time_ms of each decision; ${QUANTILE_BASIS}; computed ${method === 'histogram' ? 'from the exact histogram of the logged values (they repeat), the same figures quantile_cont gives' : 'with quantile_cont'}`,
-      throughput: `decisions / window minutes; window ${win.basis}`,
-      success_rate: "decisions with outcome 'scheduled' (the default when not logged) / all decisions",
-      cheapest_choice_rate:
-        "decisions whose estimated_cost_per_hour <= the cheapest alternative's cost (or with no alternatives) / decisions with an estimated cost",
-      regret_usd_per_hour:
-        "sum over decisions dearer than their cheapest alternative of (estimated_cost_per_hour - cheapest alternative's cost), USD/h as logged",
-      trend: `buckets of ${formatInterval(intervalMs)} aligned to UTC (epoch multiples)`,
-    },
+    groups: groupsOf(agg.groups, stats, by),
+    interval: formatDuration(intervalMs),
+    trend: stats.decisions > 0 ? trendOf(agg.buckets, win, filter, intervalMs, bucketUs) : [],
+    baseline: b.baseline,
+    change: b.change,
+    verdict: b.verdict,
+    verdict_basis: b.verdictBasis,
+    gates: gatesOf(opts, stats, b),
+    basis: schedulingBasis(plan),
   };
 }
 
-function stripUs(w: AnalysisWindow & { sinceUs: number | null; untilUs: number | null }): AnalysisWindow {
+function stripUs(w: Window): AnalysisWindow {
   return { since: w.since, until: w.until, minutes: w.minutes, basis: w.basis };
 }
 

@@ -29,25 +29,20 @@
  */
 import { z } from 'zod';
 import type { Store } from '../store/open.js';
-import { numOrZero } from '../store/sql.js';
+import { numOrZero, Params, queryRows, type Row } from '../store/sql.js';
 import { microsToIso } from '../time.js';
 import { dataExtent, resolveWindow, WINDOW_RULE } from './window.js';
 import { excerpt } from '../text.js';
-import { durationMs, parseRatio, readSpecFile, validateSpec, DURATION_HINT } from '../specfile.js';
+import { durationMs, DurationText, parseRatio, readSpecFile, SpecName, validateSpec } from '../specfile.js';
 
 export const SLI_KINDS = ['decision_latency', 'relocation_availability', 'decision_success'] as const;
 export type SliKind = (typeof SLI_KINDS)[number];
 
 export const DEFAULT_PERIOD = '30d';
-const NAME_RE = /^[A-Za-z0-9][\w.-]*$/;
 
 /* ----------------------------------------------------------------------------------------------
  * SLO file schema
  * -------------------------------------------------------------------------------------------- */
-
-const Duration = z
-  .string()
-  .refine((s) => durationMs(s) !== undefined, { message: `expected ${DURATION_HINT}` });
 
 const Objective = z
   .union([z.number(), z.string()])
@@ -60,15 +55,11 @@ const Objective = z
   )
   .describe('target share of good events (or time): "99.9%", 99.9 (percent) or 0.999 (fraction)');
 
-const Name = z
-  .string()
-  .regex(NAME_RE, 'expected letters, digits, ".", "_" or "-", starting with a letter or digit');
-
 const base = {
-  name: Name.describe('unique name, used by alert rules (slo_burn_rate)'),
+  name: SpecName.describe('unique name, used by alert rules (slo_burn_rate)'),
   description: z.string().optional(),
   objective: Objective,
-  period: Duration.optional().describe('compliance window (default: the file-level period, else 30d)'),
+  period: DurationText.optional().describe('compliance window (default: the file-level period, else 30d)'),
 };
 
 export const SloEntrySchema = z.discriminatedUnion('sli', [
@@ -86,16 +77,16 @@ export const SloEntrySchema = z.discriminatedUnion('sli', [
 ]);
 
 export const BurnAlertSchema = z.strictObject({
-  name: Name,
-  long: Duration,
-  short: Duration,
+  name: SpecName,
+  long: DurationText,
+  short: DurationText,
   budget: Objective.describe('share of the period budget that burning over `long` spends, e.g. 2%'),
   severity: z.string().default('page'),
 });
 
 export const SloFileSchema = z
   .strictObject({
-    period: Duration.optional(),
+    period: DurationText.optional(),
     slos: z.array(SloEntrySchema).min(1, 'expected at least one SLO'),
     burn_rate_alerts: z.array(BurnAlertSchema).min(1).optional(),
   })
@@ -370,6 +361,17 @@ export interface SlaOptions {
   /** Epoch µs, exclusive. */
   until?: number;
 }
+const SLA_BASIS = {
+  window: `each SLO's compliance window: ${WINDOW_RULE}; without --since it starts one SLO period before its end, not before the first stored event`,
+  sli: 'per SLO: see its method',
+  error_budget:
+    'allowed = 1 - objective; consumed = (1 - SLI) / (1 - objective) over the compliance window; remaining = 1 - consumed',
+  burn_rate:
+    '(1 - SLI over the window) / (1 - objective); 1 spends the budget exactly over one period. Windows end at `until` and are clipped to the compliance window start',
+  burn_alerts:
+    'SRE workbook multiwindow, multi-burn-rate alerts: fires when both the long and the short window burn at or above budget x period / long window (30d period: 14.4 over 1h and 5m, 6 over 6h and 30m, 1 over 3d and 6h)',
+  compliance: 'met when SLI >= objective over the compliance window; no-data when nothing was measured',
+};
 
 interface Win {
   key: string;
@@ -378,65 +380,73 @@ interface Win {
   end: number;
 }
 
+/** An SLO's windows: the compliance window first, then each burn-rate window (shortest first). */
+interface SloWindows {
+  slo: Slo;
+  wins: Win[];
+  start: number;
+  basis: string;
+}
+
 export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {}): Promise<SlaResult> {
   const extent = await dataExtent(store);
   const requested = { since: opts.since, until: opts.until };
   // One end for every SLO (window.ts); without --since each window starts one period earlier.
   const plain = resolveWindow(requested, extent);
   const end = plain.endUs;
-  const untilBasis = plain.endBasis;
-  const windowOf = (slo: Slo) =>
-    resolveWindow(requested, extent, { us: slo.periodMs * 1000, label: `${slo.period} (the SLO period)` });
-  const basis = {
-    window: `each SLO's compliance window: ${WINDOW_RULE}; without --since it starts one SLO period before its end, not before the first stored event`,
-    sli: 'per SLO: see its method',
-    error_budget:
-      'allowed = 1 - objective; consumed = (1 - SLI) / (1 - objective) over the compliance window; remaining = 1 - consumed',
-    burn_rate:
-      '(1 - SLI over the window) / (1 - objective); 1 spends the budget exactly over one period. Windows end at `until` and are clipped to the compliance window start',
-    burn_alerts:
-      'SRE workbook multiwindow, multi-burn-rate alerts: fires when both the long and the short window burn at or above budget x period / long window (30d period: 14.4 over 1h and 5m, 6 over 6h and 30m, 1 over 3d and 6h)',
-    compliance: 'met when SLI >= objective over the compliance window; no-data when nothing was measured',
-  };
+  const head = { source: set.source, until_basis: plain.endBasis };
   if (end === null) {
-    return {
-      source: set.source,
-      until: null,
-      until_basis: untilBasis,
-      slos: set.slos.map((s) => emptySlo(s, set)),
-      breached: [],
-      burning: [],
-      basis,
-    };
+    const slos = set.slos.map((s) => emptySlo(s, set));
+    return { ...head, until: null, slos, breached: [], burning: [], basis: SLA_BASIS };
   }
-
-  // Every window of every SLO: the compliance window and each burn-rate window.
-  const windowLens = new Map<string, number>();
-  for (const a of set.burnAlerts) {
-    windowLens.set(a.long, a.longMs);
-    windowLens.set(a.short, a.shortMs);
-  }
-  const burnLabels = [...windowLens.entries()].sort((a, b) => a[1] - b[1]);
-
-  const perSlo = set.slos.map((slo) => {
-    const w = windowOf(slo);
-    const start = w.startUs!;
-    const wins: Win[] = [
-      { key: 'period', label: slo.period, start, end },
-      ...burnLabels.map(([label, ms]) => ({
-        key: label,
-        label,
-        start: Math.trunc(Math.min(end, Math.max(end - ms * 1000, start))),
-        end,
-      })),
-    ];
-    return { slo, wins, start, basis: w.info.basis };
+  const perSlo = set.slos.map((slo): SloWindows => {
+    const w = resolveWindow(requested, extent, {
+      us: slo.periodMs * 1000,
+      label: `${slo.period} (the SLO period)`,
+    });
+    return { slo, wins: sloWindows(slo, set, w.startUs!, end), start: w.startUs!, basis: w.info.basis };
   });
+  const bands = await bandCounts(store, set, perSlo, end);
+  const slos = perSlo.map((x) => sloResult(x, set, end, bands));
+  return {
+    ...head,
+    until: microsToIso(end),
+    slos,
+    breached: slos.filter((s) => s.status === 'breached').map((s) => s.name),
+    burning: slos.filter((s) => s.burn_alerts.some((a) => a.firing)).map((s) => s.name),
+    basis: SLA_BASIS,
+  };
+}
 
-  // Every window ends at `end`, so each is "rows from its start on". One pass groups the rows
-  // by event type and by band (the interval between consecutive window starts); a window's
-  // counts are the sums over the bands from its start on. Distinct relocated workloads: a
-  // workload is in a window when its newest relocation before `end` is.
+/** The compliance window [start, end) and every burn-rate window, clipped to its start. */
+function sloWindows(slo: Slo, set: SloSet, start: number, end: number): Win[] {
+  const lens = new Map<string, number>();
+  for (const a of set.burnAlerts) {
+    lens.set(a.long, a.longMs);
+    lens.set(a.short, a.shortMs);
+  }
+  const burn = [...lens.entries()].sort((a, b) => a[1] - b[1]);
+  return [
+    { key: 'period', label: slo.period, start, end },
+    ...burn.map(([label, ms]) => ({
+      key: label,
+      label,
+      start: Math.trunc(Math.min(end, Math.max(end - ms * 1000, start))),
+      end,
+    })),
+  ];
+}
+
+/** The counts of one window: valid events, bad events (or downtime), relocated workloads. */
+type CountsOf = (slo: Slo, w: Win) => { valid: number; bad: number; workloads: number };
+
+/**
+ * Every window ends at `end`, so each is "rows from its start on". One pass groups the rows by
+ * event type and by band (the interval between consecutive window starts); a window's counts
+ * are the sums over the bands from its start on. Distinct relocated workloads: a workload is in
+ * a window when its newest relocation before `end` is.
+ */
+async function bandCounts(store: Store, set: SloSet, perSlo: SloWindows[], end: number): Promise<CountsOf> {
   const bounds = [...new Set(perSlo.flatMap((x) => x.wins.map((w) => Math.trunc(w.start))))].sort(
     (a, b) => a - b,
   );
@@ -453,155 +463,143 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
     ...new Set(set.slos.filter((x) => x.sli === 'decision_latency').map((x) => Number(x.threshold_ms))),
   ];
   const types = [...new Set(set.slos.map((x) => sliSql(x).eventType))];
-  const params: (string | number)[] = [];
-  const p = (v: number | string) => (params.push(v), `$${params.length}`);
-  const scope = `event_type IN (${types.map((t) => p(t)).join(', ')}) AND ts >= make_timestamp(${p(bounds[0]!)}::BIGINT) AND ts < make_timestamp(${p(end)}::BIGINT)`;
-  const bandRows = (
-    await store.conn.runAndReadAll(
-      `SELECT event_type, ${band('ts')} AS band, count(*) AS n, count(exec_ms) AS lat_n,
-        ${thresholds.map((t, i) => `sum((exec_ms > ${t})::BIGINT) AS lat_bad_${i}`).join(', ')}${thresholds.length ? ',' : ''}
-        sum((outcome IS DISTINCT FROM 'scheduled')::BIGINT) AS not_ok,
-        coalesce(sum(downtime_seconds), 0) AS dt
-       FROM events WHERE ${scope} GROUP BY ALL`,
-      params,
-    )
-  ).getRowObjectsJS() as Record<string, unknown>[];
+  const ps = new Params();
+  const span = (p: Params) =>
+    `ts >= make_timestamp(${p.p(bounds[0]!)}::BIGINT) AND ts < make_timestamp(${p.p(end)}::BIGINT)`;
+  const bandRows = await queryRows(
+    store,
+    `SELECT event_type, ${band('ts')} AS band, count(*) AS n, count(exec_ms) AS lat_n,
+      ${thresholds.map((t, i) => `sum((exec_ms > ${t})::BIGINT) AS lat_bad_${i}`).join(', ')}${thresholds.length ? ',' : ''}
+      sum((outcome IS DISTINCT FROM 'scheduled')::BIGINT) AS not_ok,
+      coalesce(sum(downtime_seconds), 0) AS dt
+     FROM events WHERE event_type IN (${ps.list(types)}) AND ${span(ps)} GROUP BY ALL`,
+    ps.values,
+  );
   const wlBands = new Map<number, number>();
   if (set.slos.some((x) => x.sli === 'relocation_availability')) {
-    const wp: (string | number)[] = [];
-    const q = (v: number | string) => (wp.push(v), `$${wp.length}`);
-    const r = await store.conn.runAndReadAll(
+    const wp = new Params();
+    const rows = await queryRows(
+      store,
       `SELECT ${band('mt')} AS band, count(*) AS wl FROM (
          SELECT workload_id, max(ts) AS mt FROM events
-         WHERE event_type = ${q('workload_relocation')} AND workload_id IS NOT NULL
-           AND ts >= make_timestamp(${q(bounds[0]!)}::BIGINT) AND ts < make_timestamp(${q(end)}::BIGINT)
+         WHERE event_type = ${wp.p('workload_relocation')} AND workload_id IS NOT NULL AND ${span(wp)}
          GROUP BY workload_id) GROUP BY ALL`,
-      wp,
+      wp.values,
     );
-    for (const [b, n] of r.getRows()) wlBands.set(Number(b), Number(n));
+    for (const r of rows) wlBands.set(numOrZero(r.band), numOrZero(r.wl));
   }
-  /** Sum of a measure over the bands from `start` on, for one event type. */
-  const sumFrom = (eventType: string, start: number, f: (r: Record<string, unknown>) => number) => {
-    const j = bounds.indexOf(Math.trunc(start));
-    return bandRows
-      .filter((r) => r.event_type === eventType && Number(r.band) >= j)
-      .reduce((a, r) => a + f(r), 0);
-  };
-
-  const slos = perSlo.map(({ slo, wins, start, basis: windowBasis }) => {
+  /** Sum of a measure over the bands from band `j` on, for one event type. */
+  const sumFrom = (eventType: string, j: number, f: (r: Row) => number) =>
+    bandRows.filter((r) => r.event_type === eventType && Number(r.band) >= j).reduce((a, r) => a + f(r), 0);
+  return (slo, w) => {
     const et = sliSql(slo).eventType;
-    const counts = wins.map((w) => {
-      const seconds = (w.end - w.start) / 1e6;
-      const j = bounds.indexOf(Math.trunc(w.start));
-      switch (slo.sli) {
-        case 'decision_latency': {
-          const k = thresholds.indexOf(Number(slo.threshold_ms));
-          return windowCounts(
-            slo,
-            sumFrom(et, w.start, (r) => numOrZero(r.lat_n)),
-            sumFrom(et, w.start, (r) => numOrZero(r[`lat_bad_${k}`])),
-            0,
-            seconds,
-          );
-        }
-        case 'decision_success':
-          return windowCounts(
-            slo,
-            sumFrom(et, w.start, (r) => numOrZero(r.n)),
-            sumFrom(et, w.start, (r) => numOrZero(r.not_ok)),
-            0,
-            seconds,
-          );
-        case 'relocation_availability': {
-          let wl = 0;
-          for (const [b, n] of wlBands) if (b >= j) wl += n;
-          return windowCounts(
-            slo,
-            sumFrom(et, w.start, (r) => numOrZero(r.n)),
-            sumFrom(et, w.start, (r) => numOrZero(r.dt)),
-            wl,
-            seconds,
-          );
-        }
+    const j = bounds.indexOf(Math.trunc(w.start));
+    const valid = sumFrom(et, j, (r) => numOrZero(slo.sli === 'decision_latency' ? r.lat_n : r.n));
+    switch (slo.sli) {
+      case 'decision_latency': {
+        const k = thresholds.indexOf(Number(slo.threshold_ms));
+        return { valid, bad: sumFrom(et, j, (r) => numOrZero(r[`lat_bad_${k}`])), workloads: 0 };
       }
-    });
-    const period = counts[0]!;
-    const burn_rates: BurnRate[] = wins.slice(1).map((w, i) => {
-      const c = counts[i + 1]!;
-      return {
-        window: w.label,
-        since: microsToIso(w.start),
-        until: microsToIso(w.end),
-        seconds: (w.end - w.start) / 1e6,
-        ...c.counts,
-        sli: c.sli,
-        burn_rate: c.sli === null ? null : (1 - c.sli) / (1 - slo.objective),
-      };
-    });
-    const burnOf = (label: string) => burn_rates.find((b) => b.window === label)?.burn_rate ?? null;
-    const burn_alerts = set.burnAlerts.map((a): BurnAlertResult => {
-      const threshold = (a.budget * slo.periodMs) / a.longMs;
-      const lb = burnOf(a.long);
-      const sb = burnOf(a.short);
-      return {
-        name: a.name,
-        severity: a.severity,
-        long: a.long,
-        short: a.short,
-        threshold,
-        long_burn_rate: lb,
-        short_burn_rate: sb,
-        firing: lb !== null && sb !== null && lb >= threshold && sb >= threshold,
-      };
-    });
-    const sli = period.sli;
-    const consumed = sli === null ? null : (1 - sli) / (1 - slo.objective);
-    const allowed = 1 - slo.objective;
-    const eventBased = slo.sli !== 'relocation_availability';
-    const status: SloStatus = sli === null ? 'no-data' : sli >= slo.objective ? 'met' : 'breached';
-    const result: SloResult = {
-      name: slo.name,
-      sli_kind: slo.sli,
-      description: slo.description,
-      objective: slo.objective,
-      period: slo.period,
-      threshold_ms: slo.threshold_ms ?? null,
-      window: {
-        since: microsToIso(start),
-        until: microsToIso(end),
-        seconds: (end - start) / 1e6,
-        basis: windowBasis,
-      },
-      ...period.counts,
-      sli,
-      status,
-      compliant: sli === null ? null : status === 'met',
-      error_budget: {
-        allowed,
-        consumed,
-        remaining: consumed === null ? null : 1 - consumed,
-        allowed_bad_events: eventBased ? allowed * period.counts.valid : null,
-        remaining_bad_events: eventBased ? allowed * period.counts.valid - (period.counts.bad ?? 0) : null,
-        allowed_downtime_seconds: eventBased ? null : allowed * (period.counts.workload_seconds ?? 0),
-        remaining_downtime_seconds: eventBased
-          ? null
-          : allowed * (period.counts.workload_seconds ?? 0) - (period.counts.downtime_seconds ?? 0),
-      },
-      burn_rates,
-      burn_alerts,
-      method: SLI_METHOD[slo.sli](slo),
-    };
-    return result;
-  });
+      case 'decision_success':
+        return { valid, bad: sumFrom(et, j, (r) => numOrZero(r.not_ok)), workloads: 0 };
+      case 'relocation_availability': {
+        let wl = 0;
+        for (const [b, n] of wlBands) if (b >= j) wl += n;
+        return { valid, bad: sumFrom(et, j, (r) => numOrZero(r.dt)), workloads: wl };
+      }
+    }
+  };
+}
 
+/** The fields of an SLO's result that say what it is. */
+function sloHead(slo: Slo) {
   return {
-    source: set.source,
-    until: microsToIso(end),
-    until_basis: untilBasis,
-    slos,
-    breached: slos.filter((s) => s.status === 'breached').map((s) => s.name),
-    burning: slos.filter((s) => s.burn_alerts.some((a) => a.firing)).map((s) => s.name),
-    basis,
+    name: slo.name,
+    sli_kind: slo.sli,
+    description: slo.description,
+    objective: slo.objective,
+    period: slo.period,
+    threshold_ms: slo.threshold_ms ?? null,
+  };
+}
+
+/** The burn rate that fires an alert: budget x period / long window. */
+const burnThreshold = (a: BurnAlertSpec, slo: Slo) => (a.budget * slo.periodMs) / a.longMs;
+
+function sloResult(x: SloWindows, set: SloSet, end: number, countsOf: CountsOf): SloResult {
+  const { slo, wins, start } = x;
+  const counts = wins.map((w) => {
+    const c = countsOf(slo, w);
+    return windowCounts(slo, c.valid, c.bad, c.workloads, (w.end - w.start) / 1e6);
+  });
+  const period = counts[0]!;
+  const burn_rates = wins.slice(1).map((w, i): BurnRate => {
+    const c = counts[i + 1]!;
+    return {
+      window: w.label,
+      since: microsToIso(w.start),
+      until: microsToIso(w.end),
+      seconds: (w.end - w.start) / 1e6,
+      ...c.counts,
+      sli: c.sli,
+      burn_rate: c.sli === null ? null : (1 - c.sli) / (1 - slo.objective),
+    };
+  });
+  const sli = period.sli;
+  const status: SloStatus = sli === null ? 'no-data' : sli >= slo.objective ? 'met' : 'breached';
+  return {
+    ...sloHead(slo),
+    window: {
+      since: microsToIso(start),
+      until: microsToIso(end),
+      seconds: (end - start) / 1e6,
+      basis: x.basis,
+    },
+    ...period.counts,
+    sli,
+    status,
+    compliant: sli === null ? null : status === 'met',
+    error_budget: errorBudget(slo, sli, period.counts),
+    burn_rates,
+    burn_alerts: burnAlerts(set, slo, burn_rates),
+    method: SLI_METHOD[slo.sli](slo),
+  };
+}
+
+/** Each burn-rate alert: firing when both its long and short window burn at or above its threshold. */
+function burnAlerts(set: SloSet, slo: Slo, rates: BurnRate[]): BurnAlertResult[] {
+  const burnOf = (label: string) => rates.find((b) => b.window === label)?.burn_rate ?? null;
+  return set.burnAlerts.map((a) => {
+    const threshold = burnThreshold(a, slo);
+    const lb = burnOf(a.long);
+    const sb = burnOf(a.short);
+    return {
+      name: a.name,
+      severity: a.severity,
+      long: a.long,
+      short: a.short,
+      threshold,
+      long_burn_rate: lb,
+      short_burn_rate: sb,
+      firing: lb !== null && sb !== null && lb >= threshold && sb >= threshold,
+    };
+  });
+}
+
+function errorBudget(slo: Slo, sli: number | null, c: WindowCounts): ErrorBudget {
+  const consumed = sli === null ? null : (1 - sli) / (1 - slo.objective);
+  const allowed = 1 - slo.objective;
+  const eventBased = slo.sli !== 'relocation_availability';
+  return {
+    allowed,
+    consumed,
+    remaining: consumed === null ? null : 1 - consumed,
+    allowed_bad_events: eventBased ? allowed * c.valid : null,
+    remaining_bad_events: eventBased ? allowed * c.valid - (c.bad ?? 0) : null,
+    allowed_downtime_seconds: eventBased ? null : allowed * (c.workload_seconds ?? 0),
+    remaining_downtime_seconds: eventBased
+      ? null
+      : allowed * (c.workload_seconds ?? 0) - (c.downtime_seconds ?? 0),
   };
 }
 
@@ -642,12 +640,7 @@ function windowCounts(
 function emptySlo(slo: Slo, set: SloSet): SloResult {
   const eventBased = slo.sli !== 'relocation_availability';
   return {
-    name: slo.name,
-    sli_kind: slo.sli,
-    description: slo.description,
-    objective: slo.objective,
-    period: slo.period,
-    threshold_ms: slo.threshold_ms ?? null,
+    ...sloHead(slo),
     window: { since: '', until: '', seconds: 0, basis: 'the store has no events' },
     valid: 0,
     good: eventBased ? 0 : null,
@@ -668,16 +661,7 @@ function emptySlo(slo: Slo, set: SloSet): SloResult {
       remaining_downtime_seconds: null,
     },
     burn_rates: [],
-    burn_alerts: set.burnAlerts.map((a) => ({
-      name: a.name,
-      severity: a.severity,
-      long: a.long,
-      short: a.short,
-      threshold: (a.budget * slo.periodMs) / a.longMs,
-      long_burn_rate: null,
-      short_burn_rate: null,
-      firing: false,
-    })),
+    burn_alerts: burnAlerts(set, slo, []),
     method: SLI_METHOD[slo.sli](slo),
   };
 }

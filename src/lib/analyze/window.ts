@@ -20,6 +20,7 @@
  * from now), so this module is the one place where that base would change.
  */
 import type { Store } from '../store/open.js';
+import { num, queryRows } from '../store/sql.js';
 import { microsToIso, parseTimeRange } from '../time.js';
 
 /** Requested bounds, epoch µs: since inclusive, until exclusive. */
@@ -72,11 +73,8 @@ export function parseWindowFlags(f: { since?: string; until?: string }, nowMs = 
 
 /** The store's first and newest event times. */
 export async function dataExtent(store: Store): Promise<DataExtent> {
-  const r = (
-    await store.conn.runAndReadAll('SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM events')
-  ).getRows()[0];
-  const v = (x: unknown) => (x === null || x === undefined ? null : Number(x));
-  return { firstUs: v(r?.[0]), newestUs: v(r?.[1]) };
+  const [r] = await queryRows(store, 'SELECT epoch_us(min(ts)) AS f, epoch_us(max(ts)) AS l FROM events');
+  return { firstUs: num(r?.f), newestUs: num(r?.l) };
 }
 
 const iso = (us: number | null | undefined) => (us === null || us === undefined ? null : microsToIso(us));

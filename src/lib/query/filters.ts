@@ -2,11 +2,11 @@
  * Event filters shared by `events`, `tail`, `trace` and the analyses, turned
  * into a parameterised WHERE clause (values are always bound, never spliced).
  */
-import { Params } from '../store/sql.js';
+import { Params, queryRows } from '../store/sql.js';
 import { UsageError } from '../errors.js';
 import { parseTimeRange } from '../time.js';
 import { EVENT_TYPES, isKnownType } from '../schema/index.js';
-import { SEVERITY_RANK } from '../schema/common.js';
+import { SEVERITIES } from '../schema/common.js';
 import type { Store } from '../store/open.js';
 
 export interface EventFilter {
@@ -67,12 +67,10 @@ export interface FilterFlags {
   where?: string[];
 }
 
-const SEVERITIES = Object.keys(SEVERITY_RANK);
-
 /** --severity values, lower-cased; one that no event can have is a usage error. */
 function severities(values: string[] | undefined): string[] | undefined {
   const out = listFlag(values)?.map((s) => s.toLowerCase());
-  const bad = out?.find((s) => !SEVERITIES.includes(s));
+  const bad = out?.find((s) => !(SEVERITIES as readonly string[]).includes(s));
   if (bad !== undefined)
     throw new UsageError(
       `--severity "${bad}": expected ${SEVERITIES.slice(0, -1).join(', ')} or ${SEVERITIES.at(-1)}`,
@@ -105,7 +103,7 @@ export async function checkTypes(store: Store, types: readonly string[] | undefi
   const unknown = [...new Set(types?.filter((t) => !isKnownType(t)))];
   if (!unknown.length) return;
   const stored = async (sql: string, params: string[] = []) =>
-    (await store.conn.runAndReadAll(sql, params)).getRows().map((r) => String(r[0]));
+    (await queryRows(store, sql, params)).map((r) => String(r.event_type));
   const found = new Set(
     await stored(
       `SELECT DISTINCT event_type FROM events WHERE event_type IN (${unknown.map((_, i) => `$${i + 1}`).join(', ')})`,

@@ -9,13 +9,11 @@
  * this workload's rows are parsed (`raw`), to list the alternatives.
  */
 import type { Store } from '../store/open.js';
-import { num, str } from '../store/sql.js';
+import { num, numOrZero, Params, queryRows, str, type Row } from '../store/sql.js';
+import type { Json } from '../schema/common.js';
 import { NotFoundError } from '../errors.js';
 import { microsToIso } from '../time.js';
 import { dataExtent } from '../analyze/window.js';
-
-type Row = Record<string, unknown>;
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export interface TraceOptions {
   /** Epoch microseconds, inclusive. */
@@ -166,7 +164,8 @@ export async function closeMatches(
   value: string,
   limit = 5,
 ): Promise<string[]> {
-  const r = await store.conn.runAndReadAll(
+  const rows = await queryRows(
+    store,
     `SELECT v FROM (SELECT DISTINCT ${column} AS v FROM events WHERE ${column} IS NOT NULL)
      WHERE contains(lower(v), lower($1)) OR contains(lower($1), lower(v))
         OR levenshtein(lower(v), lower($1)) <= greatest(2, length($1) // 3)
@@ -176,19 +175,20 @@ export async function closeMatches(
      LIMIT $2::BIGINT`,
     [value, Math.max(1, Math.floor(limit))],
   );
-  return (r.getRowObjectsJS() as Row[]).map((x) => String(x.v));
+  return rows.map((x) => String(x.v));
 }
 
 /** The cluster a workload was on before `us`: that of its latest scheduled placement or relocation. */
 async function clusterBefore(store: Store, workloadId: string, us: number): Promise<string | null> {
-  const r = await store.conn.runAndReadAll(
+  const rows = await queryRows(
+    store,
     `SELECT cluster_id FROM events
      WHERE workload_id = $1 AND ts < make_timestamp($2::BIGINT)
        AND (event_type = 'workload_relocation' OR (event_type = 'scheduling_decision' AND outcome = 'scheduled'))
      ORDER BY ts DESC, seq DESC LIMIT 1`,
     [workloadId, us],
   );
-  return str((r.getRowObjectsJS() as Row[])[0]?.cluster_id);
+  return str(rows[0]?.cluster_id);
 }
 
 /** The typed `alternatives` column: a list of {cluster, cost}. */
@@ -199,172 +199,181 @@ function alternativesOf(v: unknown): { cluster: string; cost: number | null }[] 
     .map((a) => ({ cluster: String(a.cluster ?? ''), cost: num(a.cost) }));
 }
 
-export async function traceWorkload(
-  store: Store,
-  workloadId: string,
-  opts: TraceOptions = {},
-): Promise<TraceResult> {
-  const params: (string | number)[] = [workloadId];
-  const cond = ['workload_id = $1'];
-  if (opts.since !== undefined) {
-    params.push(opts.since);
-    cond.push(`ts >= make_timestamp($${params.length}::BIGINT)`);
-  }
-  if (opts.until !== undefined) {
-    params.push(opts.until);
-    cond.push(`ts < make_timestamp($${params.length}::BIGINT)`);
-  }
-  const res = await store.conn.runAndReadAll(
+/** This workload's events in the window, in time order; a NotFoundError (with suggestions) when none. */
+async function workloadRows(store: Store, workloadId: string, opts: TraceOptions): Promise<Row[]> {
+  const ps = new Params();
+  const cond = [`workload_id = ${ps.p(workloadId)}`];
+  if (opts.since !== undefined) cond.push(`ts >= make_timestamp(${ps.p(opts.since)}::BIGINT)`);
+  if (opts.until !== undefined) cond.push(`ts < make_timestamp(${ps.p(opts.until)}::BIGINT)`);
+  const rows = await queryRows(
+    store,
     `SELECT seq, event_id, epoch_us(ts) AS t, event_type, cluster_id, alternatives${opts.withRaw ? ', raw' : ''},
             scheduler, workload_type, req_cpu, req_memory_bytes, req_gpu, req_power_budget, reason, outcome,
             est_cost_per_hour, est_power_watts, efficiency_score, exec_ms, alt_min_cost, alt_min_cluster,
             trigger, from_cluster, cost_saving_per_hour, power_saving_watts, migration_seconds, downtime_seconds
      FROM events WHERE ${cond.join(' AND ')} ORDER BY ts, seq`,
-    params,
+    ps.values,
   );
-  const rows = res.getRowObjectsJS() as Row[];
-  if (!rows.length) {
-    const close = await closeMatches(store, 'workload_id', workloadId);
-    const window = opts.since !== undefined || opts.until !== undefined ? ' in the given time window' : '';
-    throw new NotFoundError(
-      `no events for workload "${workloadId}"${window}` +
-        (close.length ? `; did you mean: ${close.join(', ')}?` : ''),
-    );
-  }
+  if (rows.length) return rows;
+  const close = await closeMatches(store, 'workload_id', workloadId);
+  const window = opts.since !== undefined || opts.until !== undefined ? ' in the given time window' : '';
+  throw new NotFoundError(
+    `no events for workload "${workloadId}"${window}` +
+      (close.length ? `; did you mean: ${close.join(', ')}?` : ''),
+  );
+}
 
-  // End of the last stay: --until or the newest stored event, whichever is earlier (nothing is
-  // known after the newest event; the log has no completion event).
+/**
+ * End of the last stay: --until or the newest stored event, whichever is earlier (nothing is
+ * known after the newest event; the log has no completion event).
+ */
+async function traceEnd(store: Store, rows: Row[], until: number | undefined) {
   const newest = (await dataExtent(store)).newestUs ?? num(rows[rows.length - 1]!.t)!;
-  const endUs = opts.until !== undefined ? Math.min(opts.until, newest) : newest;
+  const endUs = until !== undefined ? Math.min(until, newest) : newest;
   const endBasis =
-    opts.until === undefined
+    until === undefined
       ? 'the newest stored event (the log has no completion event)'
-      : opts.until > newest
+      : until > newest
         ? 'the newest stored event (--until is later; nothing is stored after it)'
         : '--until';
+  return { endUs, endBasis };
+}
 
-  const events: TraceEvent[] = [];
-  const placements: Placement[] = [];
-  const relocations: Relocation[] = [];
-  type Open = {
-    cluster: string | null;
-    fromUs: number;
-    rate: number | null;
-    basis: Stay['cost_basis'];
-    started_by: Stay['started_by'];
+function traceEvent(r: Row, ts: string, withRaw: boolean | undefined): TraceEvent {
+  const e: TraceEvent = {
+    seq: num(r.seq)!,
+    event_id: String(r.event_id),
+    ts,
+    event_type: String(r.event_type),
+    cluster_id: str(r.cluster_id),
   };
-  const stayStarts: Open[] = [];
-  /** Where the workload is: the cluster of its latest scheduled placement or relocation. */
-  let on = opts.since !== undefined ? await clusterBefore(store, workloadId, opts.since) : null;
-  let rate: number | null = null;
-  /** Cluster costs listed by the latest placement (selected and alternatives). */
-  let listed = new Map<string, number>();
-
-  for (const r of rows) {
-    const t = num(r.t)!;
-    const ts = microsToIso(t);
-    const e: TraceEvent = {
-      seq: num(r.seq)!,
-      event_id: String(r.event_id),
-      ts,
-      event_type: String(r.event_type),
-      cluster_id: str(r.cluster_id),
-    };
-    if (opts.withRaw) {
-      try {
-        e.event = JSON.parse(String(r.raw)) as Json;
-      } catch {
-        e.event = String(r.raw);
-      }
-    }
-    events.push(e);
-    if (r.event_type === 'scheduling_decision') {
-      const cost = num(r.est_cost_per_hour);
-      const altMin = num(r.alt_min_cost);
-      const alts = alternativesOf(r.alternatives).map((a) => ({
-        cluster: a.cluster,
-        cost_usd_per_hour: a.cost,
-        diff_usd_per_hour: a.cost !== null && cost !== null ? a.cost - cost : null,
-      }));
-      const p: Placement = {
-        seq: num(r.seq)!,
-        ts,
-        scheduler: str(r.scheduler),
-        workload_type: str(r.workload_type),
-        requirements: {
-          cpu: num(r.req_cpu),
-          memory_bytes: num(r.req_memory_bytes),
-          gpu: num(r.req_gpu),
-          power_budget_watts: num(r.req_power_budget),
-        },
-        selected_cluster: str(r.cluster_id),
-        reason: str(r.reason),
-        outcome: str(r.outcome),
-        estimated_cost_usd_per_hour: cost,
-        estimated_power_watts: num(r.est_power_watts),
-        efficiency_score: num(r.efficiency_score),
-        execution_time_ms: num(r.exec_ms),
-        alternatives: alts,
-        cheapest_alternative:
-          altMin === null ? null : { cluster: str(r.alt_min_cluster), cost_usd_per_hour: altMin },
-        cost_diff_to_cheapest_usd_per_hour: altMin !== null && cost !== null ? cost - altMin : null,
-        picked_cheapest: cost === null ? null : altMin === null ? true : cost <= altMin,
-      };
-      placements.push(p);
-      if ((p.outcome ?? 'scheduled') === 'scheduled') {
-        rate = cost;
-        listed = new Map(
-          alts.filter((a) => a.cost_usd_per_hour !== null).map((a) => [a.cluster, a.cost_usd_per_hour!]),
-        );
-        if (p.selected_cluster && cost !== null) listed.set(p.selected_cluster, cost);
-        on = p.selected_cluster;
-        stayStarts.push({
-          cluster: p.selected_cluster,
-          fromUs: t,
-          rate,
-          basis: cost === null ? null : 'placement',
-          started_by: 'placement',
-        });
-      }
-    } else if (r.event_type === 'workload_relocation') {
-      const saving = num(r.cost_saving_per_hour);
-      const from = str(r.from_cluster);
-      const to = str(r.cluster_id);
-      relocations.push({
-        seq: num(r.seq)!,
-        ts,
-        trigger: str(r.trigger),
-        from_cluster: from,
-        to_cluster: to,
-        reason: str(r.reason),
-        estimated_saving_usd_per_hour: saving,
-        power_saving_watts: num(r.power_saving_watts),
-        migration_seconds: num(r.migration_seconds),
-        downtime_seconds: num(r.downtime_seconds),
-        was_on: on,
-        inconsistent:
-          on !== null && from !== on
-            ? `from_cluster ${from ?? '(none)'} but the workload was on ${on}`
-            : null,
-      });
-      on = to;
-      let basis: Stay['cost_basis'];
-      if (to !== null && listed.has(to)) {
-        rate = listed.get(to)!;
-        basis = 'alternative';
-      } else if (rate !== null && saving !== null) {
-        rate = Math.max(0, rate - saving);
-        basis = 'previous minus saving';
-      } else {
-        rate = null;
-        basis = null;
-      }
-      stayStarts.push({ cluster: to, fromUs: t, rate, basis, started_by: 'relocation' });
+  if (withRaw) {
+    try {
+      e.event = JSON.parse(String(r.raw)) as Json;
+    } catch {
+      e.event = String(r.raw);
     }
   }
+  return e;
+}
 
-  const stays: (Stay & { fromUs: number; untilUs: number })[] = stayStarts.map((o, i) => {
-    const untilUs = Math.max(o.fromUs, i + 1 < stayStarts.length ? stayStarts[i + 1]!.fromUs : endUs);
+function placementOf(r: Row, ts: string): Placement {
+  const cost = num(r.est_cost_per_hour);
+  const altMin = num(r.alt_min_cost);
+  return {
+    seq: num(r.seq)!,
+    ts,
+    scheduler: str(r.scheduler),
+    workload_type: str(r.workload_type),
+    requirements: {
+      cpu: num(r.req_cpu),
+      memory_bytes: num(r.req_memory_bytes),
+      gpu: num(r.req_gpu),
+      power_budget_watts: num(r.req_power_budget),
+    },
+    selected_cluster: str(r.cluster_id),
+    reason: str(r.reason),
+    outcome: str(r.outcome),
+    estimated_cost_usd_per_hour: cost,
+    estimated_power_watts: num(r.est_power_watts),
+    efficiency_score: num(r.efficiency_score),
+    execution_time_ms: num(r.exec_ms),
+    alternatives: alternativesOf(r.alternatives).map((a) => ({
+      cluster: a.cluster,
+      cost_usd_per_hour: a.cost,
+      diff_usd_per_hour: a.cost !== null && cost !== null ? a.cost - cost : null,
+    })),
+    cheapest_alternative:
+      altMin === null ? null : { cluster: str(r.alt_min_cluster), cost_usd_per_hour: altMin },
+    cost_diff_to_cheapest_usd_per_hour: altMin !== null && cost !== null ? cost - altMin : null,
+    picked_cheapest: cost === null ? null : altMin === null ? true : cost <= altMin,
+  };
+}
+
+/** A stay as it starts: where, from when, at which hourly cost and why. */
+interface StayStart {
+  cluster: string | null;
+  fromUs: number;
+  rate: number | null;
+  basis: Stay['cost_basis'];
+  started_by: Stay['started_by'];
+}
+
+/**
+ * Where the workload is, placement by placement and relocation by relocation: the cluster of its
+ * latest scheduled placement or relocation, the hourly cost there, and the cluster costs the
+ * latest placement listed (selected and alternatives).
+ */
+class Whereabouts {
+  readonly starts: StayStart[] = [];
+  private rate: number | null = null;
+  private listed = new Map<string, number>();
+  constructor(private on: string | null) {}
+
+  /** A placement; only a scheduled one moves the workload. */
+  place(p: Placement, t: number): void {
+    if ((p.outcome ?? 'scheduled') !== 'scheduled') return;
+    const cost = p.estimated_cost_usd_per_hour;
+    this.rate = cost;
+    this.listed = new Map(
+      p.alternatives
+        .filter((a) => a.cost_usd_per_hour !== null)
+        .map((a) => [a.cluster, a.cost_usd_per_hour!]),
+    );
+    if (p.selected_cluster && cost !== null) this.listed.set(p.selected_cluster, cost);
+    this.on = p.selected_cluster;
+    this.starts.push({
+      cluster: p.selected_cluster,
+      fromUs: t,
+      rate: cost,
+      basis: cost === null ? null : 'placement',
+      started_by: 'placement',
+    });
+  }
+
+  /** A relocation: checked against where the workload was, then moving it. */
+  relocate(r: Row, t: number, ts: string): Relocation {
+    const saving = num(r.cost_saving_per_hour);
+    const from = str(r.from_cluster);
+    const to = str(r.cluster_id);
+    const on = this.on;
+    this.on = to;
+    let basis: Stay['cost_basis'];
+    if (to !== null && this.listed.has(to)) {
+      this.rate = this.listed.get(to)!;
+      basis = 'alternative';
+    } else if (this.rate !== null && saving !== null) {
+      this.rate = Math.max(0, this.rate - saving);
+      basis = 'previous minus saving';
+    } else {
+      this.rate = null;
+      basis = null;
+    }
+    this.starts.push({ cluster: to, fromUs: t, rate: this.rate, basis, started_by: 'relocation' });
+    return {
+      seq: num(r.seq)!,
+      ts,
+      trigger: str(r.trigger),
+      from_cluster: from,
+      to_cluster: to,
+      reason: str(r.reason),
+      estimated_saving_usd_per_hour: saving,
+      power_saving_watts: num(r.power_saving_watts),
+      migration_seconds: num(r.migration_seconds),
+      downtime_seconds: num(r.downtime_seconds),
+      was_on: on,
+      inconsistent:
+        on !== null && from !== on ? `from_cluster ${from ?? '(none)'} but the workload was on ${on}` : null,
+    };
+  }
+}
+
+type TimedStay = Stay & { fromUs: number; untilUs: number };
+
+/** Each stay lasts until the next one starts, the last until `endUs`. */
+function staysOf(starts: StayStart[], endUs: number): TimedStay[] {
+  return starts.map((o, i) => {
+    const untilUs = Math.max(o.fromUs, i + 1 < starts.length ? starts[i + 1]!.fromUs : endUs);
     const hours = (untilUs - o.fromUs) / 3600e6;
     return {
       cluster: o.cluster,
@@ -380,85 +389,124 @@ export async function traceWorkload(
       untilUs,
     };
   });
+}
 
-  // Inefficiencies on those clusters while the workload was there: each is matched (ASOF) to the
-  // stay in effect at its time, and counts if that stay is on its cluster. All are counted in SQL;
-  // the first `inefficiencyLimit` are listed.
-  const inefficiencies: TraceInefficiency[] = [];
-  let inefficiencyCount = 0;
-  let wastedOnClusters = 0;
+/**
+ * Inefficiencies on those clusters while the workload was there: each is matched (ASOF) to the
+ * stay in effect at its time, and counts if that stay is on its cluster. All are counted in SQL
+ * (and each stay's `inefficiencies` set); the first `limit` are listed.
+ */
+async function inefficienciesDuring(store: Store, stays: TimedStay[], limit: number) {
+  const out = { list: [] as TraceInefficiency[], count: 0, wasted: 0 };
   const clusters = [...new Set(stays.map((x) => x.cluster).filter((c): c is string => c !== null))];
-  if (clusters.length) {
-    // A stay of zero length holds nothing unless it is the last one (whose end is inclusive).
-    const spans = stays
-      .map((x, i) => ({ i, c: x.cluster, f: x.fromUs, u: x.untilUs, last: i === stays.length - 1 }))
-      .filter((x) => x.c !== null && (x.u > x.f || x.last));
-    const limit = opts.inefficiencyLimit ?? DEFAULT_INEFFICIENCY_LIMIT;
-    const p: (string | number)[] = [
-      JSON.stringify(spans),
-      Math.min(...spans.map((x) => x.f)),
-      Math.max(...spans.map((x) => x.u)),
-    ];
-    const matched = `WITH s AS (
-        SELECT unnest(from_json($1, '[{"i":"INTEGER","c":"VARCHAR","f":"BIGINT","u":"BIGINT","last":"BOOLEAN"}]'), recursive := true)
-      ), x AS (
-        SELECT seq, epoch_us(ts) AS t, cluster_id, severity, inefficiency_type, utilization_pct, idle_hours,
-               wasted_cost, recommended_action, auto_action
-        FROM events
-        WHERE event_type = 'inefficiency_detected' AND cluster_id IN (${clusters.map((_, i) => `$${i + 4}`).join(', ')})
-          AND ts >= make_timestamp($2::BIGINT) AND ts <= make_timestamp($3::BIGINT)
-      ), m AS (
-        SELECT x.*, s.i AS stay FROM x ASOF JOIN s ON x.t >= s.f
-        WHERE s.c = x.cluster_id AND (x.t < s.u OR (x.t = s.u AND s.last))
-      )`;
-    const agg = await store.conn.runAndReadAll(
-      `${matched} SELECT stay, count(*) AS k, sum(wasted_cost) AS w FROM m GROUP BY stay`,
-      [...p, ...clusters],
-    );
-    for (const r of agg.getRowObjectsJS() as Row[]) {
-      const k = num(r.k) ?? 0;
-      stays[num(r.stay)!]!.inefficiencies = k;
-      inefficiencyCount += k;
-      wastedOnClusters += num(r.w) ?? 0;
-    }
-    if (inefficiencyCount && limit > 0) {
-      const ir = await store.conn.runAndReadAll(
-        `${matched} SELECT * FROM m ORDER BY t, seq${Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ''}`,
-        [...p, ...clusters],
-      );
-      for (const r of ir.getRowObjectsJS() as Row[]) {
-        inefficiencies.push({
-          seq: num(r.seq)!,
-          ts: microsToIso(num(r.t)!),
-          cluster: str(r.cluster_id),
-          severity: str(r.severity),
-          type: str(r.inefficiency_type),
-          utilization_pct: num(r.utilization_pct),
-          idle_hours: num(r.idle_hours),
-          wasted_usd: num(r.wasted_cost),
-          recommended_action: str(r.recommended_action),
-          auto_action: r.auto_action === null || r.auto_action === undefined ? null : Boolean(r.auto_action),
-        });
-      }
-    }
+  if (!clusters.length) return out;
+  // A stay of zero length holds nothing unless it is the last one (whose end is inclusive).
+  const spans = stays
+    .map((x, i) => ({ i, c: x.cluster, f: x.fromUs, u: x.untilUs, last: i === stays.length - 1 }))
+    .filter((x) => x.c !== null && (x.u > x.f || x.last));
+  const params = [
+    JSON.stringify(spans),
+    Math.min(...spans.map((x) => x.f)),
+    Math.max(...spans.map((x) => x.u)),
+    ...clusters,
+  ];
+  const matched = `WITH s AS (
+      SELECT unnest(from_json($1, '[{"i":"INTEGER","c":"VARCHAR","f":"BIGINT","u":"BIGINT","last":"BOOLEAN"}]'), recursive := true)
+    ), x AS (
+      SELECT seq, epoch_us(ts) AS t, cluster_id, severity, inefficiency_type, utilization_pct, idle_hours,
+             wasted_cost, recommended_action, auto_action
+      FROM events
+      WHERE event_type = 'inefficiency_detected' AND cluster_id IN (${clusters.map((_, i) => `$${i + 4}`).join(', ')})
+        AND ts >= make_timestamp($2::BIGINT) AND ts <= make_timestamp($3::BIGINT)
+    ), m AS (
+      SELECT x.*, s.i AS stay FROM x ASOF JOIN s ON x.t >= s.f
+      WHERE s.c = x.cluster_id AND (x.t < s.u OR (x.t = s.u AND s.last))
+    )`;
+  const agg = await queryRows(
+    store,
+    `${matched} SELECT stay, count(*) AS k, sum(wasted_cost) AS w FROM m GROUP BY stay`,
+    params,
+  );
+  for (const r of agg) {
+    const k = numOrZero(r.k);
+    stays[num(r.stay)!]!.inefficiencies = k;
+    out.count += k;
+    out.wasted += numOrZero(r.w);
   }
+  if (!out.count || limit <= 0) return out;
+  const listed = await queryRows(
+    store,
+    `${matched} SELECT * FROM m ORDER BY t, seq${Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ''}`,
+    params,
+  );
+  out.list = listed.map((r) => ({
+    seq: num(r.seq)!,
+    ts: microsToIso(num(r.t)!),
+    cluster: str(r.cluster_id),
+    severity: str(r.severity),
+    type: str(r.inefficiency_type),
+    utilization_pct: num(r.utilization_pct),
+    idle_hours: num(r.idle_hours),
+    wasted_usd: num(r.wasted_cost),
+    recommended_action: str(r.recommended_action),
+    auto_action: r.auto_action === null || r.auto_action === undefined ? null : Boolean(r.auto_action),
+  }));
+  return out;
+}
 
-  const perCluster = new Map<string | null, { hours: number; cost_usd: number | null }>();
+/** Per cluster: hours and estimated cost accrued there, longest first. */
+function perCluster(stays: Stay[]): TraceSummary['clusters'] {
+  const by = new Map<string | null, { hours: number; cost_usd: number | null }>();
   for (const x of stays) {
-    const c = perCluster.get(x.cluster) ?? { hours: 0, cost_usd: null as number | null };
+    const c = by.get(x.cluster) ?? { hours: 0, cost_usd: null as number | null };
     c.hours += x.hours;
     c.cost_usd = x.cost_usd === null ? c.cost_usd : (c.cost_usd ?? 0) + x.cost_usd;
-    perCluster.set(x.cluster, c);
+    by.set(x.cluster, c);
   }
-  const sum = (xs: (number | null)[]) => xs.reduce<number>((a, v) => a + (v ?? 0), 0);
+  return [...by.entries()].map(([cluster, v]) => ({ cluster, ...v })).sort((a, b) => b.hours - a.hours);
+}
+
+const sum = (xs: (number | null)[]) => xs.reduce<number>((a, v) => a + (v ?? 0), 0);
+
+export async function traceWorkload(
+  store: Store,
+  workloadId: string,
+  opts: TraceOptions = {},
+): Promise<TraceResult> {
+  const rows = await workloadRows(store, workloadId, opts);
+  const { endUs, endBasis } = await traceEnd(store, rows, opts.until);
+
+  const events: TraceEvent[] = [];
+  const placements: Placement[] = [];
+  const relocations: Relocation[] = [];
+  const where = new Whereabouts(
+    opts.since !== undefined ? await clusterBefore(store, workloadId, opts.since) : null,
+  );
+  for (const r of rows) {
+    const t = num(r.t)!;
+    const ts = microsToIso(t);
+    events.push(traceEvent(r, ts, opts.withRaw));
+    if (r.event_type === 'scheduling_decision') {
+      const p = placementOf(r, ts);
+      placements.push(p);
+      where.place(p, t);
+    } else if (r.event_type === 'workload_relocation') relocations.push(where.relocate(r, t, ts));
+  }
+  const timed = staysOf(where.starts, endUs);
+  const ineff = await inefficienciesDuring(
+    store,
+    timed,
+    opts.inefficiencyLimit ?? DEFAULT_INEFFICIENCY_LIMIT,
+  );
+  const stays: Stay[] = timed.map(({ fromUs: _f, untilUs: _u, ...x }) => (void _f, void _u, x));
 
   return {
     workload_id: workloadId,
     events,
     placements,
     relocations,
-    stays: stays.map(({ fromUs: _f, untilUs: _u, ...x }) => (void _f, void _u, x)),
-    inefficiencies,
+    stays,
+    inefficiencies: ineff.list,
     summary: {
       events: events.length,
       placements: placements.length,
@@ -467,9 +515,7 @@ export async function traceWorkload(
       first_seen: events[0]!.ts,
       last_seen: events[events.length - 1]!.ts,
       current_cluster: stays.length ? stays[stays.length - 1]!.cluster : null,
-      clusters: [...perCluster.entries()]
-        .map(([cluster, v]) => ({ cluster, ...v }))
-        .sort((a, b) => b.hours - a.hours),
+      clusters: perCluster(stays),
       total_hours: sum(stays.map((x) => x.hours)),
       estimated_cost_usd: sum(stays.map((x) => x.cost_usd)),
       hours_without_cost: sum(stays.map((x) => (x.cost_usd === null ? x.hours : 0))),
@@ -477,8 +523,8 @@ export async function traceWorkload(
       inconsistent_relocations: relocations.filter((x) => x.inconsistent !== null).length,
       downtime_seconds: sum(relocations.map((x) => x.downtime_seconds)),
       migration_seconds: sum(relocations.map((x) => x.migration_seconds)),
-      inefficiencies: inefficiencyCount,
-      wasted_usd_on_its_clusters: wastedOnClusters,
+      inefficiencies: ineff.count,
+      wasted_usd_on_its_clusters: ineff.wasted,
       end: microsToIso(endUs),
       end_basis: endBasis,
     },

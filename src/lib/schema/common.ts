@@ -86,14 +86,20 @@ export const quantity = z.union(
   },
 );
 
-export const severity = z
-  .string({ error: m('must be one of low, medium, high, critical') })
-  .transform((s) => s.toLowerCase())
-  .pipe(
-    z.enum(['low', 'medium', 'high', 'critical'], { error: m('must be one of low, medium, high, critical') }),
-  );
+/** The severities, lowest first: the one list for validation, --severity, alert conditions and orderings. */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+const SEVERITY_ERROR = m(`must be one of ${SEVERITIES.join(', ')}`);
 
-export const SEVERITY_RANK: Record<string, number> = { low: 1, medium: 2, high: 3, critical: 4 };
+export const severity = z
+  .string({ error: SEVERITY_ERROR })
+  .transform((s) => s.toLowerCase())
+  .pipe(z.enum(SEVERITIES, { error: SEVERITY_ERROR }));
+
+/** A severity's rank, 1 (low) to 4 (critical). */
+export const SEVERITY_RANK: Record<string, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i + 1]));
+
+/** SQL giving the rank (SEVERITY_RANK) of the `severity` column, NULL for anything else. */
+export const SEVERITY_RANK_SQL = `(CASE severity ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i + 1}`).join(' ')} END)`;
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
