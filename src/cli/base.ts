@@ -9,7 +9,7 @@ import type { Interfaces } from '@oclif/core';
 import type { Input, ParserOutput } from '@oclif/core/interfaces';
 import chalk from 'chalk';
 import { EXIT, KcloudError, QueryTimeoutError, UsageError } from '../lib/errors.js';
-import { parseDurationMs } from '../lib/time.js';
+import { readDuration } from '../lib/time.js';
 import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
 import { storeFailure } from '../lib/store/failure.js';
@@ -64,10 +64,10 @@ export const listingTimeout = (mode: OutputMode): string =>
 
 /** A --timeout value in ms (0: none). */
 export function parseTimeout(text: string): number {
-  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDurationMs(text);
-  if (ms === undefined || !Number.isFinite(ms))
-    throw new UsageError(`--timeout "${text}": use a duration like 30s, 5m, or 0 for no limit`);
-  return ms;
+  // the duration rule of every flag (time.ts readDuration); here a bare number is seconds
+  const r = readDuration(text, { min: 1, zero: true, bare: 's' });
+  if (!r.ok) throw new UsageError(`--timeout "${text}": ${r.reason}`);
+  return r.ms;
 }
 
 export interface StoreFlags {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/lib/store/open.js';
-import { analyzeScheduling, autoInterval } from '../../src/lib/analyze/scheduling.js';
+import { analyzeScheduling } from '../../src/lib/analyze/scheduling.js';
+import { autoInterval } from '../../src/lib/analyze/buckets.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { buildStore, close, generate, refScheduling, tmpDir, T0_US, type GenDecision } from '../scenario.js';
 

@@ -1,6 +1,6 @@
 /**
- * The `--json` output of every command is an interface scripts rely on: its shape (every key,
- * and the JSON types of its values, merged over the elements of arrays) is pinned by a snapshot,
+ * The `--json` output of every command is an interface scripts rely on: its shape (every key in
+ * its order, and the JSON types of its values, merged over the elements of arrays) is pinned by a snapshot,
  * so a refactoring that renames, drops or retypes a field fails here. A deliberate change updates
  * the snapshot (`npx vitest run test/e2e/json-shapes.test.ts -u`) and says so in its commit.
  *
@@ -20,7 +20,7 @@ function shape(v: unknown): Shape {
   if (Array.isArray(v)) return v.length ? [v.map(shape).reduce(merge)] : [];
   if (typeof v === 'object') {
     const out: Record<string, Shape> = {};
-    for (const k of Object.keys(v as object).sort()) out[k] = shape((v as Record<string, unknown>)[k]);
+    for (const k of Object.keys(v as object)) out[k] = shape((v as Record<string, unknown>)[k]);
     return out;
   }
   return typeof v;
@@ -30,7 +30,7 @@ function shape(v: unknown): Shape {
 function merge(a: Shape, b: Shape): Shape {
   if (isObject(a) && isObject(b)) {
     const out: Record<string, Shape> = {};
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
       const inA = k in a;
       const inB = k in b;
       out[k] = inA && inB ? merge(a[k]!, b[k]!) : optional((inA ? a[k] : b[k])!);
@@ -50,6 +50,9 @@ const isObject = (s: Shape): s is Record<string, Shape> => typeof s === 'object'
 const union = (s: Shape): string[] => (typeof s === 'string' ? s.split(' | ') : [JSON.stringify(s)]);
 const optional = (s: Shape): Shape =>
   typeof s === 'string' ? (s.endsWith('?') ? s : `${s}?`) : isObject(s) ? { '?': 'optional', ...s } : s;
+
+/** A shape as text, keys in their order (a snapshot of an object would sort them). */
+const pinned = (v: unknown): string => JSON.stringify(shape(v), null, 2);
 
 let dir: string;
 let db: string;
@@ -72,7 +75,7 @@ describe('--json result shapes', () => {
     const files = ['spec-events.jsonl', 'spec-events-flat.jsonl', 'module-log-lines.jsonl'].map((f) =>
       path.join(FIXTURES, f),
     );
-    expect(shape(json(['ingest', ...files]))).toMatchSnapshot();
+    expect(pinned(json(['ingest', ...files]))).toMatchSnapshot();
   });
 
   const commands = [
@@ -92,19 +95,19 @@ describe('--json result shapes', () => {
   ];
   // titles without the checkout's path: they are the snapshots' keys
   it.each(commands.map((a) => [a.join(' ').replaceAll(ROOT + path.sep, ''), a] as const))('%s', (_, args) => {
-    expect(shape(json([...args]))).toMatchSnapshot();
+    expect(pinned(json([...args]))).toMatchSnapshot();
   });
 
   it('report audit', () => {
     const out = path.join(dir, 'r.json');
     const r = json(['report', 'audit', '--format', 'json', '--out', out]);
-    expect(shape(r)).toMatchSnapshot();
-    expect(shape(JSON.parse(fs.readFileSync(out, 'utf8')))).toMatchSnapshot();
+    expect(pinned(r)).toMatchSnapshot();
+    expect(pinned(JSON.parse(fs.readFileSync(out, 'utf8')))).toMatchSnapshot();
   });
 
   it('errors', () => {
     const r = cli(['events', '--bogus', '--json'], { db });
     expect(r.code).toBe(2);
-    expect(shape(JSON.parse(r.stdout))).toMatchSnapshot();
+    expect(pinned(JSON.parse(r.stdout))).toMatchSnapshot();
   });
 });

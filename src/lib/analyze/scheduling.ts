@@ -307,13 +307,6 @@ function toStats(r: Row): DecisionStats {
 
 const EMPTY_ROW: Row = { decisions: 0 };
 
-/**
- * Kept for report/audit.ts until it imports them from their homes: buckets.ts (autoInterval)
- * and time.ts (formatDuration, which `formatInterval` was).
- */
-export { autoInterval } from './buckets.js';
-export { formatDuration as formatInterval } from '../time.js';
-
 /** A grouping of decisions: SQL over the events row, with its own parameters bound through `param`. */
 export type QuantileMethod = 'histogram' | 'sort';
 

@@ -394,10 +394,11 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
   // One end for every SLO (window.ts); without --since each window starts one period earlier.
   const plain = resolveWindow(requested, extent);
   const end = plain.endUs;
-  const head = { source: set.source, until_basis: plain.endBasis };
+  // the result's keys in their documented order: source, until, until_basis, ...
+  const head = (until: string | null) => ({ source: set.source, until, until_basis: plain.endBasis });
   if (end === null) {
     const slos = set.slos.map((s) => emptySlo(s, set));
-    return { ...head, until: null, slos, breached: [], burning: [], basis: SLA_BASIS };
+    return { ...head(null), slos, breached: [], burning: [], basis: SLA_BASIS };
   }
   const perSlo = set.slos.map((slo): SloWindows => {
     const w = resolveWindow(requested, extent, {
@@ -409,8 +410,7 @@ export async function analyzeSla(store: Store, set: SloSet, opts: SlaOptions = {
   const bands = await bandCounts(store, set, perSlo, end);
   const slos = perSlo.map((x) => sloResult(x, set, end, bands));
   return {
-    ...head,
-    until: microsToIso(end),
+    ...head(microsToIso(end)),
     slos,
     breached: slos.filter((s) => s.status === 'breached').map((s) => s.name),
     burning: slos.filter((s) => s.burn_alerts.some((a) => a.firing)).map((s) => s.name),

@@ -15,7 +15,8 @@
 import type { Store } from '../store/open.js';
 import type { EventFilter } from '../query/filters.js';
 import { chainHead } from '../integrity/verifications.js';
-import { analyzeScheduling, autoInterval } from '../analyze/scheduling.js';
+import { analyzeScheduling } from '../analyze/scheduling.js';
+import { autoInterval } from '../analyze/buckets.js';
 import { analyzeCost } from '../analyze/cost.js';
 import { dataExtent, resolveWindow } from '../analyze/window.js';
 import { analyzeSla } from '../analyze/sla.js';

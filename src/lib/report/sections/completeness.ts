@@ -7,7 +7,7 @@ import { numOrZero, queryRows } from '../../store/sql.js';
 import { buildWhere } from '../../query/filters.js';
 import { microsToIso } from '../../time.js';
 import { listSources } from '../../ingest/source.js';
-import { formatInterval } from '../../analyze/scheduling.js';
+import { formatDuration } from '../../time.js';
 import { int, num, yes, type Block, type Section } from '../blocks.js';
 import { DEFAULT_GAP_MS, type AuditContext, type AuditReport, type ReportSection } from '../types.js';
 import type { Counted } from './scope.js';
@@ -195,7 +195,7 @@ async function compute(store: Store, ctx: AuditContext): Promise<CompletenessPar
       store:
         'the whole store, every source ever read: lines read = stored + rejected + duplicates + skipped per source (the ingest accounting); events = rows of the events table',
       rejects: `rows of the rejects table; reasons alike but for their quoted values and numbers (a timestamp's value, a position in a line) are one kind, shown by its most frequent reason word for word, with the lines of exactly that reason and of the similar ones; the ${limit} most frequent kinds`,
-      gaps: `periods of at least ${formatInterval(gapMs)} without any stored event in the scope (between consecutive events, and from --since / to --until when given)`,
+      gaps: `periods of at least ${formatDuration(gapMs)} without any stored event in the scope (between consecutive events, and from --since / to --until when given)`,
     },
   };
 }

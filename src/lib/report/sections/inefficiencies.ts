@@ -6,6 +6,7 @@ import { microsToIso } from '../../time.js';
 import type { WasteCost } from '../../analyze/cost.js';
 import { int, num, usd, yes, type Block, type Section } from '../blocks.js';
 import type { AuditContext, AuditReport, ReportSection } from '../types.js';
+import { SEVERITY_RANK_SQL } from '../../schema/common.js';
 
 export type InefficienciesPart = Pick<
   WasteCost,
@@ -25,16 +26,13 @@ export type InefficienciesPart = Pick<
   basis: Record<string, string>;
 };
 
-const SEVERITY_RANK =
-  "(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)";
-
 async function compute(store: Store, { cost, filter, limit }: AuditContext): Promise<InefficienciesPart> {
   const lw = buildWhere(filter, '', 2);
   const top = await queryRows(
     store,
     `SELECT epoch_us(ts) AS t, severity, cluster_id, inefficiency_type, wasted_cost, recommended_action, auto_action
      FROM events WHERE event_type = $1 AND ${lw.sql}
-     ORDER BY ${SEVERITY_RANK} DESC, wasted_cost DESC NULLS LAST, ts, seq
+     ORDER BY ${SEVERITY_RANK_SQL} DESC NULLS LAST, wasted_cost DESC NULLS LAST, ts, seq
      LIMIT ${limit}`,
     ['inefficiency_detected', ...lw.params],
   );

@@ -6,7 +6,7 @@ import type { Store } from '../../store/open.js';
 import { num as numOrNull, numOrZero, queryRows } from '../../store/sql.js';
 import { buildWhere } from '../../query/filters.js';
 import { microsToIso } from '../../time.js';
-import { formatInterval } from '../../analyze/scheduling.js';
+import { formatDuration } from '../../time.js';
 import { IN_EFFECT, type CostTrendPoint } from '../../analyze/cost.js';
 import type { AuditContext, ReportSection } from '../types.js';
 
@@ -53,7 +53,7 @@ async function points(store: Store, { window: win, counts, filter, intervalMs, c
 }
 
 async function compute(store: Store, ctx: AuditContext): Promise<TimelinePart> {
-  const every = formatInterval(ctx.intervalMs);
+  const every = formatDuration(ctx.intervalMs);
   return {
     interval: every,
     points: await points(store, ctx),
