@@ -6,7 +6,7 @@ import { filterFromFlags } from '../lib/query/filters.js';
 import { normalised, type EventRow } from '../lib/query/events.js';
 import { tailEvents } from '../lib/query/tail.js';
 import { resolveDbPath } from '../lib/store/open.js';
-import { summarise } from './events.js';
+import { summarise } from '../cli/views/events.js';
 import { escapeControls as esc } from '../cli/render.js';
 
 export interface TailResult {

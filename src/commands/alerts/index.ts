@@ -1,13 +1,12 @@
 import * as Flags from '@oclif/core/flags';
-import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../cli/base.js';
-import { cut, displayable, fmtNum, table } from '../../cli/render.js';
-import { UsageError } from '../../lib/errors.js';
+import { displayable } from '../../cli/render.js';
 import { parseTimeRange } from '../../lib/time.js';
 import { countFlag, durationFlag, outputFlag, timeFlag, windowFlags } from '../../cli/flags.js';
 import { chunks, exportRows, isExport, type Listing } from '../../cli/output.js';
 import { loadSlos } from '../../lib/analyze/sla.js';
-import { loadRulesFile, type Rule, type RuleError } from '../../lib/alerts/rules.js';
+import { loadRulesFile, selectRules } from '../../lib/alerts/rules.js';
+import { dataExtent } from '../../lib/analyze/window.js';
 import { loadStoredRules } from '../../lib/alerts/store.js';
 import {
   backtestAlerts,
@@ -18,13 +17,8 @@ import {
   type BacktestResult,
   type Firing,
 } from '../../lib/alerts/evaluate.js';
-
+import { labelsText, renderAlerts, renderBacktest } from '../../cli/views/alerts.js';
 export type AlertsCommandResult = AlertsResult | BacktestResult;
-
-const labelsText = (labels: Record<string, string>) =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
 
 /** --output jsonl|csv: every alert, resolved ones too (jsonl: each as in --json). */
 const ALERTS_EXPORT: Listing<AlertInstance> = {
@@ -99,31 +93,12 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
 
     const result = await this.withStore(flags, true, async (store) => {
-      let rules: Rule[];
-      let errors: RuleError[] = [];
-      if (fileRules) rules = fileRules;
-      else ({ rules, errors } = await loadStoredRules(store, slos));
-      if (flags.rule?.length) {
-        const want = new Set(flags.rule);
-        const missing = [...want].filter(
-          (n) => !rules.some((r) => r.name === n) && !errors.some((e) => e.rule === n),
-        );
-        if (missing.length) throw new UsageError(`--rule: no rule named ${missing.join(', ')}`);
-        rules = rules.filter((r) => want.has(r.name));
-        errors = errors.filter((e) => want.has(e.rule));
-      }
+      const loaded = fileRules ? { rules: fileRules, errors: [] } : await loadStoredRules(store, slos);
+      const { rules, errors } = selectRules(loaded, flags.rule);
       if (backtestMs !== undefined) {
-        const span = (
-          await store.conn.runAndReadAll('SELECT epoch_us(max(ts)) FROM events')
-        ).getRows()[0]![0];
-        const end = at ?? (span === null ? 0 : Number(span));
-        return backtestAlerts(
-          store,
-          rules,
-          slos,
-          { from: since ?? end - backtestMs * 1000, until: at, limit: flags.limit },
-          errors,
-        );
+        const end = at ?? (await dataExtent(store)).newestUs ?? 0;
+        const span = { from: since ?? end - backtestMs * 1000, until: at, limit: flags.limit };
+        return backtestAlerts(store, rules, slos, span, errors);
       }
       return evaluateAlerts(store, rules, slos, { at, from: since, limit: flags.limit }, errors);
     });
@@ -149,92 +124,10 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
 }
 
 /** What --fail-on-firing fails on: alerts firing now, or (backtest) the rules that fired. */
-function firingProblem(r: AlertsCommandResult): string[] {
+export function firingProblem(r: AlertsCommandResult): string[] {
   if ('until' in r) {
     const fired = r.rules.filter((x) => x.fired).map((x) => x.rule);
     return fired.length ? [`rules fired in the backtest: ${fired.join(', ')}`] : [];
   }
   return r.counts.firing ? [`${r.counts.firing} alert(s) firing`] : [];
-}
-
-const stateText = (a: AlertInstance) =>
-  a.state === 'firing'
-    ? chalk.red.bold('firing')
-    : a.state === 'pending'
-      ? chalk.yellow('pending')
-      : chalk.green('resolved');
-
-function renderAlerts(r: AlertsResult, all: boolean, source: string): string {
-  const out: string[] = [];
-  if (!r.rules.length && !r.errors.length)
-    return `no alert rules (${source}): add some with \`kcloud-log alerts rules add\` or pass --rules FILE`;
-  out.push(
-    `${chalk.bold('alerts')} at ${r.at ?? '-'} ${chalk.dim(`(${r.at_basis}; evaluated from ${r.from ?? '-'}, ${source})`)}`,
-    `  ${chalk.red(`${r.counts.firing} firing`)} · ${chalk.yellow(`${r.counts.pending} pending`)} · ${chalk.green(`${r.counts.resolved} resolved`)}`,
-    '',
-  );
-  const shown = r.alerts.filter((a) => all || a.state !== 'resolved');
-  if (shown.length) {
-    out.push(
-      table(
-        ['state', 'rule', 'since', 'resolved', 'value', 'message', 'labels'],
-        shown.map((a) => [
-          stateText(a),
-          a.rule,
-          a.since,
-          a.resolved_at ?? '',
-          a.value === null ? '' : fmtNum(a.value, 4),
-          cut(a.message, 70),
-          labelsText(a.labels),
-        ]),
-      ),
-      '',
-    );
-  } else out.push(chalk.dim('nothing firing or pending'), '');
-  out.push(
-    table(
-      ['rule', 'condition', 'firing', 'pending', 'resolved', 'value now'],
-      r.rules.map((s) => [
-        s.rule,
-        cut(s.condition, 70),
-        s.firing,
-        s.pending,
-        s.resolved,
-        s.value === null ? '' : fmtNum(s.value, 4),
-      ]),
-    ),
-  );
-  if (!all && r.counts.resolved)
-    out.push(chalk.dim(`(${r.counts.resolved} resolved alerts not listed: --all)`));
-  return out.join('\n');
-}
-
-function renderBacktest(r: BacktestResult): string {
-  const out: string[] = [
-    `${chalk.bold('backtest')} ${r.from ?? '-'} → ${r.until ?? '-'}  ${chalk.dim(r.basis)}`,
-    '',
-  ];
-  for (const rule of r.rules) {
-    out.push(
-      `${chalk.bold(rule.rule)}  ${rule.condition}  ${chalk.dim(`fired ${rule.fired} time(s), ${fmtNum(rule.firing_seconds / 3600, 2)} h firing`)}`,
-    );
-    if (rule.firings.length)
-      out.push(
-        table(
-          ['firing since', 'resolved', 'peak', 'message'],
-          rule.firings
-            .slice(0, 50)
-            .map((f) => [
-              f.firing_since,
-              f.resolved_at ?? chalk.red('still firing'),
-              f.peak_value === null ? '' : fmtNum(f.peak_value, 4),
-              cut(f.message, 80),
-            ]),
-        ),
-      );
-    if (rule.firings.length > 50 || rule.truncated)
-      out.push(chalk.dim(`  … ${rule.fired - Math.min(50, rule.firings.length)} more (--json for all)`));
-    out.push('');
-  }
-  return out.join('\n');
 }

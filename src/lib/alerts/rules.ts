@@ -500,3 +500,23 @@ export function loadRulesFile(file: string, slos?: SloSet): Rule[] {
 export const conditionText = (c: Condition) => c.text;
 
 export { keyPath, knownFieldNames };
+
+/**
+ * The rules named by --rule (all when none is named), with the errors of those rules; a name that
+ * is neither a rule nor a rule that failed to load is a usage error.
+ */
+export function selectRules<T extends { rules: Rule[]; errors: RuleError[] }>(
+  loaded: T,
+  names: readonly string[] | undefined,
+): { rules: Rule[]; errors: RuleError[] } {
+  if (!names?.length) return loaded;
+  const want = new Set(names);
+  const missing = [...want].filter(
+    (n) => !loaded.rules.some((r) => r.name === n) && !loaded.errors.some((e) => e.rule === n),
+  );
+  if (missing.length) throw new UsageError(`--rule: no rule named ${missing.join(', ')}`);
+  return {
+    rules: loaded.rules.filter((r) => want.has(r.name)),
+    errors: loaded.errors.filter((e) => want.has(e.rule)),
+  };
+}
