@@ -26,6 +26,7 @@ import {
   type PendingReject,
   type SourceProgress,
 } from '../store/writer.js';
+import type { LineCounts } from '../store/sources.js';
 
 export interface IngestOptions extends ClassifyOptions {
   /** How long to wait for another ingester's lease on the store (ms; default 10 s). */
@@ -63,18 +64,13 @@ export interface IngestProgress {
   file: string;
 }
 
-export interface FileSummary {
+export interface FileSummary extends LineCounts {
   path: string;
   source_id: number;
   /** new | resume | truncated | copy */
   how: string;
   start_offset: number;
   offset: number;
-  lines: number;
-  stored: number;
-  rejected: number;
-  duplicates: number;
-  skipped: number;
   /**
    * Lines before the start offset of a copy (a rotated, compressed or re-emitted file continuing
    * where its origin source stopped): read, and accounted for, through that source.
@@ -84,14 +80,9 @@ export interface FileSummary {
   partial_bytes: number;
 }
 
-export interface IngestResult {
+export interface IngestResult extends LineCounts {
   db: string;
   files: number;
-  lines: number;
-  stored: number;
-  rejected: number;
-  duplicates: number;
-  skipped: number;
   /** Lines of copies before their start offset, read through their origin source (see FileSummary). */
   via_origin: number;
   seconds: number;

@@ -8,6 +8,15 @@ import os from 'node:os';
 import type { DuckDBConnection } from './duckdb.js';
 import type { Store } from './open.js';
 
+/** The line accounting of a source, a file, a run or a store: lines = stored + rejected + duplicates + skipped. */
+export interface LineCounts {
+  lines: number;
+  stored: number;
+  rejected: number;
+  duplicates: number;
+  skipped: number;
+}
+
 export interface SourceRow {
   id: number;
   path: string;

@@ -11,6 +11,7 @@ import { formatDuration } from '../../time.js';
 import { int, num, yes, type Block, type Section } from '../blocks.js';
 import { DEFAULT_GAP_MS, type AuditContext, type AuditReport, type ReportSection } from '../types.js';
 import type { Counted } from './scope.js';
+import type { LineCounts } from '../../store/sources.js';
 
 /** Reject reasons alike but for their quoted values and numbers (a timestamp's value, a JSON error's position). */
 export interface RejectKind {
@@ -32,16 +33,11 @@ export interface Gap {
   where: 'start' | 'between' | 'end';
 }
 
-export interface SourceLine {
+export interface SourceLine extends LineCounts {
   id: number;
   path: string;
   kind: string;
   status: string;
-  lines: number;
-  stored: number;
-  rejected: number;
-  duplicates: number;
-  skipped: number;
   balanced: boolean;
   first_seen: string;
   last_read: string | null;
@@ -61,14 +57,9 @@ export interface RejectsPart {
 }
 
 export interface CompletenessPart {
-  store: {
+  store: LineCounts & {
     events: number;
     sources: number;
-    lines: number;
-    stored: number;
-    rejected: number;
-    duplicates: number;
-    skipped: number;
     /** lines = stored + rejected + duplicates + skipped for every source, and stored = events. */
     balanced: boolean;
   };
