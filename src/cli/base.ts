@@ -294,6 +294,10 @@ export abstract class BaseCommand extends Command {
       storeFailure(err, [...this.databases].join(' or ') || resolveDbPath()) ??
       (err instanceof KcloudError ? err : undefined);
     if (known) return { code: known.name, message: oneLine(known.message), exit: known.exitCode };
+    // oclif's parse errors (a value not among a flag's options, a flag without its value, an
+    // unexpected argument) are usage errors, whatever exit code oclif gave them.
+    if ('parse' in err || /^Flag --[\w-]+ expects a value/.test(err.message ?? ''))
+      return { code: 'UsageError', message: oneLine(err.message), exit: EXIT.usage };
     if (err.oclif?.exit !== undefined) {
       const exit = err.oclif.exit;
       const code = typeof err.code === 'string' ? err.code : exit === 2 ? 'UsageError' : err.name;

@@ -42,7 +42,7 @@ export default class Events extends BaseCommand {
   static override examples = [
     '<%= config.bin %> events --type scheduling_decision --since 24h',
     '<%= config.bin %> events --workload ml-training-job-123 --output jsonl',
-    '<%= config.bin %> events --where decision.selected_cluster=gpu-cluster-01 --where execution_time_ms>200',
+    "<%= config.bin %> events --where decision.selected_cluster=gpu-cluster-01 --where 'execution_time_ms>200'",
     '<%= config.bin %> events --grep 전력 --order desc --limit 10',
   ];
 

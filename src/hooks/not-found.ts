@@ -6,7 +6,7 @@
  */
 import type { Hook } from '@oclif/core/hooks';
 import { toConfiguredId } from '@oclif/core/util/ids';
-import { closest } from '../lib/text.js';
+import { closest, escapeControls } from '../lib/text.js';
 import { EXIT } from '../lib/errors.js';
 
 const hook: Hook.CommandNotFound = async function (opts) {
@@ -15,10 +15,28 @@ const hook: Hook.CommandNotFound = async function (opts) {
     return prompt.call(this, opts);
   }
   const { config } = opts;
-  const ids = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]);
-  // The id holds the arguments too (`ingset examples/logs` is "ingset:examples/logs"): the
-  // longest leading words near a command of as many words.
+  const json = (opts.argv ?? []).includes('--json') || process.argv.includes('--json');
+  // One line on stderr, or with --json one JSON error document on stdout (as the commands do).
+  const fail = (message: string, exit: number, code: string): void => {
+    if (json) process.stdout.write(JSON.stringify({ error: { code, message, exit } }, null, 2) + '\n');
+    else process.stderr.write(` ›   Error: ${escapeControls(message)}\n`);
+    this.exit(exit); // throws oclif's ExitError: nothing more is printed
+  };
+  const all = config.commands.filter((c) => !c.hidden);
+  const ids = all.flatMap((c) => [c.id, ...c.aliases]);
+  // The id holds the arguments too (`ingset examples/logs` is "ingset:examples/logs").
   const words = opts.id.split(':');
+  // A command followed by words it does not take (`verify extra`): an unexpected argument.
+  for (let n = words.length - 1; n > 0; n--) {
+    const id = words.slice(0, n).join(':');
+    if (ids.includes(id) && !ids.some((x) => x.startsWith(id + ':')))
+      return fail(
+        `unexpected argument${words.length - n > 1 ? 's' : ''}: ${words.slice(n).join(' ')} (see ${config.bin} ${toConfiguredId(id, config)} --help)`,
+        EXIT.usage,
+        'UsageError',
+      );
+  }
+  // Else the longest leading words near a command of as many words.
   let typed = opts.id;
   let near: string | undefined;
   for (let n = words.length; n > 0 && !near; n--) {
@@ -29,11 +47,14 @@ const hook: Hook.CommandNotFound = async function (opts) {
     );
   }
   if (!near) typed = opts.id;
-  const hint = near
-    ? `Did you mean "${config.bin} ${toConfiguredId(near, config)}"? See ${config.bin} help.`
-    : `Run ${config.bin} help for a list of available commands.`;
-  this.warn(`${toConfiguredId(typed, config)} is not a ${config.bin} command.`);
-  this.error(hint, { exit: EXIT.notFound });
+  const what = `"${toConfiguredId(typed, config)}" is not a ${config.bin} command`;
+  return fail(
+    near
+      ? `${what}: did you mean "${config.bin} ${toConfiguredId(near, config)}"? See ${config.bin} help.`
+      : `${what}. Run ${config.bin} help for a list of available commands.`,
+    EXIT.notFound,
+    'CommandNotFound',
+  );
 };
 
 export default hook;

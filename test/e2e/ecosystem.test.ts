@@ -67,13 +67,40 @@ describe("oclif's plugins", () => {
     ] as const) {
       const r = cli([...args]);
       expect(r.code, r.stderr).toBe(127);
-      expect(r.stderr).toContain(`${typed} is not a kcloud-log command.`);
-      expect(r.stderr).toContain(`Did you mean "kcloud-log ${want}"?`);
+      expect(r.stderr).toBe(
+        ` ›   Error: "${typed}" is not a kcloud-log command: did you mean "kcloud-log ${want}"? See kcloud-log help.\n`,
+      );
     }
     const far = cli(['xyzzy-plugh']);
     expect(far.code).toBe(127);
-    expect(far.stderr).not.toContain('Did you mean');
+    expect(far.stderr).not.toContain('did you mean');
     expect(far.stderr).toContain('kcloud-log help');
+    const json = cli(['evnts', '--json']);
+    expect(json.code).toBe(127);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'CommandNotFound', exit: 127 } });
+  });
+
+  it('a command given words it does not take: an unexpected argument, exit 2', () => {
+    const r = cli(['verify', 'extra']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(' ›   Error: unexpected argument: extra (see kcloud-log verify --help)\n');
+    const json = cli(['sources', 'extra', 'words', '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'UsageError', exit: 2 } });
+  });
+
+  it.each([
+    ['events', '--output', 'xml'],
+    ['report', 'audit', '--format', 'pdf'],
+    ['events', '--limit'],
+    ['analyze', 'sla', '--slo'],
+  ])('a bad choice or a missing value is a usage error (exit 2, with --json too): %s %s %s', (...args) => {
+    const r = cli(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const json = cli([...args, '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'UsageError', exit: 2 } });
   });
 });
 

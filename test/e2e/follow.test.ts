@@ -113,7 +113,8 @@ async function checkExactlyOnce(db: string, written: number): Promise<void> {
     'SELECT count(*) AS bad FROM sources WHERE lines <> stored + rejected + duplicates + skipped',
   );
   expect(Number(src[0]!.bad)).toBe(0);
-  expect(cli(['verify'], { db }).code).toBe(0);
+  const v = cli(['verify'], { db });
+  expect(v.code, v.stderr).toBe(0);
 }
 
 describe.skipIf(!hasLogrotate)('ingest --follow with the real logrotate', () => {
