@@ -22,6 +22,15 @@ export function displayable<T>(v: T): T {
 export const terminalText = (s: string): string =>
   escapeControls(s, { colour: chalk.level > 0, layout: true });
 
+/**
+ * A quantity in a sentence, as logged: at most `digits` decimals (`cpu 4`, `cpu 0.5`, `156 ms`);
+ * none is `-`. Columns of figures use fmtNum (one precision per column).
+ */
+export const fmtAbout = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined || Number.isNaN(v)
+    ? '-'
+    : new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }).format(v);
+
 /** A number with exactly `digits` decimals and en-US grouping (`1,234.50`); none is `-`. */
 export const fmtNum = (v: number | null | undefined, digits = 2): string =>
   v === null || v === undefined ? '-' : fmtFixed(v, digits);

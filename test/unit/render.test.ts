@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import chalk from 'chalk';
 import stringWidth from 'string-width';
-import { fmtNum } from '../../src/cli/render.js';
+import { fmtAbout, fmtNum } from '../../src/cli/render.js';
 import { fmtFixed, table, terminalWidth, truncateWidth } from '../../src/cli/table.js';
 
 const widths = (t: string) => t.split('\n').map((l) => stringWidth(l));
@@ -142,6 +142,11 @@ describe('tables', () => {
     expect(fmtNum(null)).toBe('-');
     expect(fmtNum(Number.NaN)).toBe('-');
     expect(fmtFixed(2, 2)).toBe('2.00');
+    // in a sentence, a quantity as logged: no trailing zeros
+    expect(fmtAbout(4)).toBe('4');
+    expect(fmtAbout(0.5)).toBe('0.5');
+    expect(fmtAbout(29703.84, 4)).toBe('29,703.84');
+    expect(fmtAbout(null)).toBe('-');
     expect(fmtFixed(1234.5, 1)).toBe('1,234.5');
   });
 });

@@ -1,6 +1,6 @@
 /** Human output of `kcloud-log alerts` (the command hands its result here). */
 import chalk from 'chalk';
-import { cut, fmtNum, table } from '../render.js';
+import { cut, fmtAbout, fmtNum, table } from '../render.js';
 import { type AlertInstance, type AlertsResult, type BacktestResult } from '../../lib/alerts/evaluate.js';
 
 /** Labels as `k=v k=v`. */
@@ -35,7 +35,7 @@ export function renderAlerts(r: AlertsResult, all: boolean, source: string): str
           a.rule,
           a.since,
           a.resolved_at ?? '',
-          a.value === null ? '' : fmtNum(a.value, 4),
+          a.value === null ? '' : fmtAbout(a.value, 4),
           cut(a.message, 70),
           labelsText(a.labels),
         ]),
@@ -52,7 +52,7 @@ export function renderAlerts(r: AlertsResult, all: boolean, source: string): str
         s.firing,
         s.pending,
         s.resolved,
-        s.value === null ? '' : fmtNum(s.value, 4),
+        s.value === null ? '' : fmtAbout(s.value, 4),
       ]),
     ),
   );
@@ -79,7 +79,7 @@ export function renderBacktest(r: BacktestResult): string {
             .map((f) => [
               f.firing_since,
               f.resolved_at ?? chalk.red('still firing'),
-              f.peak_value === null ? '' : fmtNum(f.peak_value, 4),
+              f.peak_value === null ? '' : fmtAbout(f.peak_value, 4),
               cut(f.message, 80),
             ]),
         ),

@@ -1,6 +1,6 @@
 /** Human output of `kcloud-log trace` (the command hands its result here). */
 import chalk from 'chalk';
-import { fmtNum, table } from '../render.js';
+import { fmtAbout, fmtNum, table } from '../render.js';
 import {
   type Placement,
   type Relocation,
@@ -12,7 +12,7 @@ import {
 const usd = (v: number | null | undefined, digits = 2) =>
   v === null || v === undefined ? '-' : `${fmtNum(v, digits)} USD`;
 const usdh = (v: number | null | undefined) =>
-  v === null || v === undefined ? '-' : `${fmtNum(v, 4)} USD/h`;
+  v === null || v === undefined ? '-' : `${fmtAbout(v, 4)} USD/h`;
 
 function bytes(v: number | null): string {
   if (v === null) return '-';
@@ -31,27 +31,27 @@ function placementLines(p: Placement): string[] {
   const out = [
     `${chalk.dim(p.ts)}  ${chalk.bold.cyan('PLACED')} on ${chalk.bold(p.selected_cluster ?? '?')}${outcome}` +
       chalk.dim(
-        `  by ${p.scheduler ?? '?'}${p.execution_time_ms !== null ? `, decided in ${fmtNum(p.execution_time_ms)} ms` : ''}`,
+        `  by ${p.scheduler ?? '?'}${p.execution_time_ms !== null ? `, decided in ${fmtAbout(p.execution_time_ms)} ms` : ''}`,
       ),
   ];
   const r = p.requirements;
   const req = [
-    r.cpu !== null ? `cpu ${fmtNum(r.cpu)}` : '',
+    r.cpu !== null ? `cpu ${fmtAbout(r.cpu)}` : '',
     r.memory_bytes !== null ? `memory ${bytes(r.memory_bytes)}` : '',
-    r.gpu !== null ? `gpu ${fmtNum(r.gpu)}` : '',
-    r.power_budget_watts !== null ? `power budget ${fmtNum(r.power_budget_watts)} W` : '',
+    r.gpu !== null ? `gpu ${fmtAbout(r.gpu)}` : '',
+    r.power_budget_watts !== null ? `power budget ${fmtAbout(r.power_budget_watts)} W` : '',
   ].filter(Boolean);
   if (p.workload_type || req.length)
     out.push(`    requirements  ${[p.workload_type, ...req].filter(Boolean).join(' · ')}`);
   if (p.reason) out.push(`    reason        ${p.reason}`);
-  const power = p.estimated_power_watts !== null ? `, ${fmtNum(p.estimated_power_watts)} W` : '';
+  const power = p.estimated_power_watts !== null ? `, ${fmtAbout(p.estimated_power_watts)} W` : '';
   const eff = p.efficiency_score !== null ? `, efficiency ${fmtNum(p.efficiency_score, 3)}` : '';
   out.push(`    cost          ${usdh(p.estimated_cost_usd_per_hour)}${power}${eff}`);
   if (p.cheapest_alternative && p.cost_diff_to_cheapest_usd_per_hour !== null) {
     const d = p.cost_diff_to_cheapest_usd_per_hour;
     const vs = `cheapest alternative ${p.cheapest_alternative.cluster} at ${usdh(p.cheapest_alternative.cost_usd_per_hour)}`;
     out.push(
-      `    vs cheapest   ${d > 0 ? chalk.yellow(`${fmtNum(d, 4)} USD/h dearer than the ${vs}`) : chalk.green(`${fmtNum(-d, 4)} USD/h cheaper than the ${vs}`)}`,
+      `    vs cheapest   ${d > 0 ? chalk.yellow(`${fmtAbout(d, 4)} USD/h dearer than the ${vs}`) : chalk.green(`${fmtAbout(-d, 4)} USD/h cheaper than the ${vs}`)}`,
     );
   } else out.push(`    vs cheapest   ${chalk.dim('no alternatives logged')}`);
   if (p.alternatives.length) {
@@ -78,9 +78,11 @@ function relocationLines(r: Relocation): string[] {
   if (r.inconsistent) out.push(chalk.red(`    ! inconsistent: ${r.inconsistent}`));
   if (r.reason) out.push(`    reason        ${r.reason}`);
   out.push(
-    `    saving        ${usdh(r.estimated_saving_usd_per_hour)}${r.power_saving_watts !== null ? `, ${fmtNum(r.power_saving_watts)} W` : ''} (estimated, as logged)`,
+    `    saving        ${usdh(r.estimated_saving_usd_per_hour)}${r.power_saving_watts !== null ? `, ${fmtAbout(r.power_saving_watts)} W` : ''} (estimated, as logged)`,
   );
-  out.push(`    migration     ${fmtNum(r.migration_seconds)} s, downtime ${fmtNum(r.downtime_seconds)} s`);
+  out.push(
+    `    migration     ${fmtAbout(r.migration_seconds)} s, downtime ${fmtAbout(r.downtime_seconds)} s`,
+  );
   return out;
 }
 
@@ -93,7 +95,7 @@ function inefficiencyLine(i: TraceInefficiency): string {
   return (
     `${chalk.dim(i.ts)}  ${col('! INEFFICIENCY')} on ${i.cluster ?? '?'} (${sev}): ${i.type ?? '?'}` +
     `${i.utilization_pct !== null ? `, ${fmtNum(i.utilization_pct, 1)}% utilised` : ''}` +
-    `${i.idle_hours !== null ? `, ${fmtNum(i.idle_hours)} h idle` : ''}` +
+    `${i.idle_hours !== null ? `, ${fmtAbout(i.idle_hours)} h idle` : ''}` +
     `${i.wasted_usd !== null ? `, ${usd(i.wasted_usd)} wasted` : ''}${action}`
   );
 }
@@ -177,7 +179,7 @@ export function renderTrace(r: TraceResult): string {
   out.push(
     '',
     `${chalk.bold('summary')}  on ${chalk.bold(s.current_cluster ?? '-')} now · ${fmtNum(s.total_hours, 2)} h placed · est. cost ${usd(s.estimated_cost_usd)}${s.hours_without_cost ? ` (+${fmtNum(s.hours_without_cost, 2)} h at an unknown rate)` : ''}` +
-      ` · est. savings ${usdh(s.estimated_savings_usd_per_hour)} · downtime ${fmtNum(s.downtime_seconds)} s` +
+      ` · est. savings ${usdh(s.estimated_savings_usd_per_hour)} · downtime ${fmtAbout(s.downtime_seconds)} s` +
       (s.failed_placements
         ? chalk.red(` · ${s.failed_placements} failed placement${s.failed_placements === 1 ? '' : 's'}`)
         : '') +
