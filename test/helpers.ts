@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync, spawn } from 'node:child_process';
+import { execFileSync, spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store } from '../src/lib/store/open.js';
 import { ingestPaths } from '../src/lib/ingest/ingest.js';
@@ -169,5 +169,15 @@ export async function ingestLines(db: string, lines: string[]): Promise<void> {
       );
   } finally {
     store.close();
+  }
+}
+
+/** Is this program installed (it answers `--version`)? For tests that need one, e.g. logrotate. */
+export function hasProgram(name: string): boolean {
+  try {
+    execFileSync(name, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }

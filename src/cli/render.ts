@@ -1,7 +1,7 @@
 /** Rendering helpers for commands: escaping, numbers, csv (tables: table.ts; progress: progress.ts). */
 import chalk from 'chalk';
 import { escapeControls } from '../lib/text.js';
-import { fmtFixed, truncateWidth } from './table.js';
+import { fmtFixed, numberFormat, truncateWidth } from './table.js';
 
 export { escapeControls } from '../lib/text.js';
 export { table } from './table.js';
@@ -27,9 +27,7 @@ export const terminalText = (s: string): string =>
  * none is `-`. Columns of figures use fmtNum (one precision per column).
  */
 export const fmtAbout = (v: number | null | undefined, digits = 2): string =>
-  v === null || v === undefined || Number.isNaN(v)
-    ? '-'
-    : new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }).format(v);
+  v === null || v === undefined || Number.isNaN(v) ? '-' : numberFormat(digits, true, false).format(v);
 
 /** A number with exactly `digits` decimals and en-US grouping (`1,234.50`); none is `-`. */
 export const fmtNum = (v: number | null | undefined, digits = 2): string =>

@@ -115,14 +115,15 @@ const pad = (s: string, width: number, w: number, align: 'left' | 'right') =>
 
 // One formatter per format (Intl.NumberFormat is slow to build).
 const formats = new Map<string, Intl.NumberFormat>();
-function numberFormat(digits: number, grouping: boolean): Intl.NumberFormat {
-  const key = `${digits}${grouping}`;
+/** En-US, `digits` decimals (`exact`: always that many; else at most that many). */
+export function numberFormat(digits: number, grouping = true, exact = true): Intl.NumberFormat {
+  const key = `${digits}${grouping}${exact}`;
   let f = formats.get(key);
   if (!f)
     formats.set(
       key,
       (f = new Intl.NumberFormat('en-US', {
-        minimumFractionDigits: digits,
+        minimumFractionDigits: exact ? digits : 0,
         maximumFractionDigits: digits,
         useGrouping: grouping,
       })),

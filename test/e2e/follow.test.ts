@@ -7,16 +7,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli, decisionLine, query, tmpDir, waitFor, waitForEvents } from '../helpers.js';
+import { BIN, cli, decisionLine, hasProgram, query, tmpDir, waitFor, waitForEvents } from '../helpers.js';
 
-const hasLogrotate = (() => {
-  try {
-    execFileSync('logrotate', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasLogrotate = hasProgram('logrotate');
 
 interface Follower {
   child: ChildProcess;

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, tmpDir } from '../helpers.js';
+import { BIN, ROOT, hasProgram, tmpDir } from '../helpers.js';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const NOT_RUN = /^<!--\s*not run by test\/e2e\/readme\.test\.ts:\s*(.+?)\s*-->$/;
@@ -53,14 +53,7 @@ function shBlocks(md: string): Block[] {
 
 const blocks = shBlocks(README);
 
-const hasLogrotate = (() => {
-  try {
-    execFileSync('logrotate', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasLogrotate = hasProgram('logrotate');
 const runnable = blocks.filter((b) => !b.notRun).flatMap((b) => b.commands);
 
 let work: string;
