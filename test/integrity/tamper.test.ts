@@ -12,7 +12,7 @@ import Verify from '../../src/commands/verify.js';
 import ReportAudit from '../../src/commands/report/audit.js';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 import { openStore, type Store } from '../../src/lib/store/open.js';
-import { eventHash, nextChain } from '../../src/lib/store/chain.js';
+import { ROW_HASH_SQL, eventHash, nextChain } from '../../src/lib/store/chain.js';
 import { REJECT_HASH_SQL } from '../../src/lib/store/digests.js';
 import { decisionLine, tmpDir } from '../helpers.js';
 import { runCmd, type Ran } from '../run-command.js';
@@ -98,6 +98,29 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** Re-chain every row by the rule of stores before schema 7: chain = sha256(prev chain || row hash). */
+async function chainRowByRow(s: Store): Promise<void> {
+  const rows = (
+    await s.conn.runAndReadAll(
+      'SELECT seq, event_id, epoch_us(ts), event_type, source_id, line, tags, raw FROM events ORDER BY seq',
+    )
+  ).getRows();
+  let prev = '0'.repeat(64);
+  for (const r of rows) {
+    const row = {
+      eventId: String(r[1]),
+      tsMicros: Number(r[2]),
+      eventType: String(r[3]),
+      sourceId: Number(r[4]),
+      line: Number(r[5]),
+      tags: String(r[6]),
+      raw: String(r[7]),
+    };
+    prev = nextChain(prev, eventHash(row, Number(r[0])));
+    await s.conn.run('UPDATE events SET chain = $1 WHERE seq = $2', [prev, Number(r[0])]);
+  }
+}
+
 describe('a clean store verifies', () => {
   it('after several ingests with rejects, duplicates and skipped lines, and says what it checked', async () => {
     const r = await verifyJson(base, '--no-record');
@@ -140,6 +163,31 @@ describe('a clean store verifies', () => {
 });
 
 describe('verify catches each kind of tampering (exit 3, one line naming it)', () => {
+  it('editing a row in the middle of a commit names that row', async () => {
+    const db = await tampered("UPDATE events SET raw = replace(raw, '}', ', \"x\": 1}') WHERE seq = 5");
+    await expectFailure(db, /chain: first bad row seq 5 \(event [^)]*\): row content does not match/);
+  });
+
+  it("editing a row and recomputing its chain value: the commit's head names the commit", async () => {
+    const { first, last } = await withStore(base, async (s) => {
+      const r = (
+        await s.conn.runAndReadAll(
+          'SELECT first_seq, last_seq FROM commits WHERE last_seq - first_seq >= 2 ORDER BY id LIMIT 1',
+        )
+      ).getRows()[0]!;
+      return { first: Number(r[0]), last: Number(r[1]) };
+    });
+    const row = first + 1;
+    const db = await tampered(
+      "UPDATE events SET raw = replace(raw, '}', ', \"x\": 1}') WHERE seq = " + row,
+      `UPDATE events SET chain = sha256((SELECT chain FROM events WHERE seq = ${first - 1} UNION ALL SELECT '${'0'.repeat(64)}' LIMIT 1) || ${ROW_HASH_SQL}) WHERE seq = ${row}`,
+    );
+    await expectFailure(
+      db,
+      new RegExp(`chain: first bad row seq ${last} .*the head of the commit of seq ${first}\\.\\.${last}`),
+    );
+  });
+
   it('deleting the newest rows', async () => {
     const db = await tampered('DELETE FROM events WHERE seq > 67');
     await expectFailure(db, /commit log: .*newest commit.*seq 70 is not stored.*newest row is seq 67/);
@@ -532,8 +580,11 @@ describe('stores from before the commit log', () => {
         'DROP TABLE reject_hashes',
         'DROP TABLE verification_hashes',
         'DELETE FROM schema_version WHERE version >= 5',
+        "DELETE FROM meta WHERE key = 'commit_chain_from'",
+        'DELETE FROM verifications', // their heads are of the chain as it is now
       ])
         await s.conn.run(q);
+      await chainRowByRow(s); // as stores before schema 7 were
     });
     const r = await verifyJson(db);
     expect(r.code, r.stdout).toBe(0);

@@ -8,7 +8,7 @@
  */
 import type { Store } from '../store/open.js';
 import { EVENT_TYPES } from '../schema/index.js';
-import { GENESIS, ROW_HASH_SQL, nextChain } from '../store/chain.js';
+import { COMMIT_CHAIN_FROM_KEY, GENESIS, ROW_HASH_SQL, nextChain } from '../store/chain.js';
 import { DERIVED_COLUMNS, deriveSelect } from '../store/derive.js';
 import { COUNTS, checkCommitLog, type CommitLogSummary, type Counts } from './commits.js';
 import { REJECTS_DIGEST_AGG, REJECT_HASH_SQL } from '../store/digests.js';
@@ -58,16 +58,28 @@ export interface VerifyProgress {
   total: number;
 }
 
-/** Walk the chain in seq order: the first gap, repeat or hash mismatch. */
+/** The first seq chained per commit (chain.ts); rows before it are chained row by row. */
+export async function commitChainFrom(store: Store): Promise<number> {
+  const r = await store.conn.runAndReadAll(`SELECT value FROM meta WHERE key = '${COMMIT_CHAIN_FROM_KEY}'`);
+  const v = Number(r.getRows()[0]?.[0] ?? 1);
+  return Number.isSafeInteger(v) && v >= 1 ? v : 1;
+}
+
+/**
+ * Walk the rows in seq order: the first gap or repeat, and for rows chained row by row (before
+ * `from`), the first hash mismatch; the rows from `from` on are checked per commit by
+ * `checkCommitChain`.
+ */
 async function walkChain(
   store: Store,
+  from: number,
   onRows: (rows: number) => void = () => undefined,
 ): Promise<{ rows: number; head: { seq: number; chain: string }; problem: VerifyProblem | null }> {
   let prev = GENESIS;
   let expected = 1;
   let problem: VerifyProblem | null = null;
   const result = await store.conn.stream(
-    `SELECT seq, event_id, ${ROW_HASH_SQL} AS h, chain FROM events ORDER BY seq`,
+    `SELECT seq, event_id, CASE WHEN seq < ${from} THEN ${ROW_HASH_SQL} END AS h, chain FROM events ORDER BY seq`,
   );
   outer: for await (const chunk of result.yieldRowsJs()) {
     for (const r of chunk) {
@@ -85,7 +97,7 @@ async function walkChain(
         };
         break outer;
       }
-      const chain = nextChain(prev, String(r[2]));
+      const chain = seq < from ? nextChain(prev, String(r[2])) : String(r[3]);
       if (chain !== r[3]) {
         problem = {
           check: 'chain',
@@ -101,6 +113,40 @@ async function walkChain(
     onRows(expected - 1);
   }
   return { rows: expected - 1, head: { seq: expected - 1, chain: prev }, problem };
+}
+
+/**
+ * The rows from `from` on, per commit (chain.ts): each row's chain value is recomputed from its
+ * content and the head before its commit, the last row's from the digest of all the commit's
+ * row hashes. The first row that does not match (rows no commit record covers are the commit
+ * log's check).
+ */
+async function checkCommitChain(store: Store, from: number): Promise<VerifyProblem | null> {
+  const r = await store.conn.runAndReadAll(
+    `WITH c AS (SELECT DISTINCT first_seq, last_seq FROM commits WHERE last_seq >= first_seq AND first_seq >= ${from}),
+       r AS (SELECT e.seq, e.event_id, e.chain, ${ROW_HASH_SQL.replace(/\b(seq|event_id|ts|event_type|source_id|line|tags|raw)\b/g, 'e.$1')} AS row_hash,
+                    c.first_seq, c.last_seq
+             FROM events e LEFT JOIN c ON e.seq BETWEEN c.first_seq AND c.last_seq WHERE e.seq >= ${from}),
+       d AS (SELECT first_seq, sha256(string_agg(row_hash, '' ORDER BY seq)) AS digest FROM r
+             WHERE first_seq IS NOT NULL GROUP BY first_seq),
+       x AS (SELECT r.*, d.digest, coalesce(p.chain, '${GENESIS}') AS prev FROM r
+             LEFT JOIN d USING (first_seq) LEFT JOIN events p ON p.seq = r.first_seq - 1)
+     SELECT seq, event_id, seq = last_seq AND first_seq < last_seq AS is_head, first_seq, last_seq FROM x
+     WHERE first_seq IS NOT NULL AND chain IS DISTINCT FROM
+       CASE WHEN seq = last_seq THEN sha256(prev || digest) ELSE sha256(prev || row_hash) END
+     ORDER BY seq LIMIT 1`,
+  );
+  const row = r.getRows()[0];
+  if (!row) return null;
+  return {
+    check: 'chain',
+    seq: Number(row[0]),
+    event_id: String(row[1]),
+    reason:
+      row[2] === true
+        ? `the head of the commit of seq ${Number(row[3])}..${Number(row[4])} (this row's chain) does not match the digest of the commit's rows: this row, or another row of the commit with its chain value recomputed, was changed`
+        : 'row content does not match its hash chain entry (changed, reordered or chain edited)',
+  };
 }
 
 /** The first row whose typed columns, `known` or id_hash differ from their derivation. */
@@ -245,7 +291,7 @@ async function checkSources(store: Store, commits: Counts): Promise<VerifyProble
 
 const CHECKS = [
   'sequence numbers are 1..N without gaps or repeats',
-  'sha256 chain over each row (seq, event_id, ts, event_type, source, line, tags, raw)',
+  'sha256 chain over each row (seq, event_id, ts, event_type, source, line, tags, raw), bound to the head before its commit; each commit head over the digest of its rows',
   'typed columns equal their derivation from raw, known its event type, id_hash equals hash(event_id)',
   "commit log: each record matches its digest; ids and seq ranges follow on; the row at each commit's last seq carries its chain; the newest commit's head is stored (no newest rows deleted) and no row is newer",
   "rejects: each matches the hash written with it by its commit (none added or deleted); each commit's reject hashes match its count and digest",
@@ -260,7 +306,21 @@ export async function verifyStore(store: Store, opts: VerifyOptions = {}): Promi
   );
   const progress = (check: string, rows: number) => opts.onProgress?.({ check, rows, total: maxSeq });
   progress('chain', 0);
-  const walk = await walkChain(store, (rows) => progress('chain', rows));
+  const from = await commitChainFrom(store);
+  const walk = await walkChain(store, from, (rows) => progress('chain', rows));
+  if (!walk.problem) {
+    const bad = await checkCommitChain(store, from);
+    if (bad) {
+      walk.problem = bad;
+      const before = await store.conn.runAndReadAll(
+        'SELECT seq, chain FROM events WHERE seq < $1 ORDER BY seq DESC LIMIT 1',
+        [bad.seq!],
+      );
+      const b = before.getRows()[0];
+      walk.head = b ? { seq: Number(b[0]), chain: String(b[1]) } : { seq: 0, chain: GENESIS };
+      walk.rows = walk.head.seq;
+    }
+  }
   const step = <T>(check: string, run: () => Promise<T>): Promise<T> => {
     progress(check, walk.rows);
     return run();

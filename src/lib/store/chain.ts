@@ -1,11 +1,21 @@
 /**
  * The hash chain over stored events (docs/design.md "Guarantees").
  *
- *   event_hash = sha256(seq US event_id US ts_us US event_type US source_id US line US tags US raw)
- *   chain      = sha256(prev_chain || event_hash)        (hex text, genesis = 64 zeros)
+ *   row_hash = sha256(seq US event_id US ts_us US event_type US source_id US line US tags US raw)
  *
- * US is the unit separator (0x1f). The same row text is computed by DuckDB in
- * `ROW_HASH_SQL`, so `verify` can hash rows in SQL and fold the chain here.
+ * US is the unit separator (0x1f). Rows are chained per commit, as CloudTrail
+ * chains its digest files: with H the chain head before a commit (the chain
+ * of the last row stored before it; genesis = 64 zeros),
+ *
+ *   chain(row)      = sha256(H || row_hash)                          every row but the last
+ *   chain(last row) = sha256(H || sha256(row_hash_1 || ... || row_hash_n))   the commit's new head
+ *
+ * so each row is bound to the history before its commit, and the head to every
+ * row of the commit; a tampered row is named by its own chain value. DuckDB
+ * computes all of it in SQL (`ROW_HASH_SQL`, `rowChainSql`), at commit and in
+ * `verify`. Stores written before schema 7 chained row by row
+ * (chain = sha256(prev_chain || row_hash)); their rows keep that rule up to
+ * the meta key `commit_chain_from` (integrity/verify.ts checks both).
  */
 import crypto, { createHash } from 'node:crypto';
 
@@ -35,6 +45,21 @@ export function eventHash(r: Omit<ChainRow, 'seq'>, seq: number): string {
     `${seq}${US}${r.eventId}${US}${r.tsMicros}${US}${r.eventType}${US}${r.sourceId}${US}${r.line}${US}${r.tags}${US}${r.raw}`,
   );
 }
+
+/** The chain head after a commit whose rows' hashes, concatenated in seq order, have sha256 `digest`. */
+export function commitHead(prev: string, digest: string): string {
+  return sha256Hex(prev + digest);
+}
+
+/**
+ * SQL of a row's chain value in its commit (rows with `seq` and `row_hash`): `prev`, `last` and
+ * `head` are SQL for the head before the commit, its last seq and its new head.
+ */
+export const rowChainSql = (prev: string, last: string, head: string): string =>
+  `CASE WHEN seq = ${last} THEN ${head} ELSE sha256(${prev} || row_hash) END`;
+
+/** meta key: the first seq chained per commit (earlier rows, of a store older than schema 7, row by row). */
+export const COMMIT_CHAIN_FROM_KEY = 'commit_chain_from';
 
 /** WHERE clause selecting the chain head (max(seq) then an equality: zone maps, not a top-N over 10M rows). */
 export const HEAD_ROW = 'seq = (SELECT max(seq) FROM events)';

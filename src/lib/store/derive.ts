@@ -94,6 +94,14 @@ export const ALTERNATIVES_TYPE = 'STRUCT("cluster" VARCHAR, "cost" DOUBLE)[]';
 /** The alternatives of a decision from its raw JSON (as `deriveSelect` computes them), for migration 4. */
 export const ALTERNATIVES_FROM_RAW = `TRY_CAST(TRY_CAST(coalesce(json_extract_string(raw, '$.decision.cost_calculation.alternatives'), json_extract_string(raw, '$.alternatives')) AS JSON) AS ${ALTERNATIVES_TYPE})`;
 
+/** The columns derived from a decision's typed alternatives (`alts`), NULL for other types. */
+const SPECIAL: Record<string, string> = {
+  alt_count: `CASE WHEN event_type = 'scheduling_decision' THEN len(alts) END`,
+  alt_min_cost: `CASE WHEN event_type = 'scheduling_decision' THEN list_min(list_transform(alts, a -> a.cost)) END`,
+  alt_min_cluster: `CASE WHEN event_type = 'scheduling_decision' THEN list_sort(list_transform(alts, a -> {'c': a.cost, 'n': a."cluster"}))[1].n END`,
+  alternatives: `CASE WHEN event_type = 'scheduling_decision' THEN alts END`,
+};
+
 /** The derived columns, in table order, with their DuckDB types. */
 export const DERIVED_COLUMNS: readonly Col[] = (() => {
   const types: Record<string, string> = {
@@ -142,13 +150,7 @@ export const DERIVED_COLUMNS: readonly Col[] = (() => {
     actor: 'VARCHAR',
     alternatives: ALTERNATIVES_TYPE,
   };
-  const alts = 'alts';
-  const special: Record<string, string> = {
-    alt_count: `CASE WHEN event_type = 'scheduling_decision' THEN len(${alts}) END`,
-    alt_min_cost: `CASE WHEN event_type = 'scheduling_decision' THEN list_min(list_transform(${alts}, a -> a.cost)) END`,
-    alt_min_cluster: `CASE WHEN event_type = 'scheduling_decision' THEN list_sort(list_transform(${alts}, a -> {'c': a.cost, 'n': a."cluster"}))[1].n END`,
-    alternatives: `CASE WHEN event_type = 'scheduling_decision' THEN ${alts} END`,
-  };
+  const special = SPECIAL;
   return Object.entries(types).map(([name, type]) => {
     if (special[name]) return { name, type, expr: special[name]! };
     // Every known type answers for itself (NULL when it has no such column);
@@ -174,6 +176,29 @@ export const PATHS_EXPR = (() => {
  * shape), so only that array is parsed again, not the whole event.
  */
 const ALTS_EXPR = `CASE WHEN event_type = 'scheduling_decision' THEN TRY_CAST(TRY_CAST(${KNOWN.scheduling_decision!.cols.alternatives} AS JSON) AS ${ALTERNATIVES_TYPE}) END`;
+
+/**
+ * The SELECT deriving the typed columns of the rows of one event type (`null`: the types that are
+ * not known) from `src`: each column is that type's expression alone (NULL where the type has no
+ * such column), the same expression `deriveSelect`'s CASE picks for the type, so ingest, which
+ * writes one type at a time, derives only the columns a type has and reads only its paths, while
+ * `verify` re-derives with `deriveSelect` and gets the same values. `src` must hold rows of that
+ * type only.
+ */
+export function deriveTypeSelect(src: string, type: string | null, passthrough: readonly string[]): string {
+  const t = type === null ? GENERIC : KNOWN[type];
+  if (!t) throw new Error(`not a known event type: ${type}`);
+  const isDecision = type === 'scheduling_decision';
+  const cols = DERIVED_COLUMNS.map((c) => {
+    if (c.name in SPECIAL) return `${isDecision ? c.expr : 'NULL'}::${c.type} AS ${c.name}`;
+    const e = t.cols[c.name];
+    return `${e ? `CAST(${e} AS ${c.type})` : `NULL::${c.type}`} AS ${c.name}`;
+  });
+  const lit = `[${t.paths.map((p) => `'${p}'`).join(', ')}]`;
+  const alts = isDecision ? `, ${ALTS_EXPR} AS alts` : '';
+  return `SELECT ${[...passthrough, ...cols].join(',\n  ')}
+FROM (SELECT *${alts} FROM (SELECT *, json_extract_string(raw, ${lit}) AS j FROM ${src}) AS paths_src) AS derive_src`;
+}
 
 /**
  * SELECT list deriving every typed column from a relation `src` that has

@@ -2,18 +2,21 @@
  * Committing events: event rows, rejects and the new offsets of their
  * sources in one DuckDB transaction, so a crash leaves all of it or none.
  *
- * Duplicates (an event_id already stored, or twice in the transaction) are
- * found first, so that sequence numbers and the hash chain cover exactly the
- * rows that are stored. Rows go through the appender into a temp stage with
- * twelve values each; the typed columns are derived from `raw` in SQL at
- * commit (store/derive.ts).
+ * Rows wait in a temp stage (outside the transaction) until commit, filled by
+ * the appender (`append`) or, in bulk, by DuckDB reading a stage file that a
+ * parse worker wrote (`appendStageFile`, ingest/blocks.ts). At commit,
+ * everything else is SQL, in DuckDB's threads: duplicates (an event_id
+ * already stored, or earlier in the stage) are dropped, the rest get their
+ * sequence numbers in stage order, their row hashes and chain values, and are
+ * written one event type at a time, each type's typed columns derived from
+ * `raw` by that type's expressions only (store/derive.ts).
  */
 import { DuckDBTimestampValue } from './duckdb.js';
 import { isOutOfMemory, isStoreFailure } from './failure.js';
 import type { Store } from './open.js';
-import { DERIVED_COLUMNS, deriveSelect } from './derive.js';
+import { DERIVED_COLUMNS, deriveSelect, deriveTypeSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
-import { GENESIS, HEAD_ROW, eventHash, nextChain } from './chain.js';
+import { GENESIS, HEAD_ROW, ROW_HASH_SQL, commitHead, rowChainSql } from './chain.js';
 import { recordCommit } from './commit-log.js';
 import { recordProgress, type SourceProgress } from './sources.js';
 import { EVENT_TYPES } from '../schema/index.js';
@@ -51,32 +54,46 @@ export interface BatchResult {
   perSource: Map<number, { stored: number; duplicates: number; rejected: number }>;
 }
 
-const RS = '\x1e';
+/**
+ * The stage, in the order of its columns in a stage file: `pos` orders the rows of the
+ * transaction (the order they were read in); `byte_offset` and `bytes` are there for the reject
+ * a row becomes should DuckDB refuse it. Numbers are DOUBLE (exact below 2^53) so the appender
+ * needs no BigInt per value.
+ */
+export const STAGE_COLUMNS = [
+  ['pos', 'DOUBLE'],
+  ['event_id', 'VARCHAR'],
+  ['ts_us', 'DOUBLE'],
+  ['event_type', 'VARCHAR'],
+  ['known', 'BOOLEAN'],
+  ['source_id', 'INTEGER'],
+  ['line', 'DOUBLE'],
+  ['tags', 'VARCHAR'],
+  ['raw', 'VARCHAR'],
+  ['byte_offset', 'DOUBLE'],
+  ['bytes', 'DOUBLE'],
+] as const;
 
 /**
- * The staging table the appender fills; it lives outside the write transaction (a temp table of
- * the writing connection), so that a row DuckDB refuses at commit can be taken out and the
- * commit tried again without the events being read a second time. `byte_offset` and `bytes` are
- * there for the reject such a row becomes.
+ * A stage file: one row per line, fields separated by the unit separator (0x1f), no quoting.
+ * A valid JSON text holds neither 0x1f nor a newline outside an escape, so the raw event goes in
+ * as it is; a row whose fields hold either (or a carriage return) is appended instead
+ * (`needsAppender`).
  */
-const STAGE_COLUMNS =
-  'seq DOUBLE, event_id VARCHAR, ts_us DOUBLE, event_type VARCHAR, known BOOLEAN, source_id INTEGER, line DOUBLE, tags VARCHAR, raw VARCHAR, chain VARCHAR, byte_offset DOUBLE, bytes DOUBLE';
-const staged = (
-  where: string,
-) => `(SELECT seq::BIGINT AS seq, event_id, make_timestamp(ts_us::BIGINT) AS ts, event_type, known, source_id,
-  line::BIGINT AS line, tags, raw, chain FROM temp.stage WHERE ${where}) AS staged`;
+export const STAGE_FIELD_SEPARATOR = '\x1f';
+// eslint-disable-next-line no-control-regex
+const STAGE_HAZARD = /[\x1f\n\r]/;
+/** A field a stage file cannot carry as it is: empty (read back as NULL) or holding a separator. */
+export const needsAppender = (field: string): boolean => field === '' || STAGE_HAZARD.test(field);
 
-const deriveFrom = (where: string) =>
-  deriveSelect(staged(where), [...BASE_COLUMNS.map(([n]) => n), 'hash(event_id) AS id_hash']);
-
-/**
- * The order event types are written in at commit: the less frequent types
- * first, then any unknown type, then scheduling decisions (most rows), each
- * group in sequence order. One INSERT per group: no sort of the batch.
- */
-const insertFrom = (where: string) =>
-  `INSERT INTO events (${[...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)].join(', ')})
-${deriveFrom(where)}`;
+const stageFileSql = (file: string, posBase: number) => {
+  const columns = STAGE_COLUMNS.map(([n, t]) => `'${n}': '${t}'`).join(', ');
+  return `INSERT INTO temp.stage SELECT pos + ${posBase}, ${STAGE_COLUMNS.slice(1)
+    .map(([n]) => n)
+    .join(', ')}
+    FROM read_csv('${file.replaceAll("'", "''")}', delim = '\x1f', quote = '', escape = '', header = false,
+      new_line = '\\n', auto_detect = false, strict_mode = true, columns = {${columns}})`;
+};
 
 /** DuckDB's rows per row group. */
 export const ROW_GROUP = 122_880;
@@ -91,11 +108,16 @@ export const ROW_GROUP = 122_880;
 export const LARGE_EVENT_BYTES = 2048;
 export const LARGE_COMMIT_BYTES = 8 << 20;
 
-const TYPE_GROUPS = [
-  ...EVENT_TYPES.filter((t) => t !== 'scheduling_decision').map((t) => `event_type = '${t}'`),
-  `event_type NOT IN (${EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`,
-  `event_type = 'scheduling_decision'`,
+/** The groups rows are written in: the less frequent types first, then unknown types, then decisions. */
+const TYPE_GROUPS: readonly (string | null)[] = [
+  ...EVENT_TYPES.filter((t) => t !== 'scheduling_decision'),
+  null,
+  'scheduling_decision',
 ];
+const inGroup = (type: string | null) =>
+  type === null
+    ? `event_type NOT IN (${EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`
+    : `event_type = '${type}'`;
 export const REJECT_RAW_LIMIT = 4096;
 
 /** The chain head and last seq of the store. */
@@ -111,41 +133,60 @@ export const isResourceError = (e: unknown): boolean => isStoreFailure(e) || isO
 /** The first line of a DuckDB error. */
 const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).split('\n')[0]!.trim();
 
+const INSERT_COLUMNS = [...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)];
+
 /**
- * One write transaction, filled by any number of `append` calls and ended by
- * `commit` (or `rollback`). Batch ingest appends sub-batches of a few
- * thousand events and commits every two DuckDB row groups (fewer when events
- * are large: batches are cut by bytes too), so the ingester holds little in
- * memory. Appended rows wait in a temp stage; at commit, in one DuckDB
- * transaction, one INSERT per event type derives their typed columns and
- * writes them grouped by type (the other types first, then scheduling
- * decisions; no sort), so a row group holds few types and scans filtered on a
- * type skip the others by their zone maps (on 3M events: analyze cost -43%,
- * report -36%, analyze sla -47%); then the rejects and the sources' new
- * offsets. Follow mode appends once and commits at once.
+ * The rows of the stage to store, numbered: the first of each event_id in stage order, unless
+ * the store holds it already. The scan of the store reads its 8-byte id_hash column; event_id
+ * is compared only where a hash matches.
+ */
+const FRESH_SQL = `CREATE OR REPLACE TEMP TABLE fresh AS
+  WITH firsts AS (SELECT * FROM temp.stage QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY pos) = 1),
+       stored AS (SELECT event_id FROM events WHERE id_hash IN (SELECT hash(event_id) FROM firsts))
+  SELECT *, ${ROW_HASH_SQL} AS row_hash FROM (
+    SELECT (row_number() OVER (ORDER BY pos) + $1)::BIGINT AS seq, event_id, make_timestamp(ts_us::BIGINT) AS ts,
+      event_type, known, source_id, line::BIGINT AS line, tags, raw, hash(event_id) AS id_hash
+    FROM firsts WHERE event_id NOT IN (SELECT event_id FROM stored)) AS numbered`;
+
+/**
+ * One write transaction, filled by any number of `append` / `appendStageFile`
+ * calls and ended by `commit` (or `rollback`). Batch ingest stages the events
+ * of a few hundred thousand lines and commits (every two DuckDB row groups,
+ * fewer when events are large: batches are cut by bytes too), so the
+ * ingester holds little in memory. At commit, in one DuckDB transaction, the
+ * rows are numbered and chained (chain.ts: each row's chain binds it to the
+ * previous commit's head; the last row's is the commit's head, over the
+ * digest of all its row hashes), written one event type at a time (the other
+ * types first, then scheduling decisions; within a type sorted by workload,
+ * so a row group holds few types and workloads, and scans filtered on a type
+ * or a workload skip the others by their zone maps); then the rejects and the
+ * sources' new offsets, and the commit record. Follow mode appends once and
+ * commits at once.
  *
  * Should DuckDB refuse a row while deriving it (a value it cannot convert, JSON
  * it cannot read: what validation lets through by mistake), the transaction is
  * rolled back, the refused rows are found by bisecting the stage, become
- * rejects with DuckDB's reason, the rows after them are renumbered and
- * re-chained, and the commit runs again: one line never stops a batch.
+ * rejects with DuckDB's reason, and the commit runs again (the numbering and
+ * the chain are computed at commit, so nothing needs renumbering): one line
+ * never stops a batch.
  */
 export class Transaction {
-  /** Rows stored in this transaction so far. */
+  /** Rows staged in this transaction so far (duplicates are known at commit). */
   rows = 0;
   /** Bytes of the events and rejects appended so far. */
   bytes = 0;
   /** Bytes of the appended events larger than LARGE_EVENT_BYTES (see `needsCommit`). */
   largeBytes = 0;
-  private seq = 0;
-  private chain = GENESIS;
+  /** Stage position of the next row. */
+  private pos = 0;
   private startHead = { seq: 0, chain: GENESIS };
-  private readonly perSource = new Map<number, { stored: number; duplicates: number; rejected: number }>();
+  private endHead = { seq: 0, chain: GENESIS };
+  /** Per source: rows staged, rows refused by DuckDB (stored and duplicates are counted at commit). */
+  private readonly staged = new Map<number, { rows: number; refused: number }>();
+  private perSource = new Map<number, { stored: number; duplicates: number; rejected: number }>();
   private groupMinRows = ROW_GROUP;
-  private staged = false;
+  private stageCreated = false;
   private begun = false;
-  /** Ids stored by this transaction (the duplicate check's query sees only committed rows). */
-  private readonly ids = new Set<string>();
 
   private constructor(private readonly store: Store) {}
 
@@ -157,7 +198,6 @@ export class Transaction {
     const t = new Transaction(store);
     t.groupMinRows = opts.groupMinRows ?? ROW_GROUP;
     t.startHead = await readHead(store);
-    ({ seq: t.seq, chain: t.chain } = t.startHead);
     await store.conn.run('CREATE OR REPLACE TEMP TABLE stage_rejects AS SELECT * FROM rejects LIMIT 0');
     return t;
   }
@@ -168,65 +208,69 @@ export class Transaction {
   }
 
   private count(id: number) {
-    let c = this.perSource.get(id);
-    if (!c) this.perSource.set(id, (c = { stored: 0, duplicates: 0, rejected: 0 }));
+    let c = this.staged.get(id);
+    if (!c) this.staged.set(id, (c = { rows: 0, refused: 0 }));
     return c;
   }
 
-  private readonly insertSql = TYPE_GROUPS.map((where) => insertFrom(where));
-  private readonly insertAllSql = insertFrom('TRUE');
-
-  /**
-   * Ids of `ids` already committed (this transaction's own ids are in `this.ids`). The scan
-   * reads the 8-byte id_hash column; event_id is compared only for rows whose hash matches.
-   */
-  private async existing(ids: string[]): Promise<Set<string>> {
-    const { conn } = this.store;
-    const packed = ids.join(RS);
-    const hit = await conn.runAndReadAll(
-      `SELECT list(DISTINCT id_hash) FROM events
-       WHERE id_hash IN (SELECT hash(unnest(string_split($1, '${RS}'))))`,
-      [packed],
+  private async createStage(): Promise<void> {
+    if (this.stageCreated) return;
+    await this.store.conn.run(
+      `CREATE OR REPLACE TEMP TABLE stage (${STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`,
     );
-    const hashes = (hit.getRows()[0]?.[0] as { items: unknown[] } | null | undefined)?.items;
-    if (!hashes?.length) return new Set();
-    const r = await conn.runAndReadAll(
-      `SELECT DISTINCT event_id FROM events
-       WHERE id_hash IN (SELECT unnest($2::UBIGINT[])) AND event_id IN (SELECT unnest(string_split($1, '${RS}')))`,
-      [packed, `[${hashes.join(',')}]`],
-    );
-    return new Set(r.getRows().map((row) => String(row[0])));
+    this.stageCreated = true;
   }
 
-  /** Add events (duplicates dropped, sequence numbers and chain assigned in input order) and rejects. */
+  /** Account for `n` rows of source `sourceId` taking `bytes` bytes (`large` of them in large events). */
+  private took(sourceId: number, n: number, bytes: number, large: number): void {
+    this.count(sourceId).rows += n;
+    this.rows += n;
+    this.bytes += bytes;
+    this.largeBytes += large;
+  }
+
+  /**
+   * Stage the rows of a stage file (`STAGE_COLUMNS`, `pos` counted from 0 in the file); they
+   * take the next `rows` positions. `perSource`: rows, bytes and large-event bytes per source.
+   */
+  async appendStageFile(
+    file: string,
+    rows: number,
+    perSource: ReadonlyMap<number, { rows: number; bytes: number; large: number }>,
+  ): Promise<void> {
+    await this.createStage();
+    await this.store.conn.run(stageFileSql(file, this.pos));
+    this.pos += rows;
+    for (const [id, c] of perSource) this.took(id, c.rows, c.bytes, c.large);
+  }
+
+  /** Reserve `n` stage positions (for rows appended later with `appendAt`); returns the first. */
+  reserve(n: number): number {
+    const first = this.pos;
+    this.pos += n;
+    return first;
+  }
+
+  /** Stage events (in input order) and rejects. */
   async append(events: PendingEvent[], rejects: PendingReject[]): Promise<void> {
+    const first = this.reserve(events.length);
+    await this.appendAt(
+      events.map((e, i) => ({ pos: first + i, e })),
+      rejects,
+    );
+  }
+
+  /** Stage events at the positions given (see `reserve`), and rejects. */
+  async appendAt(
+    events: readonly { pos: number; e: PendingEvent }[],
+    rejects: PendingReject[],
+  ): Promise<void> {
     const { conn } = this.store;
-    // 1. duplicates: within the batch, then against the store (and this transaction)
-    const firstById = new Map<string, PendingEvent>();
-    for (const e of events) {
-      if (firstById.has(e.eventId)) this.count(e.sourceId).duplicates++;
-      else firstById.set(e.eventId, e);
-    }
-    let unique = [...firstById.values()];
-    if (unique.length) {
-      const existing = await this.existing(unique.map((e) => e.eventId));
-      unique = unique.filter((e) => {
-        if (!existing.has(e.eventId) && !this.ids.has(e.eventId)) return true;
-        this.count(e.sourceId).duplicates++;
-        return false;
-      });
-    }
-    // 2. rows, with sequence numbers and the chain, in input order
-    if (unique.length) {
-      if (!this.staged) await conn.run(`CREATE OR REPLACE TEMP TABLE stage (${STAGE_COLUMNS})`);
-      this.staged = true;
+    if (events.length) {
+      await this.createStage();
       const app = await conn.createAppender('stage', 'main', 'temp');
-      let { seq, chain } = this;
-      for (const e of unique) {
-        seq++;
-        chain = nextChain(chain, eventHash(e, seq));
-        // Numbers go in as DOUBLE (exact below 2^53) and are cast in SQL: no BigInt per value.
-        app.appendDouble(seq);
+      for (const { pos, e } of events) {
+        app.appendDouble(pos);
         app.appendVarchar(e.eventId);
         app.appendDouble(e.tsMicros);
         app.appendVarchar(e.eventType);
@@ -235,22 +279,14 @@ export class Transaction {
         app.appendDouble(e.line);
         app.appendVarchar(e.tags);
         app.appendVarchar(e.raw);
-        app.appendVarchar(chain);
         app.appendDouble(e.byteOffset);
         app.appendDouble(e.bytes);
         app.endRow();
-        this.count(e.sourceId).stored++;
-        this.ids.add(e.eventId);
-        this.bytes += e.bytes;
-        if (e.bytes > LARGE_EVENT_BYTES) this.largeBytes += e.bytes;
+        this.took(e.sourceId, 1, e.bytes, e.bytes > LARGE_EVENT_BYTES ? e.bytes : 0);
       }
       app.flushSync();
       app.closeSync();
-      this.seq = seq;
-      this.chain = chain;
-      this.rows += unique.length;
     }
-    // 3. rejects
     if (rejects.length) {
       const app = await conn.createAppender('stage_rejects', 'main', 'temp');
       const at = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
@@ -280,13 +316,60 @@ export class Transaction {
       } catch (e) {
         await this.rollback();
         // A refused row: take it out and try again (each attempt removes at least one row).
-        if (isResourceError(e) || !this.staged || attempt > 1000 || !(await this.removeRefused(e))) throw e;
+        if (isResourceError(e) || !this.stageCreated || attempt > 1000 || !(await this.removeRefused(e)))
+          throw e;
       }
     }
     await this.dropStage();
+    let stored = 0;
     let duplicates = 0;
-    for (const c of this.perSource.values()) duplicates += c.duplicates;
-    return { stored: this.rows, duplicates, perSource: this.perSource };
+    for (const c of this.perSource.values()) {
+      stored += c.stored;
+      duplicates += c.duplicates;
+    }
+    return { stored, duplicates, perSource: this.perSource };
+  }
+
+  /** The rows of `fresh` per source, with the staged and refused counts: stored and duplicates. */
+  private async countFresh(): Promise<void> {
+    const r = await this.store.conn.runAndReadAll('SELECT source_id, count(*) FROM temp.fresh GROUP BY ALL');
+    const stored = new Map(r.getRows().map((row) => [Number(row[0]), Number(row[1])]));
+    this.perSource = new Map();
+    for (const [id, c] of this.staged) {
+      const s = stored.get(id) ?? 0;
+      this.perSource.set(id, { stored: s, duplicates: c.rows - c.refused - s, rejected: c.refused });
+    }
+  }
+
+  /** Number and chain the fresh rows (chain.ts), and write them one type group at a time. */
+  private async insertRows(): Promise<void> {
+    const { conn } = this.store;
+    await conn.run(FRESH_SQL, [this.startHead.seq]);
+    await this.countFresh();
+    const r = await conn.runAndReadAll(
+      "SELECT count(*), coalesce(max(seq), 0), sha256(coalesce(string_agg(row_hash, '' ORDER BY seq), '')) FROM temp.fresh",
+    );
+    const [n, last, digest] = r.getRows()[0]!;
+    if (!Number(n)) return;
+    const head = commitHead(this.startHead.chain, String(digest));
+    this.endHead = { seq: Number(last), chain: head };
+    const chained = `(SELECT *, ${rowChainSql('$1', '$2', '$3')} AS chain FROM temp.fresh WHERE %WHERE%) AS chained`;
+    const params = [this.startHead.chain, Number(last), head];
+    const pass = [...BASE_COLUMNS.map(([c]) => c), 'id_hash'];
+    const insert = (type: string | null, where: string) =>
+      `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
+       ${deriveTypeSelect(chained.replace('%WHERE%', where), type, pass)} ORDER BY workload_id, seq`;
+    // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
+    // with one statement, in sequence order.
+    if (Number(n) >= this.groupMinRows) {
+      for (const type of TYPE_GROUPS) await conn.run(insert(type, inGroup(type)), params);
+    } else {
+      await conn.run(
+        `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
+         ${deriveSelect(chained.replace('%WHERE%', 'TRUE'), pass)} ORDER BY seq`,
+        params,
+      );
+    }
   }
 
   private async write(sources: SourceProgress[]): Promise<void> {
@@ -300,12 +383,11 @@ export class Transaction {
         `the store was written by another process while this batch was prepared (seq ${this.startHead.seq} -> ${head.seq})`,
       );
     }
-    if (this.staged && this.rows) {
-      // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
-      // with one statement, in sequence order.
-      if (this.rows >= this.groupMinRows) for (const sql of this.insertSql) await conn.run(sql);
-      else await conn.run(this.insertAllSql);
-    }
+    this.endHead = this.startHead;
+    this.perSource = new Map(
+      [...this.staged].map(([id, c]) => [id, { stored: 0, duplicates: 0, rejected: c.refused }]),
+    );
+    if (this.stageCreated && this.rows) await this.insertRows();
     await conn.run('INSERT INTO rejects SELECT * FROM temp.stage_rejects');
     for (const s of sources) {
       const c = this.perSource.get(s.id) ?? { stored: 0, duplicates: 0, rejected: 0 };
@@ -313,58 +395,66 @@ export class Transaction {
     }
     await recordCommit(conn, {
       firstSeq: this.startHead.seq + 1,
-      lastSeq: this.seq,
-      headChain: this.chain,
+      lastSeq: this.endHead.seq,
+      headChain: this.endHead.chain,
       sources,
       perSource: this.perSource,
     });
+    await conn.run('DROP TABLE IF EXISTS temp.fresh');
     await conn.run('COMMIT');
     this.begun = false;
   }
 
   /**
-   * After a failed commit: find the staged rows DuckDB cannot derive (bisecting by seq), make
-   * them rejects, and renumber and re-chain the rows after the first of them. False when no
-   * single row is to blame.
+   * After a failed commit: find the staged rows DuckDB cannot derive (bisecting by stage
+   * position) and make them rejects. False when no single row is to blame.
    */
   private async removeRefused(cause: unknown): Promise<boolean> {
     const { conn } = this.store;
-    const first = this.startHead.seq + 1;
-    const bad = await this.refusedRows(first, this.seq, firstLine(cause));
+    const r0 = await conn.runAndReadAll(
+      'SELECT coalesce(min(pos), 0), coalesce(max(pos), -1) FROM temp.stage',
+    );
+    const [lo, hi] = r0.getRows()[0]!.map(Number) as [number, number];
+    const bad = await this.refusedRows(lo, hi, firstLine(cause));
     if (!bad.size) return false;
-    for (const [seq, reason] of bad) {
+    for (const [pos, reason] of bad) {
       const r = await conn.runAndReadAll(
-        `SELECT s.source_id, coalesce(src.path, '?') AS path, s.line, s.byte_offset, s.raw, s.bytes, s.event_id, s.event_type
-         FROM temp.stage s LEFT JOIN sources src ON src.id = s.source_id WHERE s.seq = $1`,
-        [seq],
+        `SELECT s.source_id, coalesce(src.path, '?') AS path, s.line, s.byte_offset, s.raw, s.bytes, s.event_type
+         FROM temp.stage s LEFT JOIN sources src ON src.id = s.source_id WHERE s.pos = $1`,
+        [pos],
       );
-      const o = r.getRowObjectsJS()[0]!;
-      await conn.run(`INSERT INTO temp.stage_rejects VALUES ($1, $2, $3, $4, $5, $6, $7, now()::TIMESTAMP)`, [
-        Number(o.source_id),
-        String(o.path),
-        Number(o.line),
-        Number(o.byte_offset),
-        `${String(o.event_type)}: the store cannot hold this event: ${reason}`,
-        truncateUtf8(String(o.raw), REJECT_RAW_LIMIT),
-        Number(o.bytes),
-      ]);
-      await conn.run('DELETE FROM temp.stage WHERE seq = $1', [seq]);
-      const c = this.count(Number(o.source_id));
-      c.stored--;
-      c.rejected++;
-      this.ids.delete(String(o.event_id));
-      this.rows--;
+      for (const o of r.getRowObjectsJS()) {
+        await conn.run(
+          `INSERT INTO temp.stage_rejects VALUES ($1, $2, $3, $4, $5, $6, $7, now()::TIMESTAMP)`,
+          [
+            Number(o.source_id),
+            String(o.path),
+            Number(o.line),
+            Number(o.byte_offset),
+            `${String(o.event_type)}: the store cannot hold this event: ${reason}`,
+            truncateUtf8(String(o.raw), REJECT_RAW_LIMIT),
+            Number(o.bytes),
+          ],
+        );
+        this.count(Number(o.source_id)).refused++;
+      }
+      await conn.run('DELETE FROM temp.stage WHERE pos = $1', [pos]);
     }
-    await this.renumber(Math.min(...bad.keys()));
     return true;
   }
 
-  /** Bisect seq lo..hi of the stage for the rows whose derivation DuckDB refuses. */
+  /** Bisect stage positions lo..hi for the rows whose derivation DuckDB refuses. */
   private async refusedRows(lo: number, hi: number, reason: string, out = new Map<number, string>()) {
     if (lo > hi) return out;
     const { conn } = this.store;
     try {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE probe AS ${deriveFrom(`seq BETWEEN ${lo} AND ${hi}`)}`);
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE probe AS ${deriveSelect(
+          `(SELECT * FROM temp.stage WHERE pos BETWEEN ${lo} AND ${hi}) AS staged`,
+          // what FRESH_SQL converts, then the derivation
+          ['make_timestamp(ts_us::BIGINT) AS ts', 'line::BIGINT AS line_no', 'hash(event_id) AS id_hash'],
+        )}`,
+      );
       await conn.run('DROP TABLE IF EXISTS temp.probe');
       return out;
     } catch (e) {
@@ -380,55 +470,11 @@ export class Transaction {
     return out;
   }
 
-  /** Give the staged rows from `from` on consecutive sequence numbers and their chain again. */
-  private async renumber(from: number): Promise<void> {
-    const { conn } = this.store;
-    let seq = from - 1;
-    let chain = this.startHead.chain;
-    if (seq > this.startHead.seq) {
-      const r = await conn.runAndReadAll('SELECT chain FROM temp.stage WHERE seq = $1', [seq]);
-      chain = String(r.getRows()[0]![0]);
-    }
-    await conn.run('CREATE OR REPLACE TEMP TABLE renumbered (old DOUBLE, seq DOUBLE, chain VARCHAR)');
-    const app = await conn.createAppender('renumbered', 'main', 'temp');
-    const rows = await conn.stream(
-      `SELECT seq, event_id, ts_us, event_type, source_id, line, tags, raw FROM temp.stage WHERE seq > $1 ORDER BY seq`,
-      [from - 1],
-    );
-    for await (const chunk of rows.yieldRowsJs()) {
-      for (const r of chunk) {
-        seq++;
-        const row = {
-          eventId: String(r[1]),
-          tsMicros: Number(r[2]),
-          eventType: String(r[3]),
-          sourceId: Number(r[4]),
-          line: Number(r[5]),
-          tags: String(r[6]),
-          raw: String(r[7]),
-        };
-        chain = nextChain(chain, eventHash(row, seq));
-        app.appendDouble(Number(r[0]));
-        app.appendDouble(seq);
-        app.appendVarchar(chain);
-        app.endRow();
-      }
-    }
-    app.flushSync();
-    app.closeSync();
-    await conn.run(
-      'UPDATE temp.stage SET seq = n.seq, chain = n.chain FROM temp.renumbered n WHERE temp.stage.seq = n.old',
-    );
-    await conn.run('DROP TABLE temp.renumbered');
-    this.seq = seq;
-    this.chain = chain;
-  }
-
   private async dropStage(): Promise<void> {
     // Dropping the stage frees its memory (deleted rows of a temp table stay until the process ends).
-    if (this.staged) await this.store.conn.run('DROP TABLE IF EXISTS temp.stage');
+    if (this.stageCreated) await this.store.conn.run('DROP TABLE IF EXISTS temp.stage');
     await this.store.conn.run('DROP TABLE IF EXISTS temp.stage_rejects');
-    this.staged = false;
+    this.stageCreated = false;
   }
 
   async rollback(): Promise<void> {
