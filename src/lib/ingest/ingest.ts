@@ -5,12 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
-import { decodeLine, type DecodeState } from '../formats/decode.js';
-import { classify, type ClassifyOptions } from '../schema/index.js';
-import { contentId } from '../store/chain.js';
-import { checkJsonText } from '../formats/json-check.js';
-import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
-import { TailWindow, WINDOW_BYTES } from './window.js';
+import type { ClassifyOptions } from '../schema/index.js';
+import { WINDOW_BYTES } from './window.js';
+import { SourceState, LineHandler } from './accounting.js';
+import { BLOCK_BYTES, BlockCutter, ParsePool, removeStageFile, type Block } from './blocks.js';
+import type { BlockResult, BlockTask } from './parse-worker.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { openFifo } from './fifo.js';
 import { createSource, identify, resolveSource, type SourceRow } from './source.js';
@@ -27,6 +26,8 @@ import {
   type SourceProgress,
 } from '../store/writer.js';
 import type { LineCounts } from '../store/sources.js';
+
+export { SourceState, LineHandler, type HeldState } from './accounting.js';
 
 export interface IngestOptions extends ClassifyOptions {
   /** How long to wait for another ingester's lease on the store (ms; default 10 s). */
@@ -49,6 +50,14 @@ export interface IngestOptions extends ClassifyOptions {
   stdin?: NodeJS.ReadableStream;
   /** `--exclude` patterns (see excluder in paths.ts). */
   exclude?: readonly string[];
+  /**
+   * Parse workers for regular files (default: one per core, at most 4; 0: parse on the main
+   * thread). Files with less than `parallelMinBytes` to read (default 4 MiB) are parsed on the
+   * main thread; `blockBytes` is the size of a block (default BLOCK_BYTES).
+   */
+  workers?: number;
+  parallelMinBytes?: number;
+  blockBytes?: number;
 }
 
 export interface IngestProgress {
@@ -105,183 +114,58 @@ export const APPEND_BYTES = 8 << 20;
 /** Two DuckDB row groups. */
 export const DEFAULT_BATCH = 2 * ROW_GROUP;
 
-/** State of one source while it is read. */
-export class SourceState {
-  readonly decode: DecodeState;
-  splitter: LineSplitter;
-  /** Counts not yet committed. */
-  lines = 0;
-  rejected = 0;
-  skipped = 0;
-  /** Parts of a split line (CRI P, docker partial) held until their end arrives. */
-  heldParts = 0;
-  /** One of the held parts was not valid UTF-8. */
-  heldBadUtf8 = false;
-  heldStart = -1;
-  heldLine = 0;
-  /** Line number of the last line handed out. */
-  lineNo: number;
-  /** Offset up to which everything is accounted for (no held parts). */
-  safeOffset: number;
-  safeLineNo: number;
-  summary: FileSummary;
-  tagsCache = new Map<string, string>();
-  /** The bytes before the offset, for the window each commit records (none for stdin). */
-  readonly window: TailWindow | undefined;
-  /** The offset whose window was last recorded. */
-  windowOffset: number;
-
-  constructor(
-    readonly row: SourceRow,
-    how: string,
-    maxLineBytes: number,
-  ) {
-    this.splitter = new LineSplitter(row.offset, maxLineBytes);
-    this.window = row.kind === 'stdin' ? undefined : new TailWindow(row.offset, maxLineBytes + WINDOW_BYTES);
-    this.windowOffset = row.offset;
-    this.decode = { maxLineBytes };
-    this.lineNo = row.start_line + row.lines;
-    this.safeOffset = row.offset;
-    this.safeLineNo = this.lineNo;
-    this.summary = {
-      path: row.path,
-      source_id: row.id,
-      how,
-      start_offset: row.offset,
-      offset: row.offset,
-      lines: 0,
-      stored: 0,
-      rejected: 0,
-      duplicates: 0,
-      skipped: 0,
-      via_origin: how === 'copy' ? row.start_line : 0,
-      partial_bytes: 0,
-    };
-  }
-}
-
-export class Ingester {
-  private events: PendingEvent[] = [];
-  private rejects: PendingReject[] = [];
-  /** Bytes of the lines behind `events` and `rejects`. */
-  private pendingBytes = 0;
-  private dirty = new Set<SourceState>();
-  private readonly host = os.hostname();
-  private readonly ingestedAt = new Date().toISOString();
+export class Ingester extends LineHandler {
   readonly batchSize: number;
-  readonly maxLineBytes: number;
-  /** Lines and valid events read so far, over all sources (for progress: commits count later). */
-  linesRead = 0;
-  eventsRead = 0;
 
-  constructor(private readonly opts: IngestOptions = {}) {
+  constructor(opts: IngestOptions = {}) {
+    super(opts);
     this.batchSize = opts.batchSize ?? DEFAULT_BATCH;
-    this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
   get pending(): number {
     return this.events.length + this.rejects.length;
   }
 
-  private tags(s: SourceState, format: string, fbTag: string | undefined): string {
-    const key = `${format}\0${fbTag ?? ''}`;
-    let t = s.tagsCache.get(key);
-    if (t === undefined) {
-      t = JSON.stringify({
-        file: s.row.path,
-        host: this.host,
-        format,
-        ...(fbTag ? { fluentbit_tag: fbTag } : {}),
-        ingested_at: this.ingestedAt,
-      });
-      s.tagsCache.set(key, t);
-    }
-    return t;
-  }
-
-  private reject(s: SourceState, line: Line, lineNo: number, reason: string): void {
-    s.rejected++;
-    this.pendingBytes += Math.min(line.bytes, REJECT_RAW_LIMIT);
-    this.rejects.push({
-      sourceId: s.row.id,
-      path: s.row.path,
-      line: lineNo,
-      byteOffset: line.start,
-      reason,
-      raw: line.text,
-      rawLength: line.bytes,
-    });
-  }
-
-  /** Account for one line of source `s`. */
-  handleLine(s: SourceState, line: Line): void {
-    const lineNo = ++s.lineNo;
-    s.lines++;
-    this.linesRead++;
+  /**
+   * Take the result of a parse worker for the next block of source `s` (results are taken in
+   * block order): stage its events and rejects, and account for its lines as `handleLine` would
+   * have. Commits when the transaction is full.
+   */
+  async acceptBlock(store: Store, s: SourceState, r: BlockResult): Promise<void> {
+    s.lines += r.lines;
+    s.rejected += r.rejected;
+    s.skipped += r.skipped;
+    s.lineNo = r.lineNo;
+    s.safeOffset = r.safeOffset;
+    s.safeLineNo = r.safeLineNo;
+    s.setHeld(r.held);
+    this.linesRead += r.linesRead;
+    this.eventsRead += r.events;
     this.dirty.add(s);
-    if (line.tooLong) {
-      this.reject(
-        s,
-        line,
-        lineNo,
-        `line is ${line.bytes} bytes, longer than --max-line-bytes ${this.maxLineBytes}`,
-      );
-    } else {
-      const d = decodeLine(line.text, s.decode);
-      if (d.kind === 'partial') {
-        // Not counted until the line it belongs to is complete.
-        s.lines--;
-        this.linesRead--;
-        if (s.heldParts === 0) {
-          s.heldStart = line.start;
-          s.heldLine = lineNo - 1;
-        }
-        s.heldParts++;
-        s.heldBadUtf8 ||= line.badUtf8 === true;
-        return;
+    try {
+      this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
+      const base = this.txn.reserve(r.events);
+      if (r.stageFile) {
+        await this.txn.appendStageFile(
+          r.stageFile,
+          base,
+          new Map([[s.row.id, { rows: r.stagedRows, bytes: r.stagedBytes, large: r.stagedLarge }]]),
+        );
       }
-      const badUtf8 = line.badUtf8 === true || s.heldBadUtf8;
-      if (s.heldParts) {
-        s.lines += s.heldParts;
-        this.linesRead += s.heldParts;
-        s.skipped += s.heldParts; // the parts are counted as skipped; the joined line as itself
-        s.heldParts = 0;
-        s.heldBadUtf8 = false;
+      if (r.appended.length || r.rejects.length) {
+        await this.txn.appendAt(
+          r.appended.map(({ pos, e }) => ({ pos: base + pos, e })),
+          r.rejects,
+        );
       }
-      if (d.kind === 'blank' || d.kind === 'text') {
-        s.skipped++;
-      } else if (d.kind === 'error') {
-        this.reject(s, line, lineNo, d.reason);
-      } else {
-        const c = classify(d.value, this.opts);
-        if (c.kind === 'skip') s.skipped++;
-        else if (c.kind === 'reject') this.reject(s, line, lineNo, c.reason);
-        else {
-          const refused = badUtf8
-            ? 'the line is not valid UTF-8 (an event is stored exactly as logged, so its bytes must be text)'
-            : checkJsonText(d.raw, d.value);
-          if (refused) this.reject(s, line, lineNo, `${c.eventType}: ${refused}`);
-          else {
-            this.pendingBytes += line.bytes;
-            this.eventsRead++;
-            this.events.push({
-              eventId: c.ownId ?? contentId(d.value),
-              tsMicros: c.ts,
-              eventType: c.eventType,
-              known: c.known,
-              sourceId: s.row.id,
-              line: lineNo,
-              tags: this.tags(s, d.format, d.fbTag),
-              raw: d.raw,
-              byteOffset: line.start,
-              bytes: line.bytes,
-            });
-          }
-        }
-      }
+    } catch (e) {
+      await this.txn?.abandon();
+      this.endTransaction();
+      throw storeFailure(e, store.path) ?? e;
+    } finally {
+      removeStageFile(r.stageFile);
     }
-    s.safeOffset = line.end;
-    s.safeLineNo = lineNo;
+    await this.flush(store, false);
   }
 
   /** Is there anything to commit? */
@@ -430,6 +314,78 @@ async function readFile(
   }
 }
 
+/**
+ * Read a regular file from its offset to its current end in blocks parsed by the pool's
+ * workers (blocks.ts), taking their results in order.
+ */
+async function readFileParallel(
+  ing: Ingester,
+  s: SourceState,
+  store: Store,
+  pool: ParsePool,
+  blockBytes: number,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const fh = await fs.promises.open(s.row.path, 'r');
+  const cutter = new BlockCutter(s.row.offset, ing.maxLineBytes);
+  const inflight: { block: Block; task: BlockTask; result: Promise<BlockResult> }[] = [];
+  let nextLine = s.lineNo;
+  let blk = 0;
+  const dispatch = (block: Block) => {
+    const task: BlockTask = {
+      blk: blk++,
+      sourceId: s.row.id,
+      path: s.row.path,
+      startOffset: block.startOffset,
+      startLine: nextLine,
+      bytes: block.bytes,
+      tooLong: block.tooLong,
+      held: null,
+      stageFile: pool.stageFile(),
+    };
+    nextLine += block.lines;
+    const result = pool.run(task);
+    result.catch(() => undefined);
+    inflight.push({ block, task, result });
+  };
+  const accept = async () => {
+    const { block, task, result } = inflight.shift()!;
+    let r = await result;
+    const held = s.heldState();
+    if (held) {
+      // The block continues a split line: parse it again with the parts held.
+      removeStageFile(r.stageFile);
+      r = await pool.run({ ...task, held, stageFile: pool.stageFile() });
+    }
+    await ing.acceptBlock(store, s, r);
+    if (block.bytes) s.window?.push(block.bytes, s.safeOffset);
+    else s.window?.skip(block.tooLong!.bytes + 1);
+  };
+  try {
+    await seedWindow(fh, s);
+    let pos = s.row.offset;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(blockBytes);
+      const { bytesRead } = await fh.read(buf, 0, blockBytes, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      onBytes(bytesRead);
+      for (const b of cutter.push(buf.subarray(0, bytesRead))) dispatch(b);
+      while (inflight.length > pool.size * 3) await accept();
+    }
+    while (inflight.length) await accept();
+  } finally {
+    for (const f of inflight)
+      void f.result.then(
+        (r) => removeStageFile(r.stageFile),
+        () => undefined,
+      );
+    await fh.close();
+  }
+  s.tailBytes = cutter.pendingBytes;
+  s.readEnd = cutter.end;
+}
+
 /** Read a whole stream (gzip archive, stdin), skipping the first `skip` bytes. */
 export async function readStream(
   ing: Ingester,
@@ -504,57 +460,72 @@ async function ingestUnderLease(
   }
   let bytesRead = 0;
   let stored = 0;
-  for (const t of targets) {
-    let state: SourceState;
-    const onBytes = (n: number) => {
-      bytesRead += n;
-      opts.onProgress?.({
-        bytesRead,
-        bytesTotal,
-        lines: ing.linesRead,
-        events: ing.eventsRead,
-        stored: stored + (state?.summary.stored ?? 0),
-        file: t.path,
-      });
-    };
-    try {
-      if (t.kind === 'stdin' || t.kind === 'fifo') {
-        // A FIFO is a stream like standard input (src/lib/ingest/fifo.ts), kept as a source with its path.
-        const input = t.kind === 'fifo' ? await openFifo(t.path) : (opts.stdin ?? process.stdin);
-        const row = await createSource(store, t.path, 'stdin', null, null, 0);
-        state = new SourceState(row, 'new', ing.maxLineBytes);
-        await readStream(ing, state, input, 0, onBytes, behind);
-      } else {
-        const ident = identify(t.path);
-        const { row, how } = await resolveSource(store, t.path, ident);
-        state = new SourceState(row, how, ing.maxLineBytes);
-        if (ident.gzip) {
-          const gunzip = fs.createReadStream(t.path).pipe(zlib.createGunzip());
-          await readStream(ing, state, gunzip, row.offset, onBytes, behind);
+  let pool: ParsePool | undefined;
+  try {
+    for (const t of targets) {
+      let state: SourceState;
+      const onBytes = (n: number) => {
+        bytesRead += n;
+        opts.onProgress?.({
+          bytesRead,
+          bytesTotal,
+          lines: ing.linesRead,
+          events: ing.eventsRead,
+          stored: stored + (state?.summary.stored ?? 0),
+          file: t.path,
+        });
+      };
+      try {
+        if (t.kind === 'stdin' || t.kind === 'fifo') {
+          // A FIFO is a stream like standard input (src/lib/ingest/fifo.ts), kept as a source with its path.
+          const input = t.kind === 'fifo' ? await openFifo(t.path) : (opts.stdin ?? process.stdin);
+          const row = await createSource(store, t.path, 'stdin', null, null, 0);
+          state = new SourceState(row, 'new', ing.maxLineBytes);
+          await readStream(ing, state, input, 0, onBytes, behind);
         } else {
-          bytesRead += row.offset;
-          await readFile(ing, state, store, onBytes);
+          const ident = identify(t.path);
+          const { row, how } = await resolveSource(store, t.path, ident);
+          state = new SourceState(row, how, ing.maxLineBytes);
+          if (ident.gzip) {
+            const gunzip = fs.createReadStream(t.path).pipe(zlib.createGunzip());
+            await readStream(ing, state, gunzip, row.offset, onBytes, behind);
+          } else {
+            bytesRead += row.offset;
+            const left = (sizes.get(t) ?? 0) - row.offset;
+            const workers = opts.workers ?? Math.min(4, os.availableParallelism());
+            if (workers > 0 && left >= (opts.parallelMinBytes ?? 4 << 20)) {
+              pool ??= new ParsePool(workers, {
+                host: ing.host,
+                ingestedAt: ing.ingestedAt,
+                strict: opts.strict === true,
+                maxLineBytes: ing.maxLineBytes,
+              });
+              await readFileParallel(ing, state, store, pool, opts.blockBytes ?? BLOCK_BYTES, onBytes);
+            } else {
+              await readFile(ing, state, store, onBytes);
+            }
+          }
         }
+      } catch (e) {
+        // A file that cannot be read (missing, unreadable, corrupt gzip) is reported and skipped;
+        // anything else (the database failing) stops the ingest: nothing of the open batch is committed.
+        if (e instanceof StoreFailure) throw e;
+        if (typeof (e as NodeJS.ErrnoException).code !== 'string' && !(e instanceof InputError)) throw e;
+        errors.push({
+          path: t.path,
+          reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
+        });
+        continue;
       }
-    } catch (e) {
-      // A file that cannot be read (missing, unreadable, corrupt gzip) is reported and skipped;
-      // anything else (the database failing) stops the ingest: nothing of the open batch is committed.
-      if (e instanceof StoreFailure) throw e;
-      if (typeof (e as NodeJS.ErrnoException).code !== 'string' && !(e instanceof InputError)) throw e;
-      errors.push({
-        path: t.path,
-        reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
-      });
-      continue;
+      await commit();
+      state.summary.partial_bytes = state.partialBytes;
+      summaries.push(state.summary);
+      stored += state.summary.stored;
     }
     await commit();
-    state.summary.partial_bytes =
-      state.splitter.pendingBytes + (state.heldParts ? state.splitter.offset - state.heldStart : 0);
-    summaries.push(state.summary);
-    stored += state.summary.stored;
-    void sizes;
+  } finally {
+    await pool?.close();
   }
-  await commit();
   const sum = (k: keyof FileSummary) => summaries.reduce((a, s) => a + (s[k] as number), 0);
   const seconds = (performance.now() - started) / 1000;
   return {

@@ -59,6 +59,13 @@ export class TailWindow {
     this.start = keepFrom;
   }
 
+  /** `n` bytes were read but not kept (a line too long to hold): the window is unknown until after them. */
+  skip(n: number): void {
+    this.end += n;
+    this.buf = EMPTY;
+    this.start = this.end;
+  }
+
   /** The window before `safe`, or null when its bytes are not known. */
   at(safe: number): Window | null {
     if (safe < this.start || safe > this.end) return null;

@@ -20,30 +20,25 @@ import { GENESIS, HEAD_ROW, ROW_HASH_SQL, commitHead, rowChainSql } from './chai
 import { recordCommit } from './commit-log.js';
 import { recordProgress, type SourceProgress } from './sources.js';
 import { EVENT_TYPES } from '../schema/index.js';
+import {
+  LARGE_COMMIT_BYTES,
+  LARGE_EVENT_BYTES,
+  REJECT_RAW_LIMIT,
+  STAGE_COLUMNS,
+  truncateUtf8,
+  type PendingEvent,
+  type PendingReject,
+} from './stage.js';
 
-export interface PendingEvent {
-  eventId: string;
-  tsMicros: number;
-  eventType: string;
-  known: boolean;
-  sourceId: number;
-  line: number;
-  tags: string;
-  raw: string;
-  /** Where the line starts and its length in bytes, for the reject should DuckDB refuse the row. */
-  byteOffset: number;
-  bytes: number;
-}
-
-export interface PendingReject {
-  sourceId: number;
-  path: string;
-  line: number;
-  byteOffset: number;
-  reason: string;
-  raw: string;
-  rawLength: number;
-}
+export {
+  LARGE_COMMIT_BYTES,
+  LARGE_EVENT_BYTES,
+  REJECT_RAW_LIMIT,
+  STAGE_COLUMNS,
+  truncateUtf8,
+  type PendingEvent,
+  type PendingReject,
+};
 
 export type { SourceProgress };
 
@@ -53,38 +48,6 @@ export interface BatchResult {
   /** Per source id: stored, duplicates and rows DuckDB refused (rejected) of this batch. */
   perSource: Map<number, { stored: number; duplicates: number; rejected: number }>;
 }
-
-/**
- * The stage, in the order of its columns in a stage file: `pos` orders the rows of the
- * transaction (the order they were read in); `byte_offset` and `bytes` are there for the reject
- * a row becomes should DuckDB refuse it. Numbers are DOUBLE (exact below 2^53) so the appender
- * needs no BigInt per value.
- */
-export const STAGE_COLUMNS = [
-  ['pos', 'DOUBLE'],
-  ['event_id', 'VARCHAR'],
-  ['ts_us', 'DOUBLE'],
-  ['event_type', 'VARCHAR'],
-  ['known', 'BOOLEAN'],
-  ['source_id', 'INTEGER'],
-  ['line', 'DOUBLE'],
-  ['tags', 'VARCHAR'],
-  ['raw', 'VARCHAR'],
-  ['byte_offset', 'DOUBLE'],
-  ['bytes', 'DOUBLE'],
-] as const;
-
-/**
- * A stage file: one row per line, fields separated by the unit separator (0x1f), no quoting.
- * A valid JSON text holds neither 0x1f nor a newline outside an escape, so the raw event goes in
- * as it is; a row whose fields hold either (or a carriage return) is appended instead
- * (`needsAppender`).
- */
-export const STAGE_FIELD_SEPARATOR = '\x1f';
-// eslint-disable-next-line no-control-regex
-const STAGE_HAZARD = /[\x1f\n\r]/;
-/** A field a stage file cannot carry as it is: empty (read back as NULL) or holding a separator. */
-export const needsAppender = (field: string): boolean => field === '' || STAGE_HAZARD.test(field);
 
 const stageFileSql = (file: string, posBase: number) => {
   const columns = STAGE_COLUMNS.map(([n, t]) => `'${n}': '${t}'`).join(', ');
@@ -98,16 +61,6 @@ const stageFileSql = (file: string, posBase: number) => {
 /** DuckDB's rows per row group. */
 export const ROW_GROUP = 122_880;
 
-/**
- * DuckDB works on vectors of 2,048 rows and cannot spill part of one: the rows of a commit that
- * share a vector must fit in its memory together (2,048 events of 1 MiB would need 2 GiB). Events
- * up to LARGE_EVENT_BYTES make vectors of at most 4 MiB; a commit holding more than
- * LARGE_COMMIT_BYTES of larger events is committed before it grows, so no vector holds more than
- * ~12 MiB of event text, whatever the events' size (at the default 128MB --memory-limit).
- */
-export const LARGE_EVENT_BYTES = 2048;
-export const LARGE_COMMIT_BYTES = 8 << 20;
-
 /** The groups rows are written in: the less frequent types first, then unknown types, then decisions. */
 const TYPE_GROUPS: readonly (string | null)[] = [
   ...EVENT_TYPES.filter((t) => t !== 'scheduling_decision'),
@@ -118,7 +71,6 @@ const inGroup = (type: string | null) =>
   type === null
     ? `event_type NOT IN (${EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`
     : `event_type = '${type}'`;
-export const REJECT_RAW_LIMIT = 4096;
 
 /** The chain head and last seq of the store. */
 export async function readHead(store: Store): Promise<{ seq: number; chain: string }> {
@@ -136,17 +88,25 @@ const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).s
 const INSERT_COLUMNS = [...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)];
 
 /**
- * The rows of the stage to store, numbered: the first of each event_id in stage order, unless
- * the store holds it already. The scan of the store reads its 8-byte id_hash column; event_id
- * is compared only where a hash matches.
+ * Which rows of the stage to store, and their numbers: one row per stage row, in the stage's
+ * own order (`marks` is read beside the stage with a POSITIONAL JOIN, so no hash table ever holds
+ * the events' text), `seq` set for the first of each event_id in stage order unless the store
+ * holds it already, NULL for a duplicate. The scan of the store reads its 8-byte id_hash column;
+ * event_id is compared only where a hash matches.
  */
-const FRESH_SQL = `CREATE OR REPLACE TEMP TABLE fresh AS
-  WITH firsts AS (SELECT * FROM temp.stage QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY pos) = 1),
-       stored AS (SELECT event_id FROM events WHERE id_hash IN (SELECT hash(event_id) FROM firsts))
-  SELECT *, ${ROW_HASH_SQL} AS row_hash FROM (
-    SELECT (row_number() OVER (ORDER BY pos) + $1)::BIGINT AS seq, event_id, make_timestamp(ts_us::BIGINT) AS ts,
-      event_type, known, source_id, line::BIGINT AS line, tags, raw, hash(event_id) AS id_hash
-    FROM firsts WHERE event_id NOT IN (SELECT event_id FROM stored)) AS numbered`;
+const MARKS_SQL = `CREATE OR REPLACE TEMP TABLE marks AS
+  WITH st AS (SELECT rowid AS r, pos, event_id FROM temp.stage),
+       firsts AS (SELECT event_id, min(pos) AS pos FROM st GROUP BY event_id),
+       stored AS (SELECT event_id FROM events WHERE id_hash IN (SELECT hash(event_id) FROM firsts)),
+       keep AS (SELECT pos, (row_number() OVER (ORDER BY pos) + $1)::BIGINT AS seq FROM firsts
+                WHERE event_id NOT IN (SELECT event_id FROM stored))
+  SELECT st.r, keep.seq FROM st LEFT JOIN keep USING (pos) ORDER BY st.r`;
+
+/** The stage's rows to store, with the columns of `events` and each row's hash (chain.ts). */
+const KEPT_ROWS = `(SELECT *, ${ROW_HASH_SQL} AS row_hash FROM (
+    SELECT m.seq, s.event_id, make_timestamp(s.ts_us::BIGINT) AS ts, s.event_type, s.known, s.source_id,
+      s.line::BIGINT AS line, s.tags, s.raw, hash(s.event_id) AS id_hash
+    FROM temp.stage s POSITIONAL JOIN temp.marks m WHERE m.seq IS NOT NULL) AS numbered)`;
 
 /**
  * One write transaction, filled by any number of `append` / `appendStageFile`
@@ -230,17 +190,16 @@ export class Transaction {
   }
 
   /**
-   * Stage the rows of a stage file (`STAGE_COLUMNS`, `pos` counted from 0 in the file); they
-   * take the next `rows` positions. `perSource`: rows, bytes and large-event bytes per source.
+   * Stage the rows of a stage file (`STAGE_COLUMNS`), whose positions count from `base` (see
+   * `reserve`). `perSource`: its rows, bytes and large-event bytes per source.
    */
   async appendStageFile(
     file: string,
-    rows: number,
+    base: number,
     perSource: ReadonlyMap<number, { rows: number; bytes: number; large: number }>,
   ): Promise<void> {
     await this.createStage();
-    await this.store.conn.run(stageFileSql(file, this.pos));
-    this.pos += rows;
+    await this.store.conn.run(stageFileSql(file, base));
     for (const [id, c] of perSource) this.took(id, c.rows, c.bytes, c.large);
   }
 
@@ -330,9 +289,11 @@ export class Transaction {
     return { stored, duplicates, perSource: this.perSource };
   }
 
-  /** The rows of `fresh` per source, with the staged and refused counts: stored and duplicates. */
-  private async countFresh(): Promise<void> {
-    const r = await this.store.conn.runAndReadAll('SELECT source_id, count(*) FROM temp.fresh GROUP BY ALL');
+  /** Rows to store per source, with the staged and refused counts: stored and duplicates. */
+  private async countKept(): Promise<void> {
+    const r = await this.store.conn.runAndReadAll(
+      'SELECT s.source_id, count(m.seq) FROM temp.stage s POSITIONAL JOIN temp.marks m GROUP BY ALL',
+    );
     const stored = new Map(r.getRows().map((row) => [Number(row[0]), Number(row[1])]));
     this.perSource = new Map();
     for (const [id, c] of this.staged) {
@@ -341,24 +302,25 @@ export class Transaction {
     }
   }
 
-  /** Number and chain the fresh rows (chain.ts), and write them one type group at a time. */
+  /** Number and chain the rows to store (chain.ts), and write them one type group at a time. */
   private async insertRows(): Promise<void> {
     const { conn } = this.store;
-    await conn.run(FRESH_SQL, [this.startHead.seq]);
-    await this.countFresh();
+    await conn.run(MARKS_SQL, [this.startHead.seq]);
+    await this.countKept();
     const r = await conn.runAndReadAll(
-      "SELECT count(*), coalesce(max(seq), 0), sha256(coalesce(string_agg(row_hash, '' ORDER BY seq), '')) FROM temp.fresh",
+      `SELECT count(*), coalesce(max(seq), 0), sha256(coalesce(string_agg(row_hash, '' ORDER BY seq), ''))
+       FROM ${KEPT_ROWS} AS kept`,
     );
     const [n, last, digest] = r.getRows()[0]!;
     if (!Number(n)) return;
     const head = commitHead(this.startHead.chain, String(digest));
     this.endHead = { seq: Number(last), chain: head };
-    const chained = `(SELECT *, ${rowChainSql('$1', '$2', '$3')} AS chain FROM temp.fresh WHERE %WHERE%) AS chained`;
+    const chained = `(SELECT *, ${rowChainSql('$1', '$2', '$3')} AS chain FROM ${KEPT_ROWS} AS kept WHERE %WHERE%) AS chained`;
     const params = [this.startHead.chain, Number(last), head];
     const pass = [...BASE_COLUMNS.map(([c]) => c), 'id_hash'];
     const insert = (type: string | null, where: string) =>
       `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
-       ${deriveTypeSelect(chained.replace('%WHERE%', where), type, pass)} ORDER BY workload_id, seq`;
+       ${deriveTypeSelect(chained.replace('%WHERE%', where), type, pass)}${process.env.KSORT === '0' ? '' : ' ORDER BY workload_id, seq'}`;
     // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
     // with one statement, in sequence order.
     if (Number(n) >= this.groupMinRows) {
@@ -400,7 +362,7 @@ export class Transaction {
       sources,
       perSource: this.perSource,
     });
-    await conn.run('DROP TABLE IF EXISTS temp.fresh');
+    await conn.run('DROP TABLE IF EXISTS temp.marks');
     await conn.run('COMMIT');
     this.begun = false;
   }
@@ -451,7 +413,7 @@ export class Transaction {
       await conn.run(
         `CREATE OR REPLACE TEMP TABLE probe AS ${deriveSelect(
           `(SELECT * FROM temp.stage WHERE pos BETWEEN ${lo} AND ${hi}) AS staged`,
-          // what FRESH_SQL converts, then the derivation
+          // what KEPT_ROWS converts, then the derivation
           ['make_timestamp(ts_us::BIGINT) AS ts', 'line::BIGINT AS line_no', 'hash(event_id) AS id_hash'],
         )}`,
       );
@@ -487,14 +449,4 @@ export class Transaction {
     await this.rollback();
     await this.dropStage().catch(() => undefined);
   }
-}
-
-/** The first `limit` bytes of `text` as UTF-8, cut on a character boundary. */
-export function truncateUtf8(text: string, limit: number): string {
-  if (text.length * 3 <= limit) return text;
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= limit) return text;
-  let end = limit;
-  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
-  return buf.toString('utf8', 0, end);
 }

@@ -1,0 +1,233 @@
+/**
+ * Reading a file in blocks parsed by worker threads (parse-worker.ts), while
+ * the main thread keeps DuckDB busy.
+ *
+ * The main thread reads the file, cuts it into blocks of whole lines
+ * (`BlockCutter`; a line longer than --max-line-bytes travels as its length
+ * and first bytes only), numbers them, and hands them to the pool. Results
+ * are taken in block order, so the accounting is exactly that of reading the
+ * file line by line: a block is parsed as if nothing were held before it, and
+ * when the block before it ended inside a split line (CRI `P` parts, Docker's
+ * 16 KiB records), it is parsed again with those parts. Each result's events
+ * are in a stage file DuckDB loads (store/writer.ts); the file is removed as
+ * soon as it is loaded, and the pool's directory when the pool closes (a
+ * killed process's directory is removed by the next pool).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BlockResult, BlockTask, WorkerSetup } from './parse-worker.js';
+
+/** Bytes read at a time, and so the size of a block (plus the line it cuts). */
+export const BLOCK_BYTES = 2 << 20;
+const PREVIEW_BYTES = 4096;
+
+/** One block: whole lines, or one line too long to carry. */
+export interface Block {
+  startOffset: number;
+  /** Lines in the block (its newlines). */
+  lines: number;
+  bytes?: Buffer;
+  tooLong?: { bytes: number; preview: Buffer };
+}
+
+/** Cut a byte stream into blocks of whole lines, keeping what follows the last newline. */
+export class BlockCutter {
+  private parts: Buffer[] = [];
+  private partLen = 0;
+  /** The line being held is longer than the limit: only its first bytes are kept. */
+  private overflow = false;
+
+  constructor(
+    private offset: number,
+    private readonly maxLineBytes: number,
+  ) {}
+
+  /** Bytes after the last newline. */
+  get pendingBytes(): number {
+    return this.partLen;
+  }
+
+  /** Offset just past the last newline handed out. */
+  get end(): number {
+    return this.offset;
+  }
+
+  push(chunk: Buffer): Block[] {
+    const out: Block[] = [];
+    const last = chunk.lastIndexOf(10);
+    if (last === -1) {
+      this.hold(chunk);
+      return out;
+    }
+    let from = 0;
+    if (this.overflow) {
+      // the long line ends at the first newline
+      const nl = chunk.indexOf(10);
+      const len = this.partLen + nl;
+      out.push({ startOffset: this.offset, lines: 1, tooLong: { bytes: len, preview: this.parts[0]! } });
+      this.offset += len + 1;
+      this.parts = [];
+      this.partLen = 0;
+      this.overflow = false;
+      from = nl + 1;
+    }
+    if (from <= last) {
+      const body = chunk.subarray(from, last + 1);
+      const bytes = this.partLen ? Buffer.concat([...this.parts, body]) : Buffer.from(body);
+      out.push({ startOffset: this.offset, lines: countLines(body), bytes });
+      this.offset += bytes.length;
+      this.parts = [];
+      this.partLen = 0;
+    }
+    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
+    return out;
+  }
+
+  private hold(b: Buffer): void {
+    if (this.overflow) {
+      this.partLen += b.length;
+      return;
+    }
+    this.parts.push(Buffer.from(b));
+    this.partLen += b.length;
+    if (this.partLen > this.maxLineBytes) {
+      this.parts = [Buffer.concat(this.parts).subarray(0, PREVIEW_BYTES)];
+      this.overflow = true;
+    }
+  }
+}
+
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Where stage files go: memory (/dev/shm) when the machine has it. */
+function stageRoot(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+const DIR_PREFIX = 'kcloud-log-stage-';
+
+/** Remove the stage directories of processes that are gone (killed before they could). */
+function removeStale(root: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(DIR_PREFIX)) continue;
+    const pid = Number(n.slice(DIR_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH')
+        fs.rmSync(path.join(root, n), { recursive: true, force: true });
+    }
+  }
+}
+
+/** The worker's module: the built one, also when this module runs from the TypeScript sources (tests). */
+function workerUrl(): URL {
+  const here = new URL('./parse-worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) return here;
+  return new URL(here.href.replace('/src/lib/ingest/', '/dist/lib/ingest/'));
+}
+
+interface Job {
+  task: BlockTask;
+  resolve: (r: BlockResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** A fixed set of parse workers taking block tasks in turn. */
+export class ParsePool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: Job[] = [];
+  private readonly running = new Map<Worker, Job>();
+  readonly dir: string;
+  private n = 0;
+  private failed: Error | undefined;
+
+  constructor(size: number, setup: WorkerSetup) {
+    const root = stageRoot();
+    removeStale(root);
+    this.dir = fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(workerUrl(), { workerData: setup });
+      w.unref();
+      w.on('message', (m: { ok: true; result: BlockResult } | { ok: false; error: string }) => {
+        const job = this.running.get(w)!;
+        this.running.delete(w);
+        this.idle.push(w);
+        if (m.ok) job.resolve(m.result);
+        else job.reject(new Error(`parse worker failed: ${m.error}`));
+        this.next();
+      });
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`parse worker exited with code ${code}`));
+      });
+      this.all.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** A fresh stage file name. */
+  stageFile(): string {
+    return path.join(this.dir, `${++this.n}.tsv`);
+  }
+
+  run(task: BlockTask): Promise<BlockResult> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.pop()!;
+      const job = this.queue.shift()!;
+      this.running.set(w, job);
+      w.ref();
+      w.postMessage(job.task);
+    }
+    for (const w of this.idle) w.unref();
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const job of [...this.running.values(), ...this.queue]) job.reject(e);
+    this.running.clear();
+    this.queue.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.failed ??= new Error('the parse pool is closed');
+    await Promise.all(this.all.map((w) => w.terminate()));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Remove a stage file (loaded, or no longer needed). */
+export function removeStageFile(file: string | null): void {
+  if (file) fs.rmSync(file, { force: true });
+}

@@ -1,0 +1,162 @@
+/**
+ * A parse worker (a worker thread, blocks.ts): takes a block of whole lines of
+ * one file, runs the same line accounting as the main thread (LineHandler:
+ * decode, validate, event id, JSON checks), and writes the events to a stage
+ * file that DuckDB loads (store/writer.ts STAGE_COLUMNS). What it sends back
+ * is small: counts, rejects, the offsets reached, the held parts of a split
+ * line, and the rare events a stage file cannot carry.
+ */
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { LineHandler, SourceState, type HeldState } from './accounting.js';
+import type { SourceRow } from './source.js';
+import {
+  LARGE_EVENT_BYTES,
+  STAGE_FIELD_SEPARATOR,
+  needsAppender,
+  type PendingEvent,
+  type PendingReject,
+} from '../store/stage.js';
+
+export interface WorkerSetup {
+  host: string;
+  ingestedAt: string;
+  strict: boolean;
+  maxLineBytes: number;
+}
+
+export interface BlockTask {
+  blk: number;
+  sourceId: number;
+  path: string;
+  /** Offset of the block's first byte, and the number of the line before it. */
+  startOffset: number;
+  startLine: number;
+  /** Whole lines (each ends with a newline). */
+  bytes?: Uint8Array;
+  /** Instead of bytes: one line longer than --max-line-bytes, its length and first bytes. */
+  tooLong?: { bytes: number; preview: Uint8Array };
+  /** The held parts of a split line the block continues (null: it starts afresh). */
+  held: HeldState | null;
+  /** Where to write the stage file. */
+  stageFile: string;
+}
+
+export interface BlockResult {
+  blk: number;
+  /** The stage file written (null: no event went into one). */
+  stageFile: string | null;
+  /** Events of the block, in order: positions 0..events-1, in the stage file or in `appended`. */
+  events: number;
+  /** Bytes of the stage file's events, and of those larger than LARGE_EVENT_BYTES. */
+  stagedBytes: number;
+  stagedLarge: number;
+  stagedRows: number;
+  /** Events a stage file cannot carry (a separator in a field), with their positions. */
+  appended: { pos: number; e: PendingEvent }[];
+  rejects: PendingReject[];
+  /** The block's line counts (SourceState semantics) and where it left the source. */
+  lines: number;
+  rejected: number;
+  skipped: number;
+  lineNo: number;
+  safeOffset: number;
+  safeLineNo: number;
+  linesRead: number;
+  held: HeldState | null;
+}
+
+const US = STAGE_FIELD_SEPARATOR;
+
+/** Run the line accounting over one block. */
+export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
+  const row = {
+    id: t.sourceId,
+    path: t.path,
+    kind: 'file',
+    offset: t.startOffset,
+    start_line: t.startLine,
+    lines: 0,
+  } as SourceRow;
+  const s = new SourceState(row, 'new', setup.maxLineBytes, { window: false });
+  if (t.held) {
+    s.setHeld(t.held);
+    s.safeOffset = t.held.safeOffset;
+    s.safeLineNo = t.held.safeLineNo;
+  }
+  const h = new LineHandler({
+    strict: setup.strict,
+    maxLineBytes: setup.maxLineBytes,
+    host: setup.host,
+    ingestedAt: setup.ingestedAt,
+  });
+  if (t.tooLong) {
+    const preview = Buffer.from(
+      t.tooLong.preview.buffer,
+      t.tooLong.preview.byteOffset,
+      t.tooLong.preview.byteLength,
+    );
+    h.handleLine(s, {
+      text: preview.toString('utf8'),
+      start: t.startOffset,
+      end: t.startOffset + t.tooLong.bytes + 1,
+      bytes: t.tooLong.bytes,
+      tooLong: true,
+    });
+  } else if (t.bytes) {
+    s.splitter.push(Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength), (line) =>
+      h.handleLine(s, line),
+    );
+  }
+  const appended: BlockResult['appended'] = [];
+  const rows: string[] = [];
+  let stagedBytes = 0;
+  let stagedLarge = 0;
+  h.events.forEach((e, pos) => {
+    if (
+      needsAppender(e.eventId) ||
+      needsAppender(e.eventType) ||
+      needsAppender(e.tags) ||
+      needsAppender(e.raw)
+    ) {
+      appended.push({ pos, e });
+      return;
+    }
+    rows.push(
+      `${pos}${US}${e.eventId}${US}${e.tsMicros}${US}${e.eventType}${US}${e.known}${US}${e.sourceId}${US}${e.line}${US}${e.tags}${US}${e.raw}${US}${e.byteOffset}${US}${e.bytes}\n`,
+    );
+    stagedBytes += e.bytes;
+    if (e.bytes > LARGE_EVENT_BYTES) stagedLarge += e.bytes;
+  });
+  if (rows.length) fs.writeFileSync(t.stageFile, rows.join(''));
+  return {
+    blk: t.blk,
+    stageFile: rows.length ? t.stageFile : null,
+    events: h.events.length,
+    stagedBytes,
+    stagedLarge,
+    stagedRows: rows.length,
+    appended,
+    rejects: h.rejects,
+    lines: s.lines,
+    rejected: s.rejected,
+    skipped: s.skipped,
+    lineNo: s.lineNo,
+    safeOffset: s.safeOffset,
+    safeLineNo: s.safeLineNo,
+    linesRead: h.linesRead,
+    held: s.heldState(),
+  };
+}
+
+if (parentPort) {
+  const setup = workerData as WorkerSetup;
+  const port = parentPort;
+  port.on('message', (t: BlockTask) => {
+    try {
+      port.postMessage({ ok: true, result: parseBlock(setup, t) });
+    } catch (e) {
+      port.postMessage({ ok: false, error: (e as Error)?.stack ?? String(e) });
+    }
+  });
+}
