@@ -12,7 +12,7 @@ import Verify from '../../src/commands/verify.js';
 import ReportAudit from '../../src/commands/report/audit.js';
 import { ingestPaths } from '../../src/lib/ingest/ingest.js';
 import { openStore, type Store } from '../../src/lib/store/open.js';
-import { ROW_HASH_SQL, eventHash, nextChain } from '../../src/lib/store/chain.js';
+import { ROW_HASH_V2_SQL, eventHash, nextChain } from '../../src/lib/store/chain.js';
 import { REJECT_HASH_SQL } from '../../src/lib/store/digests.js';
 import { decisionLine, tmpDir } from '../helpers.js';
 import { runCmd, type Ran } from '../run-command.js';
@@ -180,7 +180,7 @@ describe('verify catches each kind of tampering (exit 3, one line naming it)', (
     const row = first + 1;
     const db = await tampered(
       "UPDATE events SET raw = replace(raw, '}', ', \"x\": 1}') WHERE seq = " + row,
-      `UPDATE events SET chain = sha256((SELECT chain FROM events WHERE seq = ${first - 1} UNION ALL SELECT '${'0'.repeat(64)}' LIMIT 1) || ${ROW_HASH_SQL}) WHERE seq = ${row}`,
+      `UPDATE events SET chain = sha256(concat((SELECT chain FROM events WHERE seq = ${first - 1} UNION ALL SELECT '${'0'.repeat(64)}' LIMIT 1), seq::VARCHAR, chr(31), ${ROW_HASH_V2_SQL})) WHERE seq = ${row}`,
     );
     await expectFailure(
       db,

@@ -18,10 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BlockResult, BlockTask, WorkerSetup } from './parse-worker.js';
+import { PREVIEW_BYTES, keepPreview } from './lines.js';
 
 /** Bytes read at a time, and so the size of a block (plus the line it cuts). */
 export const BLOCK_BYTES = 2 << 20;
-const PREVIEW_BYTES = 4096;
 
 /** One block: whole lines, or one line too long to carry. */
 export interface Block {
@@ -66,7 +66,8 @@ export class BlockCutter {
       // the long line ends at the first newline
       const nl = chunk.indexOf(10);
       const len = this.partLen + nl;
-      out.push({ startOffset: this.offset, lines: 1, tooLong: { bytes: len, preview: this.parts[0]! } });
+      const preview = keepPreview(this.parts[0]!, chunk.subarray(0, nl));
+      out.push({ startOffset: this.offset, lines: 1, tooLong: { bytes: len, preview } });
       this.offset += len + 1;
       this.parts = [];
       this.partLen = 0;
@@ -88,6 +89,7 @@ export class BlockCutter {
   private hold(b: Buffer): void {
     if (this.overflow) {
       this.partLen += b.length;
+      this.parts[0] = keepPreview(this.parts[0]!, b);
       return;
     }
     this.parts.push(Buffer.from(b));

@@ -12,20 +12,14 @@ import { BLOCK_BYTES, BlockCutter, ParsePool, removeStageFile, type Block } from
 import type { BlockResult, BlockTask } from './parse-worker.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { openFifo } from './fifo.js';
-import { createSource, identify, resolveSource, type SourceRow } from './source.js';
+import { createSource, identify, resolveSource } from './source.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, type Store } from '../store/open.js';
 import { StoreFailure, storeFailure } from '../store/failure.js';
 import { acquireLease } from '../store/lease.js';
 import { InputError } from '../errors.js';
-import {
-  REJECT_RAW_LIMIT,
-  ROW_GROUP,
-  Transaction,
-  type PendingEvent,
-  type PendingReject,
-  type SourceProgress,
-} from '../store/writer.js';
+import { ROW_GROUP, Transaction, type SourceProgress } from '../store/writer.js';
 import type { LineCounts } from '../store/sources.js';
+import { BLOCK_POSITIONS } from '../store/stage.js';
 
 export { SourceState, LineHandler, type HeldState } from './accounting.js';
 
@@ -116,6 +110,12 @@ export const DEFAULT_BATCH = 2 * ROW_GROUP;
 
 export class Ingester extends LineHandler {
   readonly batchSize: number;
+  private blocks = 0;
+
+  /** A new block number: stage positions are ordered by it (store/stage.ts BLOCK_POSITIONS). */
+  nextBlock(): number {
+    return this.blocks++;
+  }
 
   constructor(opts: IngestOptions = {}) {
     super(opts);
@@ -144,26 +144,18 @@ export class Ingester extends LineHandler {
     this.dirty.add(s);
     try {
       this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
-      const base = this.txn.reserve(r.events);
       if (r.stageFile) {
         await this.txn.appendStageFile(
           r.stageFile,
-          base,
           new Map([[s.row.id, { rows: r.stagedRows, bytes: r.stagedBytes, large: r.stagedLarge }]]),
         );
       }
-      if (r.appended.length || r.rejects.length) {
-        await this.txn.appendAt(
-          r.appended.map(({ pos, e }) => ({ pos: base + pos, e })),
-          r.rejects,
-        );
-      }
+      if (r.appended.length || r.rejects.length) await this.txn.appendAt(r.appended, r.rejects);
     } catch (e) {
+      removeStageFile(r.stageFile);
       await this.txn?.abandon();
       this.endTransaction();
       throw storeFailure(e, store.path) ?? e;
-    } finally {
-      removeStageFile(r.stageFile);
     }
     await this.flush(store, false);
   }
@@ -212,7 +204,11 @@ export class Ingester extends LineHandler {
     if (!this.txn && !this.txnSources.size) return;
     try {
       this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
-      if (events.length || rejects.length) await this.txn.append(events, rejects);
+      if (rejects.length) await this.txn.append([], rejects, 0);
+      // one block of stage positions per BLOCK_POSITIONS events
+      for (let i = 0; i < events.length; i += BLOCK_POSITIONS) {
+        await this.txn.append(events.slice(i, i + BLOCK_POSITIONS), [], this.nextBlock() * BLOCK_POSITIONS);
+      }
       if (!commit && !this.txn.needsCommit(this.batchSize)) return;
       const sources = [...this.txnSources];
       const res = await this.txn.commit(sources.map(([, p]) => p));
@@ -330,10 +326,9 @@ async function readFileParallel(
   const cutter = new BlockCutter(s.row.offset, ing.maxLineBytes);
   const inflight: { block: Block; task: BlockTask; result: Promise<BlockResult> }[] = [];
   let nextLine = s.lineNo;
-  let blk = 0;
   const dispatch = (block: Block) => {
     const task: BlockTask = {
-      blk: blk++,
+      blk: ing.nextBlock(),
       sourceId: s.row.id,
       path: s.row.path,
       startOffset: block.startOffset,
@@ -357,9 +352,10 @@ async function readFileParallel(
       removeStageFile(r.stageFile);
       r = await pool.run({ ...task, held, stageFile: pool.stageFile() });
     }
-    await ing.acceptBlock(store, s, r);
-    if (block.bytes) s.window?.push(block.bytes, s.safeOffset);
+    // the window first: the commit acceptBlock may make records the window at the new offset
+    if (block.bytes) s.window?.push(block.bytes, r.safeOffset);
     else s.window?.skip(block.tooLong!.bytes + 1);
+    await ing.acceptBlock(store, s, r);
   };
   try {
     await seedWindow(fh, s);

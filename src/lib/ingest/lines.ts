@@ -30,7 +30,14 @@ function textOf(buf: Buffer, start: number, end: number): { text: string; badUtf
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
-const PREVIEW_BYTES = 4096;
+/** The bytes a line too long to hold keeps (its reject's raw), wherever reads cut it. */
+export const PREVIEW_BYTES = 4096;
+
+/** `preview` with the first bytes of `more` it still has room for. */
+export function keepPreview(preview: Buffer, more: Buffer): Buffer {
+  if (preview.length >= PREVIEW_BYTES) return preview;
+  return Buffer.concat([preview, more.subarray(0, PREVIEW_BYTES - preview.length)]);
+}
 
 export class LineSplitter {
   private parts: Buffer[] = [];
@@ -94,6 +101,7 @@ export class LineSplitter {
   private hold(b: Buffer): void {
     if (this.overflow) {
       this.partLen += b.length;
+      this.parts[0] = keepPreview(this.parts[0]!, b);
       return;
     }
     this.parts.push(Buffer.from(b)); // copy: the caller may reuse its buffer

@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LineHandler, SourceState, type HeldState } from './accounting.js';
 import type { SourceRow } from './source.js';
+import { rowHash } from '../store/chain.js';
 import {
+  BLOCK_POSITIONS,
   LARGE_EVENT_BYTES,
   STAGE_FIELD_SEPARATOR,
   needsAppender,
@@ -46,7 +48,7 @@ export interface BlockResult {
   blk: number;
   /** The stage file written (null: no event went into one). */
   stageFile: string | null;
-  /** Events of the block, in order: positions 0..events-1, in the stage file or in `appended`. */
+  /** Events of the block, in order (positions blk x BLOCK_POSITIONS + 0..events-1), in the stage file or `appended`. */
   events: number;
   /** Bytes of the stage file's events, and of those larger than LARGE_EVENT_BYTES. */
   stagedBytes: number;
@@ -112,7 +114,10 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
   const rows: string[] = [];
   let stagedBytes = 0;
   let stagedLarge = 0;
-  h.events.forEach((e, pos) => {
+  const base = t.blk * BLOCK_POSITIONS;
+  h.events.forEach((e, i) => {
+    const pos = base + i;
+    e.rowHash = rowHash(e);
     if (
       needsAppender(e.eventId) ||
       needsAppender(e.eventType) ||
@@ -123,7 +128,7 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
       return;
     }
     rows.push(
-      `${pos}${US}${e.eventId}${US}${e.tsMicros}${US}${e.eventType}${US}${e.known}${US}${e.sourceId}${US}${e.line}${US}${e.tags}${US}${e.raw}${US}${e.byteOffset}${US}${e.bytes}\n`,
+      `${pos}${US}${e.eventId}${US}${e.tsMicros}${US}${e.eventType}${US}${e.known}${US}${e.sourceId}${US}${e.line}${US}${e.tags}${US}${e.raw}${US}${e.byteOffset}${US}${e.bytes}${US}${e.rowHash}\n`,
     );
     stagedBytes += e.bytes;
     if (e.bytes > LARGE_EVENT_BYTES) stagedLarge += e.bytes;

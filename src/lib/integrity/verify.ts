@@ -8,7 +8,7 @@
  */
 import type { Store } from '../store/open.js';
 import { EVENT_TYPES } from '../schema/index.js';
-import { COMMIT_CHAIN_FROM_KEY, GENESIS, ROW_HASH_SQL, nextChain } from '../store/chain.js';
+import { COMMIT_CHAIN_FROM_KEY, GENESIS, ROW_HASH_SQL, ROW_HASH_V2_SQL, nextChain } from '../store/chain.js';
 import { DERIVED_COLUMNS, deriveSelect } from '../store/derive.js';
 import { COUNTS, checkCommitLog, type CommitLogSummary, type Counts } from './commits.js';
 import { REJECTS_DIGEST_AGG, REJECT_HASH_SQL } from '../store/digests.js';
@@ -124,7 +124,7 @@ async function walkChain(
 async function checkCommitChain(store: Store, from: number): Promise<VerifyProblem | null> {
   const r = await store.conn.runAndReadAll(
     `WITH c AS (SELECT DISTINCT first_seq, last_seq FROM commits WHERE last_seq >= first_seq AND first_seq >= ${from}),
-       r AS (SELECT e.seq, e.event_id, e.chain, ${ROW_HASH_SQL.replace(/\b(seq|event_id|ts|event_type|source_id|line|tags|raw)\b/g, 'e.$1')} AS row_hash,
+       r AS (SELECT e.seq, e.event_id, e.chain, ${ROW_HASH_V2_SQL.replace(/\b(event_id|ts|event_type|source_id|line|tags|raw)\b/g, 'e.$1')} AS row_hash,
                     c.first_seq, c.last_seq
              FROM events e LEFT JOIN c ON e.seq BETWEEN c.first_seq AND c.last_seq WHERE e.seq >= ${from}),
        d AS (SELECT first_seq, sha256(string_agg(row_hash, '' ORDER BY seq)) AS digest FROM r
@@ -133,7 +133,7 @@ async function checkCommitChain(store: Store, from: number): Promise<VerifyProbl
              LEFT JOIN d USING (first_seq) LEFT JOIN events p ON p.seq = r.first_seq - 1)
      SELECT seq, event_id, seq = last_seq AND first_seq < last_seq AS is_head, first_seq, last_seq FROM x
      WHERE first_seq IS NOT NULL AND chain IS DISTINCT FROM
-       CASE WHEN seq = last_seq THEN sha256(prev || digest) ELSE sha256(prev || row_hash) END
+       CASE WHEN seq = last_seq THEN sha256(prev || digest) ELSE sha256(concat(prev, seq::VARCHAR, chr(31), row_hash)) END
      ORDER BY seq LIMIT 1`,
   );
   const row = r.getRows()[0];

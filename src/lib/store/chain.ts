@@ -1,21 +1,24 @@
 /**
  * The hash chain over stored events (docs/design.md "Guarantees").
  *
- *   row_hash = sha256(seq US event_id US ts_us US event_type US source_id US line US tags US raw)
+ *   row_hash = sha256(event_id US ts_us US event_type US source_id US line US tags US raw)
  *
  * US is the unit separator (0x1f). Rows are chained per commit, as CloudTrail
  * chains its digest files: with H the chain head before a commit (the chain
  * of the last row stored before it; genesis = 64 zeros),
  *
- *   chain(row)      = sha256(H || row_hash)                          every row but the last
+ *   chain(row)      = sha256(H || seq || US || row_hash)               every row but the last
  *   chain(last row) = sha256(H || sha256(row_hash_1 || ... || row_hash_n))   the commit's new head
  *
- * so each row is bound to the history before its commit, and the head to every
- * row of the commit; a tampered row is named by its own chain value. DuckDB
- * computes all of it in SQL (`ROW_HASH_SQL`, `rowChainSql`), at commit and in
- * `verify`. Stores written before schema 7 chained row by row
- * (chain = sha256(prev_chain || row_hash)); their rows keep that rule up to
- * the meta key `commit_chain_from` (integrity/verify.ts checks both).
+ * (row hashes in seq order), so each row is bound to its seq and the history
+ * before its commit, and the head to every row of the commit; a tampered row
+ * is named by its own chain value. The ingester computes row hashes where the
+ * event is parsed (`rowHash`, in the parse workers), DuckDB the chain at
+ * commit (`rowChainSql`) and everything again in `verify` (`ROW_HASH_V2_SQL`).
+ * Stores written before schema 7 chained row by row,
+ * chain = sha256(prev_chain || sha256(seq US event_id US ... US raw)); their
+ * rows keep that rule up to the meta key `commit_chain_from`
+ * (integrity/verify.ts checks both).
  */
 import crypto, { createHash } from 'node:crypto';
 
@@ -46,6 +49,17 @@ export function eventHash(r: Omit<ChainRow, 'seq'>, seq: number): string {
   );
 }
 
+/** A row's hash (the rule since schema 7), as `ROW_HASH_V2_SQL` computes it in DuckDB. */
+export function rowHash(r: Omit<ChainRow, 'seq'>): string {
+  return sha256Hex(
+    `${r.eventId}${US}${r.tsMicros}${US}${r.eventType}${US}${r.sourceId}${US}${r.line}${US}${r.tags}${US}${r.raw}`,
+  );
+}
+
+/** DuckDB expression computing `rowHash` of a row of `events`. */
+export const ROW_HASH_V2_SQL =
+  'sha256(concat_ws(chr(31), event_id, epoch_us(ts)::VARCHAR, event_type, source_id::VARCHAR, line::VARCHAR, tags, raw))';
+
 /** The chain head after a commit whose rows' hashes, concatenated in seq order, have sha256 `digest`. */
 export function commitHead(prev: string, digest: string): string {
   return sha256Hex(prev + digest);
@@ -56,7 +70,7 @@ export function commitHead(prev: string, digest: string): string {
  * `head` are SQL for the head before the commit, its last seq and its new head.
  */
 export const rowChainSql = (prev: string, last: string, head: string): string =>
-  `CASE WHEN seq = ${last} THEN ${head} ELSE sha256(${prev} || row_hash) END`;
+  `CASE WHEN seq = ${last} THEN ${head} ELSE sha256(concat(${prev}, seq::VARCHAR, chr(31), row_hash)) END`;
 
 /** meta key: the first seq chained per commit (earlier rows, of a store older than schema 7, row by row). */
 export const COMMIT_CHAIN_FROM_KEY = 'commit_chain_from';
@@ -73,7 +87,7 @@ export function nextChain(prev: string, hash: string): string {
   return sha256Hex(prev + hash);
 }
 
-/** DuckDB expression computing `event_hash` of a row of `events`. */
+/** DuckDB expression computing the row hash of the rule before schema 7 (seq included). */
 export const ROW_HASH_SQL =
   'sha256(concat_ws(chr(31), seq::VARCHAR, event_id, epoch_us(ts)::VARCHAR, event_type, source_id::VARCHAR, line::VARCHAR, tags, raw))';
 

@@ -16,6 +16,8 @@ export interface PendingEvent {
   /** Where the line starts and its length in bytes, for the reject should DuckDB refuse the row. */
   byteOffset: number;
   bytes: number;
+  /** store/chain.ts rowHash, when already computed. */
+  rowHash?: string;
 }
 
 export interface PendingReject {
@@ -46,7 +48,15 @@ export const STAGE_COLUMNS = [
   ['raw', 'VARCHAR'],
   ['byte_offset', 'DOUBLE'],
   ['bytes', 'DOUBLE'],
+  ['row_hash', 'VARCHAR'], // store/chain.ts rowHash
 ] as const;
+
+/**
+ * Stage positions: block number x BLOCK_POSITIONS + the row's index in its block, so that blocks
+ * parsed in parallel number their rows without knowing how many rows the blocks before them have.
+ * A block holds fewer rows than this (2 MiB of lines of at least 2 bytes).
+ */
+export const BLOCK_POSITIONS = 2 ** 21;
 
 /**
  * A stage file: one row per line, fields separated by the unit separator (0x1f), no quoting.

@@ -11,12 +11,13 @@
  * written one event type at a time, each type's typed columns derived from
  * `raw` by that type's expressions only (store/derive.ts).
  */
+import fs from 'node:fs';
 import { DuckDBTimestampValue } from './duckdb.js';
 import { isOutOfMemory, isStoreFailure } from './failure.js';
 import type { Store } from './open.js';
 import { DERIVED_COLUMNS, deriveSelect, deriveTypeSelect } from './derive.js';
 import { BASE_COLUMNS } from './schema.js';
-import { GENESIS, HEAD_ROW, ROW_HASH_SQL, commitHead, rowChainSql } from './chain.js';
+import { GENESIS, HEAD_ROW, commitHead, rowChainSql, rowHash } from './chain.js';
 import { recordCommit } from './commit-log.js';
 import { recordProgress, type SourceProgress } from './sources.js';
 import { EVENT_TYPES } from '../schema/index.js';
@@ -49,14 +50,16 @@ export interface BatchResult {
   perSource: Map<number, { stored: number; duplicates: number; rejected: number }>;
 }
 
-const stageFileSql = (file: string, posBase: number) => {
+/** Load stage files (their rows carry their stage positions) into the stage, in one read. */
+const stageFilesSql = (files: readonly string[]) => {
   const columns = STAGE_COLUMNS.map(([n, t]) => `'${n}': '${t}'`).join(', ');
-  return `INSERT INTO temp.stage SELECT pos + ${posBase}, ${STAGE_COLUMNS.slice(1)
-    .map(([n]) => n)
-    .join(', ')}
-    FROM read_csv('${file.replaceAll("'", "''")}', delim = '\x1f', quote = '', escape = '', header = false,
-      new_line = '\\n', auto_detect = false, strict_mode = true, columns = {${columns}})`;
+  const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
+  return `INSERT INTO temp.stage SELECT * FROM read_csv([${list}], delim = '\x1f', quote = '', escape = '',
+      header = false, new_line = '\\n', auto_detect = false, strict_mode = true, columns = {${columns}})`;
 };
+
+/** Stage files are loaded at commit, or once this many wait. */
+const STAGE_FILES_PER_LOAD = 64;
 
 /** DuckDB's rows per row group. */
 export const ROW_GROUP = 122_880;
@@ -102,11 +105,10 @@ const MARKS_SQL = `CREATE OR REPLACE TEMP TABLE marks AS
                 WHERE event_id NOT IN (SELECT event_id FROM stored))
   SELECT st.r, keep.seq FROM st LEFT JOIN keep USING (pos) ORDER BY st.r`;
 
-/** The stage's rows to store, with the columns of `events` and each row's hash (chain.ts). */
-const KEPT_ROWS = `(SELECT *, ${ROW_HASH_SQL} AS row_hash FROM (
-    SELECT m.seq, s.event_id, make_timestamp(s.ts_us::BIGINT) AS ts, s.event_type, s.known, s.source_id,
-      s.line::BIGINT AS line, s.tags, s.raw, hash(s.event_id) AS id_hash
-    FROM temp.stage s POSITIONAL JOIN temp.marks m WHERE m.seq IS NOT NULL) AS numbered)`;
+/** The stage's rows to store, with the columns of `events` and each row's hash (chain.ts, staged). */
+const KEPT_ROWS = `(SELECT m.seq, s.event_id, make_timestamp(s.ts_us::BIGINT) AS ts, s.event_type, s.known, s.source_id,
+      s.line::BIGINT AS line, s.tags, s.raw, hash(s.event_id) AS id_hash, s.row_hash
+    FROM temp.stage s POSITIONAL JOIN temp.marks m WHERE m.seq IS NOT NULL)`;
 
 /**
  * One write transaction, filled by any number of `append` / `appendStageFile`
@@ -117,9 +119,10 @@ const KEPT_ROWS = `(SELECT *, ${ROW_HASH_SQL} AS row_hash FROM (
  * rows are numbered and chained (chain.ts: each row's chain binds it to the
  * previous commit's head; the last row's is the commit's head, over the
  * digest of all its row hashes), written one event type at a time (the other
- * types first, then scheduling decisions; within a type sorted by workload,
- * so a row group holds few types and workloads, and scans filtered on a type
- * or a workload skip the others by their zone maps); then the rejects and the
+ * types first, then scheduling decisions, each in stage order, so a row group
+ * holds few types and scans filtered on a type skip the others by their zone
+ * maps; sorting a group by workload as well ran out of DuckDB's 128 MB at the
+ * default batch, as the sort holds the events' text); then the rejects and the
  * sources' new offsets, and the commit record. Follow mode appends once and
  * commits at once.
  *
@@ -137,8 +140,8 @@ export class Transaction {
   bytes = 0;
   /** Bytes of the appended events larger than LARGE_EVENT_BYTES (see `needsCommit`). */
   largeBytes = 0;
-  /** Stage position of the next row. */
-  private pos = 0;
+  /** Stage files not loaded yet. */
+  private stageFiles: string[] = [];
   private startHead = { seq: 0, chain: GENESIS };
   private endHead = { seq: 0, chain: GENESIS };
   /** Per source: rows staged, rows refused by DuckDB (stored and duplicates are counted at commit). */
@@ -190,29 +193,30 @@ export class Transaction {
   }
 
   /**
-   * Stage the rows of a stage file (`STAGE_COLUMNS`), whose positions count from `base` (see
-   * `reserve`). `perSource`: its rows, bytes and large-event bytes per source.
+   * Stage the rows of a stage file (`STAGE_COLUMNS`, positions included); it is loaded with
+   * others at commit, and removed then. `perSource`: its rows, bytes and large-event bytes per
+   * source.
    */
   async appendStageFile(
     file: string,
-    base: number,
     perSource: ReadonlyMap<number, { rows: number; bytes: number; large: number }>,
   ): Promise<void> {
-    await this.createStage();
-    await this.store.conn.run(stageFileSql(file, base));
+    this.stageFiles.push(file);
     for (const [id, c] of perSource) this.took(id, c.rows, c.bytes, c.large);
+    if (this.stageFiles.length >= STAGE_FILES_PER_LOAD) await this.loadStageFiles();
   }
 
-  /** Reserve `n` stage positions (for rows appended later with `appendAt`); returns the first. */
-  reserve(n: number): number {
-    const first = this.pos;
-    this.pos += n;
-    return first;
+  private async loadStageFiles(): Promise<void> {
+    if (!this.stageFiles.length) return;
+    await this.createStage();
+    const files = this.stageFiles;
+    await this.store.conn.run(stageFilesSql(files));
+    this.stageFiles = [];
+    for (const f of files) fs.rmSync(f, { force: true });
   }
 
-  /** Stage events (in input order) and rejects. */
-  async append(events: PendingEvent[], rejects: PendingReject[]): Promise<void> {
-    const first = this.reserve(events.length);
+  /** Stage events (in input order, positions from `first` on) and rejects. */
+  async append(events: PendingEvent[], rejects: PendingReject[], first = 0): Promise<void> {
     await this.appendAt(
       events.map((e, i) => ({ pos: first + i, e })),
       rejects,
@@ -240,6 +244,7 @@ export class Transaction {
         app.appendVarchar(e.raw);
         app.appendDouble(e.byteOffset);
         app.appendDouble(e.bytes);
+        app.appendVarchar(e.rowHash ?? rowHash(e));
         app.endRow();
         this.took(e.sourceId, 1, e.bytes, e.bytes > LARGE_EVENT_BYTES ? e.bytes : 0);
       }
@@ -268,6 +273,7 @@ export class Transaction {
 
   /** Record the sources' new offsets and counts, and commit everything appended. */
   async commit(sources: SourceProgress[]): Promise<BatchResult> {
+    await this.loadStageFiles();
     for (let attempt = 0; ; attempt++) {
       try {
         await this.write(sources);
@@ -320,7 +326,7 @@ export class Transaction {
     const pass = [...BASE_COLUMNS.map(([c]) => c), 'id_hash'];
     const insert = (type: string | null, where: string) =>
       `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
-       ${deriveTypeSelect(chained.replace('%WHERE%', where), type, pass)}${process.env.KSORT === '0' ? '' : ' ORDER BY workload_id, seq'}`;
+       ${deriveTypeSelect(chained.replace('%WHERE%', where), type, pass)}`;
     // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
     // with one statement, in sequence order.
     if (Number(n) >= this.groupMinRows) {
@@ -446,6 +452,8 @@ export class Transaction {
 
   /** Give up the transaction: nothing appended is kept. */
   async abandon(): Promise<void> {
+    for (const f of this.stageFiles) fs.rmSync(f, { force: true });
+    this.stageFiles = [];
     await this.rollback();
     await this.dropStage().catch(() => undefined);
   }
