@@ -229,7 +229,7 @@ export class ParsePool {
   }
 }
 
-/** Remove a stage file (loaded, or no longer needed). */
-export function removeStageFile(file: string | null): void {
-  if (file) fs.rmSync(file, { force: true });
+/** Remove the stage files of a result (no longer needed). */
+export function removeStageFiles(r: BlockResult): void {
+  for (const f of r.stageFiles) fs.rmSync(f.file, { force: true });
 }

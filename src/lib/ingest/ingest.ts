@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import type { ClassifyOptions } from '../schema/index.js';
 import { WINDOW_BYTES } from './window.js';
 import { SourceState, LineHandler } from './accounting.js';
-import { BLOCK_BYTES, BlockCutter, ParsePool, removeStageFile, type Block } from './blocks.js';
+import { BLOCK_BYTES, BlockCutter, ParsePool, removeStageFiles, type Block } from './blocks.js';
 import type { BlockResult, BlockTask } from './parse-worker.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { openFifo } from './fifo.js';
@@ -144,15 +144,16 @@ export class Ingester extends LineHandler {
     this.dirty.add(s);
     try {
       this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
-      if (r.stageFile) {
+      for (const f of r.stageFiles) {
         await this.txn.appendStageFile(
-          r.stageFile,
-          new Map([[s.row.id, { rows: r.stagedRows, bytes: r.stagedBytes, large: r.stagedLarge }]]),
+          f.file,
+          f.group,
+          new Map([[s.row.id, { rows: f.rows, bytes: f.bytes, large: f.large }]]),
         );
       }
       if (r.appended.length || r.rejects.length) await this.txn.appendAt(r.appended, r.rejects);
     } catch (e) {
-      removeStageFile(r.stageFile);
+      removeStageFiles(r);
       await this.txn?.abandon();
       this.endTransaction();
       throw storeFailure(e, store.path) ?? e;
@@ -349,7 +350,7 @@ async function readFileParallel(
     const held = s.heldState();
     if (held) {
       // The block continues a split line: parse it again with the parts held.
-      removeStageFile(r.stageFile);
+      removeStageFiles(r);
       r = await pool.run({ ...task, held, stageFile: pool.stageFile() });
     }
     // the window first: the commit acceptBlock may make records the window at the new offset
@@ -371,11 +372,7 @@ async function readFileParallel(
     }
     while (inflight.length) await accept();
   } finally {
-    for (const f of inflight)
-      void f.result.then(
-        (r) => removeStageFile(r.stageFile),
-        () => undefined,
-      );
+    for (const f of inflight) void f.result.then(removeStageFiles, () => undefined);
     await fh.close();
   }
   s.tailBytes = cutter.pendingBytes;

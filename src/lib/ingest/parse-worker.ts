@@ -16,6 +16,7 @@ import {
   LARGE_EVENT_BYTES,
   STAGE_FIELD_SEPARATOR,
   needsAppender,
+  typeGroup,
   type PendingEvent,
   type PendingReject,
 } from '../store/stage.js';
@@ -40,20 +41,25 @@ export interface BlockTask {
   tooLong?: { bytes: number; preview: Uint8Array };
   /** The held parts of a split line the block continues (null: it starts afresh). */
   held: HeldState | null;
-  /** Where to write the stage file. */
+  /** Where to write the stage files (this path with the type group's number appended). */
   stageFile: string;
+}
+
+/** One stage file of a block: the block's events of one type group (store/stage.ts TYPE_GROUPS). */
+export interface StageFile {
+  group: number;
+  file: string;
+  rows: number;
+  /** Bytes of its events, and of those larger than LARGE_EVENT_BYTES. */
+  bytes: number;
+  large: number;
 }
 
 export interface BlockResult {
   blk: number;
-  /** The stage file written (null: no event went into one). */
-  stageFile: string | null;
-  /** Events of the block, in order (positions blk x BLOCK_POSITIONS + 0..events-1), in the stage file or `appended`. */
+  /** Events of the block, in order (positions blk x BLOCK_POSITIONS + 0..events-1), in stage files or `appended`. */
   events: number;
-  /** Bytes of the stage file's events, and of those larger than LARGE_EVENT_BYTES. */
-  stagedBytes: number;
-  stagedLarge: number;
-  stagedRows: number;
+  stageFiles: StageFile[];
   /** Events a stage file cannot carry (a separator in a field), with their positions. */
   appended: { pos: number; e: PendingEvent }[];
   rejects: PendingReject[];
@@ -111,9 +117,7 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
     );
   }
   const appended: BlockResult['appended'] = [];
-  const rows: string[] = [];
-  let stagedBytes = 0;
-  let stagedLarge = 0;
+  const groups = new Map<number, { rows: string[]; bytes: number; large: number }>();
   const base = t.blk * BLOCK_POSITIONS;
   h.events.forEach((e, i) => {
     const pos = base + i;
@@ -127,20 +131,25 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
       appended.push({ pos, e });
       return;
     }
-    rows.push(
+    const g = typeGroup(e.eventType);
+    let out = groups.get(g);
+    if (!out) groups.set(g, (out = { rows: [], bytes: 0, large: 0 }));
+    out.rows.push(
       `${pos}${US}${e.eventId}${US}${e.tsMicros}${US}${e.eventType}${US}${e.known}${US}${e.sourceId}${US}${e.line}${US}${e.tags}${US}${e.raw}${US}${e.byteOffset}${US}${e.bytes}${US}${e.rowHash}\n`,
     );
-    stagedBytes += e.bytes;
-    if (e.bytes > LARGE_EVENT_BYTES) stagedLarge += e.bytes;
+    out.bytes += e.bytes;
+    if (e.bytes > LARGE_EVENT_BYTES) out.large += e.bytes;
   });
-  if (rows.length) fs.writeFileSync(t.stageFile, rows.join(''));
+  const stageFiles: StageFile[] = [];
+  for (const [group, g] of groups) {
+    const file = `${t.stageFile}.${group}`;
+    fs.writeFileSync(file, g.rows.join(''));
+    stageFiles.push({ group, file, rows: g.rows.length, bytes: g.bytes, large: g.large });
+  }
   return {
     blk: t.blk,
-    stageFile: rows.length ? t.stageFile : null,
     events: h.events.length,
-    stagedBytes,
-    stagedLarge,
-    stagedRows: rows.length,
+    stageFiles,
     appended,
     rejects: h.rejects,
     lines: s.lines,

@@ -3,6 +3,7 @@
  * rejects, and the stage file format parse workers write. No DuckDB here, so
  * the workers (ingest/parse-worker.ts) load none.
  */
+import { EVENT_TYPES } from '../schema/index.js';
 
 export interface PendingEvent {
   eventId: string;
@@ -92,3 +93,21 @@ export function truncateUtf8(text: string, limit: number): string {
   while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
   return buf.toString('utf8', 0, end);
 }
+
+/**
+ * The groups rows are staged and written in, one stage table each: the less frequent types
+ * first, then the types that are not known (null), then scheduling decisions (most rows). A
+ * commit writes them in this order, so a row group holds few types and scans filtered on a type
+ * skip the others by their zone maps.
+ */
+export const TYPE_GROUPS: readonly (string | null)[] = [
+  ...EVENT_TYPES.filter((t) => t !== 'scheduling_decision'),
+  null,
+  'scheduling_decision',
+];
+
+const GROUP_OF = new Map(TYPE_GROUPS.map((t, i) => [t, i]));
+const OTHER_GROUP = TYPE_GROUPS.indexOf(null);
+
+/** The index in TYPE_GROUPS of an event type's group. */
+export const typeGroup = (eventType: string): number => GROUP_OF.get(eventType) ?? OTHER_GROUP;

@@ -26,6 +26,8 @@ import {
   LARGE_EVENT_BYTES,
   REJECT_RAW_LIMIT,
   STAGE_COLUMNS,
+  TYPE_GROUPS,
+  typeGroup,
   truncateUtf8,
   type PendingEvent,
   type PendingReject,
@@ -51,10 +53,10 @@ export interface BatchResult {
 }
 
 /** Load stage files (their rows carry their stage positions) into the stage, in one read. */
-const stageFilesSql = (files: readonly string[]) => {
+const stageFilesSql = (group: number, files: readonly string[]) => {
   const columns = STAGE_COLUMNS.map(([n, t]) => `'${n}': '${t}'`).join(', ');
   const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
-  return `INSERT INTO temp.stage SELECT * FROM read_csv([${list}], delim = '\x1f', quote = '', escape = '',
+  return `INSERT INTO temp.stage_${group} SELECT * FROM read_csv([${list}], delim = '\x1f', quote = '', escape = '',
       header = false, new_line = '\\n', auto_detect = false, strict_mode = true, columns = {${columns}})`;
 };
 
@@ -64,17 +66,9 @@ const STAGE_FILES_PER_LOAD = 64;
 /** DuckDB's rows per row group. */
 export const ROW_GROUP = 122_880;
 
-/** The groups rows are written in: the less frequent types first, then unknown types, then decisions. */
-const TYPE_GROUPS: readonly (string | null)[] = [
-  ...EVENT_TYPES.filter((t) => t !== 'scheduling_decision'),
-  null,
-  'scheduling_decision',
-];
-const inGroup = (type: string | null) =>
-  type === null
-    ? `event_type NOT IN (${EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`
-    : `event_type = '${type}'`;
-
+const GROUPS = TYPE_GROUPS.map((_, g) => g);
+const ALL_STAGES = (cols: string) =>
+  `(${GROUPS.map((g) => `SELECT ${cols.replaceAll('%G%', String(g))} FROM temp.stage_${g}`).join(' UNION ALL ')})`;
 /** The chain head and last seq of the store. */
 export async function readHead(store: Store): Promise<{ seq: number; chain: string }> {
   const r = await store.conn.runAndReadAll(`SELECT seq, chain FROM events WHERE ${HEAD_ROW}`);
@@ -91,24 +85,29 @@ const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).s
 const INSERT_COLUMNS = [...BASE_COLUMNS.map(([n]) => n), 'id_hash', ...DERIVED_COLUMNS.map((c) => c.name)];
 
 /**
- * Which rows of the stage to store, and their numbers: one row per stage row, in the stage's
- * own order (`marks` is read beside the stage with a POSITIONAL JOIN, so no hash table ever holds
- * the events' text), `seq` set for the first of each event_id in stage order unless the store
- * holds it already, NULL for a duplicate. The scan of the store reads its 8-byte id_hash column;
- * event_id is compared only where a hash matches.
+ * Which rows of the stage to store, and their numbers: one row per stage row, in each stage
+ * table's own order (`marks_G` is read beside `stage_G` with a POSITIONAL JOIN, so no hash table
+ * ever holds the events' text), `seq` set for the first of each event_id in stage position order
+ * unless the store holds it already, NULL for a duplicate. The scan of the store reads its
+ * 8-byte id_hash column; event_id is compared only where a hash matches.
  */
 const MARKS_SQL = `CREATE OR REPLACE TEMP TABLE marks AS
-  WITH st AS (SELECT rowid AS r, pos, event_id FROM temp.stage),
+  WITH st AS ${ALL_STAGES('%G% AS g, rowid AS r, pos, event_id')},
        firsts AS (SELECT event_id, min(pos) AS pos FROM st GROUP BY event_id),
        stored AS (SELECT event_id FROM events WHERE id_hash IN (SELECT hash(event_id) FROM firsts)),
        keep AS (SELECT pos, (row_number() OVER (ORDER BY pos) + $1)::BIGINT AS seq FROM firsts
                 WHERE event_id NOT IN (SELECT event_id FROM stored))
-  SELECT st.r, keep.seq FROM st LEFT JOIN keep USING (pos) ORDER BY st.r`;
+  SELECT st.g, st.r, keep.seq FROM st LEFT JOIN keep USING (pos)`;
+const groupMarksSql = (g: number) =>
+  `CREATE OR REPLACE TEMP TABLE marks_${g} AS SELECT seq FROM temp.marks WHERE g = ${g} ORDER BY r`;
 
-/** The stage's rows to store, with the columns of `events` and each row's hash (chain.ts, staged). */
-const KEPT_ROWS = `(SELECT m.seq, s.event_id, make_timestamp(s.ts_us::BIGINT) AS ts, s.event_type, s.known, s.source_id,
-      s.line::BIGINT AS line, s.tags, s.raw, hash(s.event_id) AS id_hash, s.row_hash
-    FROM temp.stage s POSITIONAL JOIN temp.marks m WHERE m.seq IS NOT NULL)`;
+/** The rows of stage table `g` to store, with the columns of `events` and each row's hash (chain.ts, staged). */
+const keptRows = (
+  g: number,
+) => `(SELECT m.seq, s.event_id, make_timestamp(s.ts_us::BIGINT) AS ts, s.event_type, s.known,
+      s.source_id, s.line::BIGINT AS line, s.tags, s.raw, hash(s.event_id) AS id_hash, s.row_hash
+    FROM temp.stage_${g} s POSITIONAL JOIN temp.marks_${g} m WHERE m.seq IS NOT NULL)`;
+const ALL_KEPT = `(${GROUPS.map((g) => `SELECT * FROM ${keptRows(g)}`).join(' UNION ALL ')})`;
 
 /**
  * One write transaction, filled by any number of `append` / `appendStageFile`
@@ -140,8 +139,9 @@ export class Transaction {
   bytes = 0;
   /** Bytes of the appended events larger than LARGE_EVENT_BYTES (see `needsCommit`). */
   largeBytes = 0;
-  /** Stage files not loaded yet. */
-  private stageFiles: string[] = [];
+  /** Stage files not loaded yet, per type group (stage.ts TYPE_GROUPS). */
+  private stageFiles: string[][] = GROUPS.map(() => []);
+  private stageFileCount = 0;
   private startHead = { seq: 0, chain: GENESIS };
   private endHead = { seq: 0, chain: GENESIS };
   /** Per source: rows staged, rows refused by DuckDB (stored and duplicates are counted at commit). */
@@ -178,9 +178,11 @@ export class Transaction {
 
   private async createStage(): Promise<void> {
     if (this.stageCreated) return;
-    await this.store.conn.run(
-      `CREATE OR REPLACE TEMP TABLE stage (${STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`,
-    );
+    for (const g of GROUPS) {
+      await this.store.conn.run(
+        `CREATE OR REPLACE TEMP TABLE stage_${g} (${STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`,
+      );
+    }
     this.stageCreated = true;
   }
 
@@ -193,26 +195,32 @@ export class Transaction {
   }
 
   /**
-   * Stage the rows of a stage file (`STAGE_COLUMNS`, positions included); it is loaded with
-   * others at commit, and removed then. `perSource`: its rows, bytes and large-event bytes per
-   * source.
+   * Stage the rows of a stage file (`STAGE_COLUMNS`, positions included) of one type group; it is
+   * loaded with others at commit, and removed then. `perSource`: its rows, bytes and large-event
+   * bytes per source.
    */
   async appendStageFile(
     file: string,
+    group: number,
     perSource: ReadonlyMap<number, { rows: number; bytes: number; large: number }>,
   ): Promise<void> {
-    this.stageFiles.push(file);
+    this.stageFiles[group]!.push(file);
+    this.stageFileCount++;
     for (const [id, c] of perSource) this.took(id, c.rows, c.bytes, c.large);
-    if (this.stageFiles.length >= STAGE_FILES_PER_LOAD) await this.loadStageFiles();
+    if (this.stageFileCount >= STAGE_FILES_PER_LOAD) await this.loadStageFiles();
   }
 
   private async loadStageFiles(): Promise<void> {
-    if (!this.stageFiles.length) return;
+    if (!this.stageFileCount) return;
     await this.createStage();
-    const files = this.stageFiles;
-    await this.store.conn.run(stageFilesSql(files));
-    this.stageFiles = [];
-    for (const f of files) fs.rmSync(f, { force: true });
+    for (const g of GROUPS) {
+      const files = this.stageFiles[g]!;
+      if (!files.length) continue;
+      await this.store.conn.run(stageFilesSql(g, files));
+      this.stageFiles[g] = [];
+      for (const f of files) fs.rmSync(f, { force: true });
+    }
+    this.stageFileCount = 0;
   }
 
   /** Stage events (in input order, positions from `first` on) and rejects. */
@@ -223,6 +231,29 @@ export class Transaction {
     );
   }
 
+  /** Append events of one type group to its stage table. */
+  private async appendGroup(g: number, events: readonly { pos: number; e: PendingEvent }[]): Promise<void> {
+    const app = await this.store.conn.createAppender(`stage_${g}`, 'main', 'temp');
+    for (const { pos, e } of events) {
+      app.appendDouble(pos);
+      app.appendVarchar(e.eventId);
+      app.appendDouble(e.tsMicros);
+      app.appendVarchar(e.eventType);
+      app.appendBoolean(e.known);
+      app.appendInteger(e.sourceId);
+      app.appendDouble(e.line);
+      app.appendVarchar(e.tags);
+      app.appendVarchar(e.raw);
+      app.appendDouble(e.byteOffset);
+      app.appendDouble(e.bytes);
+      app.appendVarchar(e.rowHash ?? rowHash(e));
+      app.endRow();
+      this.took(e.sourceId, 1, e.bytes, e.bytes > LARGE_EVENT_BYTES ? e.bytes : 0);
+    }
+    app.flushSync();
+    app.closeSync();
+  }
+
   /** Stage events at the positions given (see `reserve`), and rejects. */
   async appendAt(
     events: readonly { pos: number; e: PendingEvent }[],
@@ -231,25 +262,9 @@ export class Transaction {
     const { conn } = this.store;
     if (events.length) {
       await this.createStage();
-      const app = await conn.createAppender('stage', 'main', 'temp');
-      for (const { pos, e } of events) {
-        app.appendDouble(pos);
-        app.appendVarchar(e.eventId);
-        app.appendDouble(e.tsMicros);
-        app.appendVarchar(e.eventType);
-        app.appendBoolean(e.known);
-        app.appendInteger(e.sourceId);
-        app.appendDouble(e.line);
-        app.appendVarchar(e.tags);
-        app.appendVarchar(e.raw);
-        app.appendDouble(e.byteOffset);
-        app.appendDouble(e.bytes);
-        app.appendVarchar(e.rowHash ?? rowHash(e));
-        app.endRow();
-        this.took(e.sourceId, 1, e.bytes, e.bytes > LARGE_EVENT_BYTES ? e.bytes : 0);
-      }
-      app.flushSync();
-      app.closeSync();
+      const byGroup = GROUPS.map(() => [] as { pos: number; e: PendingEvent }[]);
+      for (const x of events) byGroup[typeGroup(x.e.eventType)]!.push(x);
+      for (const g of GROUPS) if (byGroup[g]!.length) await this.appendGroup(g, byGroup[g]!);
     }
     if (rejects.length) {
       const app = await conn.createAppender('stage_rejects', 'main', 'temp');
@@ -298,7 +313,7 @@ export class Transaction {
   /** Rows to store per source, with the staged and refused counts: stored and duplicates. */
   private async countKept(): Promise<void> {
     const r = await this.store.conn.runAndReadAll(
-      'SELECT s.source_id, count(m.seq) FROM temp.stage s POSITIONAL JOIN temp.marks m GROUP BY ALL',
+      `SELECT source_id, count(*) FROM ${ALL_KEPT} AS kept GROUP BY ALL`,
     );
     const stored = new Map(r.getRows().map((row) => [Number(row[0]), Number(row[1])]));
     this.perSource = new Map();
@@ -312,29 +327,31 @@ export class Transaction {
   private async insertRows(): Promise<void> {
     const { conn } = this.store;
     await conn.run(MARKS_SQL, [this.startHead.seq]);
+    for (const g of GROUPS) await conn.run(groupMarksSql(g));
     await this.countKept();
     const r = await conn.runAndReadAll(
       `SELECT count(*), coalesce(max(seq), 0), sha256(coalesce(string_agg(row_hash, '' ORDER BY seq), ''))
-       FROM ${KEPT_ROWS} AS kept`,
+       FROM ${ALL_KEPT} AS kept`,
     );
     const [n, last, digest] = r.getRows()[0]!;
     if (!Number(n)) return;
     const head = commitHead(this.startHead.chain, String(digest));
     this.endHead = { seq: Number(last), chain: head };
-    const chained = `(SELECT *, ${rowChainSql('$1', '$2', '$3')} AS chain FROM ${KEPT_ROWS} AS kept WHERE %WHERE%) AS chained`;
+    const chained = (rows: string) =>
+      `(SELECT *, ${rowChainSql('$1', '$2', '$3')} AS chain FROM ${rows} AS kept) AS chained`;
     const params = [this.startHead.chain, Number(last), head];
     const pass = [...BASE_COLUMNS.map(([c]) => c), 'id_hash'];
-    const insert = (type: string | null, where: string) =>
+    const insert = (g: number) =>
       `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
-       ${deriveTypeSelect(chained.replace('%WHERE%', where), type, pass)}`;
+       ${deriveTypeSelect(chained(keptRows(g)), TYPE_GROUPS[g]!, pass)}`;
     // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
     // with one statement, in sequence order.
     if (Number(n) >= this.groupMinRows) {
-      for (const type of TYPE_GROUPS) await conn.run(insert(type, inGroup(type)), params);
+      for (const g of GROUPS) await conn.run(insert(g), params);
     } else {
       await conn.run(
         `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
-         ${deriveSelect(chained.replace('%WHERE%', 'TRUE'), pass)} ORDER BY seq`,
+         ${deriveSelect(chained(ALL_KEPT), pass)} ORDER BY seq`,
         params,
       );
     }
@@ -368,7 +385,8 @@ export class Transaction {
       sources,
       perSource: this.perSource,
     });
-    await conn.run('DROP TABLE IF EXISTS temp.marks');
+    for (const t of ['marks', ...GROUPS.map((g) => `marks_${g}`)])
+      await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
     await conn.run('COMMIT');
     this.begun = false;
   }
@@ -380,7 +398,7 @@ export class Transaction {
   private async removeRefused(cause: unknown): Promise<boolean> {
     const { conn } = this.store;
     const r0 = await conn.runAndReadAll(
-      'SELECT coalesce(min(pos), 0), coalesce(max(pos), -1) FROM temp.stage',
+      `SELECT coalesce(min(pos), 0), coalesce(max(pos), -1) FROM ${ALL_STAGES('pos')} AS st`,
     );
     const [lo, hi] = r0.getRows()[0]!.map(Number) as [number, number];
     const bad = await this.refusedRows(lo, hi, firstLine(cause));
@@ -388,7 +406,7 @@ export class Transaction {
     for (const [pos, reason] of bad) {
       const r = await conn.runAndReadAll(
         `SELECT s.source_id, coalesce(src.path, '?') AS path, s.line, s.byte_offset, s.raw, s.bytes, s.event_type
-         FROM temp.stage s LEFT JOIN sources src ON src.id = s.source_id WHERE s.pos = $1`,
+         FROM ${ALL_STAGES('*')} s LEFT JOIN sources src ON src.id = s.source_id WHERE s.pos = $1`,
         [pos],
       );
       for (const o of r.getRowObjectsJS()) {
@@ -406,7 +424,7 @@ export class Transaction {
         );
         this.count(Number(o.source_id)).refused++;
       }
-      await conn.run('DELETE FROM temp.stage WHERE pos = $1', [pos]);
+      for (const g of GROUPS) await conn.run(`DELETE FROM temp.stage_${g} WHERE pos = $1`, [pos]);
     }
     return true;
   }
@@ -418,8 +436,8 @@ export class Transaction {
     try {
       await conn.run(
         `CREATE OR REPLACE TEMP TABLE probe AS ${deriveSelect(
-          `(SELECT * FROM temp.stage WHERE pos BETWEEN ${lo} AND ${hi}) AS staged`,
-          // what KEPT_ROWS converts, then the derivation
+          `(SELECT * FROM ${ALL_STAGES('*')} AS st WHERE pos BETWEEN ${lo} AND ${hi}) AS staged`,
+          // what keptRows converts, then the derivation
           ['make_timestamp(ts_us::BIGINT) AS ts', 'line::BIGINT AS line_no', 'hash(event_id) AS id_hash'],
         )}`,
       );
@@ -440,7 +458,9 @@ export class Transaction {
 
   private async dropStage(): Promise<void> {
     // Dropping the stage frees its memory (deleted rows of a temp table stay until the process ends).
-    if (this.stageCreated) await this.store.conn.run('DROP TABLE IF EXISTS temp.stage');
+    if (this.stageCreated) {
+      for (const g of GROUPS) await this.store.conn.run(`DROP TABLE IF EXISTS temp.stage_${g}`);
+    }
     await this.store.conn.run('DROP TABLE IF EXISTS temp.stage_rejects');
     this.stageCreated = false;
   }
@@ -452,8 +472,9 @@ export class Transaction {
 
   /** Give up the transaction: nothing appended is kept. */
   async abandon(): Promise<void> {
-    for (const f of this.stageFiles) fs.rmSync(f, { force: true });
-    this.stageFiles = [];
+    for (const f of this.stageFiles.flat()) fs.rmSync(f, { force: true });
+    this.stageFiles = GROUPS.map(() => []);
+    this.stageFileCount = 0;
     await this.rollback();
     await this.dropStage().catch(() => undefined);
   }
