@@ -90,12 +90,13 @@ function withChecks(def: Def, typeOk: (v: unknown) => boolean): Node {
   const checks = ((def.checks as unknown[] | undefined) ?? []).map(compileCheck);
   if (checks.some((c) => c === undefined)) return NOT_SURE;
   const steps = checks as Run[];
+  if (steps.length === 0) return { exact: true, run: (v) => (typeOk(v) ? v : FAIL) };
   return {
     exact: true,
     run: (v) => {
       if (!typeOk(v)) return FAIL;
       let out = v;
-      for (const step of steps) if ((out = step(out)) === FAIL) return FAIL;
+      for (let i = 0; i < steps.length; i++) if ((out = steps[i]!(out)) === FAIL) return FAIL;
       return out;
     },
   };
@@ -118,7 +119,8 @@ function compileObject(def: Def): Node {
     exact: props.every((p) => p.node.exact),
     run: (v) => {
       if (!isObject(v)) return FAIL;
-      for (const p of props) {
+      for (let i = 0; i < props.length; i++) {
+        const p = props[i]!;
         if (!(p.k in v)) {
           if (p.mayBeAbsent) continue;
           return FAIL;
@@ -154,9 +156,8 @@ function compileTransform(def: Def): Node {
     run: (v) => {
       if (typeof v === 'object' && v !== null) return FAIL;
       const issues: unknown[] = [];
-      const ctx = { value: v, issues, addIssue: (i: unknown) => issues.push(i) };
       try {
-        const out = transform(v, ctx);
+        const out = transform(v, { value: v, issues, addIssue: (i: unknown) => issues.push(i) });
         return out instanceof Promise || issues.length ? FAIL : out;
       } catch {
         return FAIL;
