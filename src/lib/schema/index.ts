@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { type JsonObject, type TypedFields } from './common.js';
+import { compileFast } from './fast.js';
 import { readEventTime } from '../time.js';
 import * as decision from './scheduling-decision.js';
 import * as relocation from './workload-relocation.js';
@@ -42,6 +43,17 @@ const MODULES: Record<EventType, TypeModule> = {
   inefficiency_detected: inefficiency,
   policy_change: policy,
 };
+
+/** Each type's fast checks per shape, generated from its zod schemas (fast.ts). */
+const FAST = Object.fromEntries(
+  EVENT_TYPES.map((t) => [t, { nested: compileFast(MODULES[t].nested), flat: compileFast(MODULES[t].flat) }]),
+) as Record<EventType, { nested: (o: JsonObject) => boolean; flat: (o: JsonObject) => boolean }>;
+
+/** True only when zod accepts `o` in the shape `isFlat` chose; false: ask zod (it says why). */
+export function passesFast(type: EventType, o: JsonObject): boolean {
+  const fast = FAST[type];
+  return MODULES[type].isFlat(o) ? fast.flat(o) : fast.nested(o);
+}
 
 export const isKnownType = (t: string): t is EventType => Object.hasOwn(MODULES, t);
 
@@ -142,8 +154,11 @@ export function classify(value: unknown, opts: ClassifyOptions = {}): Classified
   }
   const mod = MODULES[type];
   const flat = mod.isFlat(o);
-  const res = (flat ? mod.flat : mod.nested).safeParse(o);
-  if (!res.success) return { kind: 'reject', reason: rejectReason(type, mod, o, flat, res.error.issues) };
+  // The common case, a valid event, never runs zod; anything else gets zod's verdict and reason.
+  if (!(flat ? FAST[type].flat : FAST[type].nested)(o)) {
+    const res = (flat ? mod.flat : mod.nested).safeParse(o);
+    if (!res.success) return { kind: 'reject', reason: rejectReason(type, mod, o, flat, res.error.issues) };
+  }
   return { kind: 'event', eventType: type, known: true, ts, ownId: ownId(o) };
 }
 
