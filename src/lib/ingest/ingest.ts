@@ -148,6 +148,7 @@ export class Ingester extends LineHandler {
         await this.txn.appendStageFile(
           f.file,
           f.group,
+          r.tags,
           new Map([[s.row.id, { rows: f.rows, bytes: f.bytes, large: f.large }]]),
         );
       }

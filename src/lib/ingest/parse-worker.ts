@@ -60,6 +60,8 @@ export interface BlockResult {
   /** Events of the block, in order (positions blk x BLOCK_POSITIONS + 0..events-1), in stage files or `appended`. */
   events: number;
   stageFiles: StageFile[];
+  /** The distinct tags of the block's events; stage files hold their index here. */
+  tags: string[];
   /** Events a stage file cannot carry (a separator in a field), with their positions. */
   appended: { pos: number; e: PendingEvent }[];
   rejects: PendingReject[];
@@ -119,6 +121,8 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
   const appended: BlockResult['appended'] = [];
   const groups = new Map<number, { rows: string[]; bytes: number; large: number }>();
   const base = t.blk * BLOCK_POSITIONS;
+  const tags: string[] = [];
+  const tagIndex = new Map<string, number>();
   h.events.forEach((e, i) => {
     const pos = base + i;
     e.rowHash = rowHash(e);
@@ -131,11 +135,13 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
       appended.push({ pos, e });
       return;
     }
+    let tag = tagIndex.get(e.tags);
+    if (tag === undefined) tagIndex.set(e.tags, (tag = tags.push(e.tags) - 1));
     const g = typeGroup(e.eventType);
     let out = groups.get(g);
     if (!out) groups.set(g, (out = { rows: [], bytes: 0, large: 0 }));
     out.rows.push(
-      `${pos}${US}${e.eventId}${US}${e.tsMicros}${US}${e.eventType}${US}${e.known}${US}${e.sourceId}${US}${e.line}${US}${e.tags}${US}${e.raw}${US}${e.byteOffset}${US}${e.bytes}${US}${e.rowHash}\n`,
+      `${pos}${US}${e.eventId}${US}${e.tsMicros}${US}${e.eventType}${US}${e.known}${US}${e.sourceId}${US}${e.line}${US}${tag}${US}${e.raw}${US}${e.byteOffset}${US}${e.bytes}${US}${e.rowHash}\n`,
     );
     out.bytes += e.bytes;
     if (e.bytes > LARGE_EVENT_BYTES) out.large += e.bytes;
@@ -150,6 +156,7 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
     blk: t.blk,
     events: h.events.length,
     stageFiles,
+    tags,
     appended,
     rejects: h.rejects,
     lines: s.lines,

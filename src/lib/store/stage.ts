@@ -45,7 +45,7 @@ export const STAGE_COLUMNS = [
   ['known', 'BOOLEAN'],
   ['source_id', 'INTEGER'],
   ['line', 'DOUBLE'],
-  ['tags', 'VARCHAR'],
+  ['tag', 'INTEGER'], // the tags' code in the transaction's stage_tags (the text, once per distinct tags)
   ['raw', 'VARCHAR'],
   ['byte_offset', 'DOUBLE'],
   ['bytes', 'DOUBLE'],

@@ -52,12 +52,18 @@ export interface BatchResult {
   perSource: Map<number, { stored: number; duplicates: number; rejected: number }>;
 }
 
-/** Load stage files (their rows carry their stage positions) into the stage, in one read. */
+/**
+ * Load stage files (their rows carry their stage positions) into the stage, in one read; each
+ * file's tag indexes become the transaction's tag codes through `stage_tagmap`.
+ */
 const stageFilesSql = (group: number, files: readonly string[]) => {
   const columns = STAGE_COLUMNS.map(([n, t]) => `'${n}': '${t}'`).join(', ');
   const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
-  return `INSERT INTO temp.stage_${group} SELECT * FROM read_csv([${list}], delim = '\x1f', quote = '', escape = '',
-      header = false, new_line = '\\n', auto_detect = false, strict_mode = true, columns = {${columns}})`;
+  const cols = STAGE_COLUMNS.map(([n]) => (n === 'tag' ? 'm.code' : `c.${n}`)).join(', ');
+  return `INSERT INTO temp.stage_${group} SELECT ${cols}
+    FROM read_csv([${list}], delim = '\x1f', quote = '', escape = '', header = false, new_line = '\\n',
+      auto_detect = false, strict_mode = true, filename = true, columns = {${columns}}) AS c
+    JOIN temp.stage_tagmap m ON m.filename = c.filename AND m.local = c.tag`;
 };
 
 /** Stage files are loaded at commit, or once this many wait. */
@@ -101,13 +107,22 @@ const MARKS_SQL = `CREATE OR REPLACE TEMP TABLE marks AS
 const groupMarksSql = (g: number) =>
   `CREATE OR REPLACE TEMP TABLE marks_${g} AS SELECT seq FROM temp.marks WHERE g = ${g} ORDER BY r`;
 
-/** The rows of stage table `g` to store, with the columns of `events` and each row's hash (chain.ts, staged). */
+/**
+ * The rows of stage table `g` to store, with the columns of `events` and each row's hash
+ * (chain.ts, staged). The tags texts come from parameter $4 (TAGS_PARAM), by code; without `tags`
+ * the column is left out (counting and hashing need no parameter).
+ */
 const keptRows = (
   g: number,
-) => `(SELECT m.seq, s.event_id, make_timestamp(s.ts_us::BIGINT) AS ts, s.event_type, s.known,
-      s.source_id, s.line::BIGINT AS line, s.tags, s.raw, hash(s.event_id) AS id_hash, s.row_hash
+  tags = false,
+) => `(SELECT m.seq, s.event_id, make_timestamp(s.ts_us::BIGINT) AS ts,
+      s.event_type, s.known, s.source_id, s.line::BIGINT AS line,
+      ${tags ? 'string_split($4, chr(30))[s.tag + 1]' : 'NULL::VARCHAR'} AS tags, s.raw, hash(s.event_id) AS id_hash, s.row_hash
     FROM temp.stage_${g} s POSITIONAL JOIN temp.marks_${g} m WHERE m.seq IS NOT NULL)`;
-const ALL_KEPT = `(${GROUPS.map((g) => `SELECT * FROM ${keptRows(g)}`).join(' UNION ALL ')})`;
+/** Separates the tags texts in the tags parameter (JSON text never holds it raw). */
+const TAGS_SEPARATOR = '\x1e';
+const allKept = (tags = false) =>
+  `(${GROUPS.map((g) => `SELECT * FROM ${keptRows(g, tags)}`).join(' UNION ALL ')})`;
 
 /**
  * One write transaction, filled by any number of `append` / `appendStageFile`
@@ -141,6 +156,10 @@ export class Transaction {
   largeBytes = 0;
   /** Stage files not loaded yet, per type group (stage.ts TYPE_GROUPS). */
   private stageFiles: string[][] = GROUPS.map(() => []);
+  /** Their tag indexes' codes, per file. */
+  private fileTags = new Map<string, number[]>();
+  /** The code of each distinct tags text staged (their order: codes 0, 1, ...). */
+  private readonly tagCodes = new Map<string, number>();
   private stageFileCount = 0;
   private startHead = { seq: 0, chain: GENESIS };
   private endHead = { seq: 0, chain: GENESIS };
@@ -183,7 +202,19 @@ export class Transaction {
         `CREATE OR REPLACE TEMP TABLE stage_${g} (${STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`,
       );
     }
+    this.tagCodes.clear();
     this.stageCreated = true;
+  }
+
+  /** The code of a tags text in this transaction. */
+  private async tagCode(tags: string): Promise<number> {
+    await this.createStage();
+    let code = this.tagCodes.get(tags);
+    if (code === undefined) {
+      code = this.tagCodes.size;
+      this.tagCodes.set(tags, code);
+    }
+    return code;
   }
 
   /** Account for `n` rows of source `sourceId` taking `bytes` bytes (`large` of them in large events). */
@@ -202,8 +233,12 @@ export class Transaction {
   async appendStageFile(
     file: string,
     group: number,
+    tags: readonly string[],
     perSource: ReadonlyMap<number, { rows: number; bytes: number; large: number }>,
   ): Promise<void> {
+    const codes: number[] = [];
+    for (const t of tags) codes.push(await this.tagCode(t));
+    this.fileTags.set(file, codes);
     this.stageFiles[group]!.push(file);
     this.stageFileCount++;
     for (const [id, c] of perSource) this.took(id, c.rows, c.bytes, c.large);
@@ -213,6 +248,22 @@ export class Transaction {
   private async loadStageFiles(): Promise<void> {
     if (!this.stageFileCount) return;
     await this.createStage();
+    const { conn } = this.store;
+    await conn.run(
+      'CREATE OR REPLACE TEMP TABLE stage_tagmap (filename VARCHAR, local INTEGER, code INTEGER)',
+    );
+    const map = await conn.createAppender('stage_tagmap', 'main', 'temp');
+    for (const [file, codes] of this.fileTags) {
+      codes.forEach((code, local) => {
+        map.appendVarchar(file);
+        map.appendInteger(local);
+        map.appendInteger(code);
+        map.endRow();
+      });
+    }
+    map.flushSync();
+    map.closeSync();
+    this.fileTags.clear();
     for (const g of GROUPS) {
       const files = this.stageFiles[g]!;
       if (!files.length) continue;
@@ -233,6 +284,8 @@ export class Transaction {
 
   /** Append events of one type group to its stage table. */
   private async appendGroup(g: number, events: readonly { pos: number; e: PendingEvent }[]): Promise<void> {
+    const codes = new Map<string, number>();
+    for (const { e } of events) if (!codes.has(e.tags)) codes.set(e.tags, await this.tagCode(e.tags));
     const app = await this.store.conn.createAppender(`stage_${g}`, 'main', 'temp');
     for (const { pos, e } of events) {
       app.appendDouble(pos);
@@ -242,7 +295,7 @@ export class Transaction {
       app.appendBoolean(e.known);
       app.appendInteger(e.sourceId);
       app.appendDouble(e.line);
-      app.appendVarchar(e.tags);
+      app.appendInteger(codes.get(e.tags)!);
       app.appendVarchar(e.raw);
       app.appendDouble(e.byteOffset);
       app.appendDouble(e.bytes);
@@ -313,7 +366,7 @@ export class Transaction {
   /** Rows to store per source, with the staged and refused counts: stored and duplicates. */
   private async countKept(): Promise<void> {
     const r = await this.store.conn.runAndReadAll(
-      `SELECT source_id, count(*) FROM ${ALL_KEPT} AS kept GROUP BY ALL`,
+      `SELECT source_id, count(*) FROM ${allKept()} AS kept GROUP BY ALL`,
     );
     const stored = new Map(r.getRows().map((row) => [Number(row[0]), Number(row[1])]));
     this.perSource = new Map();
@@ -331,7 +384,7 @@ export class Transaction {
     await this.countKept();
     const r = await conn.runAndReadAll(
       `SELECT count(*), coalesce(max(seq), 0), sha256(coalesce(string_agg(row_hash, '' ORDER BY seq), ''))
-       FROM ${ALL_KEPT} AS kept`,
+       FROM ${allKept()} AS kept`,
     );
     const [n, last, digest] = r.getRows()[0]!;
     if (!Number(n)) return;
@@ -339,11 +392,11 @@ export class Transaction {
     this.endHead = { seq: Number(last), chain: head };
     const chained = (rows: string) =>
       `(SELECT *, ${rowChainSql('$1', '$2', '$3')} AS chain FROM ${rows} AS kept) AS chained`;
-    const params = [this.startHead.chain, Number(last), head];
+    const params = [this.startHead.chain, Number(last), head, [...this.tagCodes.keys()].join(TAGS_SEPARATOR)];
     const pass = [...BASE_COLUMNS.map(([c]) => c), 'id_hash'];
     const insert = (g: number) =>
       `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
-       ${deriveTypeSelect(chained(keptRows(g)), TYPE_GROUPS[g]!, pass)}`;
+       ${deriveTypeSelect(chained(keptRows(g, true)), TYPE_GROUPS[g]!, pass)}`;
     // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
     // with one statement, in sequence order.
     if (Number(n) >= this.groupMinRows) {
@@ -351,7 +404,7 @@ export class Transaction {
     } else {
       await conn.run(
         `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
-         ${deriveSelect(chained(ALL_KEPT), pass)} ORDER BY seq`,
+         ${deriveSelect(chained(allKept(true)), pass)} ORDER BY seq`,
         params,
       );
     }
@@ -459,7 +512,8 @@ export class Transaction {
   private async dropStage(): Promise<void> {
     // Dropping the stage frees its memory (deleted rows of a temp table stay until the process ends).
     if (this.stageCreated) {
-      for (const g of GROUPS) await this.store.conn.run(`DROP TABLE IF EXISTS temp.stage_${g}`);
+      for (const t of [...GROUPS.map((g) => `stage_${g}`), 'stage_tagmap'])
+        await this.store.conn.run(`DROP TABLE IF EXISTS temp.${t}`);
     }
     await this.store.conn.run('DROP TABLE IF EXISTS temp.stage_rejects');
     this.stageCreated = false;
@@ -474,6 +528,7 @@ export class Transaction {
   async abandon(): Promise<void> {
     for (const f of this.stageFiles.flat()) fs.rmSync(f, { force: true });
     this.stageFiles = GROUPS.map(() => []);
+    this.fileTags.clear();
     this.stageFileCount = 0;
     await this.rollback();
     await this.dropStage().catch(() => undefined);
