@@ -36,7 +36,7 @@ const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [opti
   --out DIR             output and cache directory (default bench/out)
   --only LIST           sections: ${SECTIONS.join(',')} (default: all)
   --cli PATH            the CLI entry point (default ./bin/run.js)
-  --rss-gb G            also measure ingest peak RSS on a file of about G GB (default off)
+  --rss-gb G            also measure ingest peak RSS on a file of about G GB (default 5, issue 13; 0 = off)
   --follow-seconds S    duration of the follow-mode writer (default 30)
   --follow-rate R       lines per second appended in follow mode (default 10000)
   --flush-interval D    ingest --follow --flush-interval (default 1s)
@@ -91,7 +91,7 @@ const opt = {
   out: path.resolve(argv.out),
   only: argv.only ? argv.only.split(',').map((s) => s.trim()) : SECTIONS,
   cli: path.resolve(argv.cli),
-  rssGb: argv['rss-gb'] === undefined ? 0 : Number(argv['rss-gb']),
+  rssGb: argv['rss-gb'] === undefined ? 5 : Number(argv['rss-gb']),
   followSeconds: Number(argv['follow-seconds']),
   followRate: int('follow-rate', 1),
   flushInterval: argv['flush-interval'],
@@ -567,8 +567,8 @@ async function benchIngest() {
     `batch ingest, ${fmtInt(opt.events)} events (stored/s)`,
     res.kcloud.stored_per_s,
     `${fmtInt(res.kcloud.stored_per_s)}/s (${fmtInt(res.kcloud.lines_per_s)} lines/s, ${fmtMs(kWall)})`,
-    '>= 150,000/s',
-    res.kcloud.stored_per_s >= 150_000,
+    '>= 100,000/s',
+    res.kcloud.stored_per_s >= 100_000,
   );
   check(
     'ingest',
@@ -583,8 +583,8 @@ async function benchIngest() {
     'ratio DuckDB time / kcloud-log time',
     res.ratio,
     `${res.ratio ?? '-'}x`,
-    '>= 1.3x',
-    res.ratio >= 1.3,
+    '>= 0.5x',
+    res.ratio >= 0.5,
   );
 
   // Peak RSS: a quarter-size file, the full file (above), optionally a ~G GB file.
@@ -974,14 +974,14 @@ async function benchQueries() {
     {
       name: 'events --workload W --type scheduling_decision --limit 50',
       args: ['events', '--workload', ids.workload, '--type', 'scheduling_decision', '--limit', '50'],
-      target: 300,
+      target: 500, // issue 13
     },
     {
       name: 'events --since <last day> --type workload_relocation --limit 50',
       args: ['events', '--since', ids.since, '--type', 'workload_relocation', '--limit', '50'],
-      target: 300,
+      target: 500,
     },
-    { name: 'trace W', args: ['trace', ids.workload], target: 300 },
+    { name: 'trace W', args: ['trace', ids.workload], target: 1000 },
     { name: 'analyze scheduling', args: ['analyze', 'scheduling'], target: 1000 },
     { name: 'analyze cost', args: ['analyze', 'cost'], target: 1000 },
     { name: 'analyze sla', args: ['analyze', 'sla'], target: 1000 },
@@ -1041,8 +1041,8 @@ async function benchQueries() {
       `store build: ingest ${fmtInt(n)} events (stored/s)`,
       b.stored_per_s,
       `${fmtInt(b.stored_per_s)}/s (${fmtMs(b.wall_ms)}, ${fmtMb(b.peak_rss_kb)} peak RSS)`,
-      '>= 150,000/s',
-      b.stored_per_s >= 150_000,
+      '>= 100,000/s',
+      b.stored_per_s >= 100_000,
     );
   }
   for (const q of res.queries) {

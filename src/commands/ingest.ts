@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, type BaseFlags } from '../cli/base.js';
 import { countFlag, durationFlag, sizeFlag } from '../cli/flags.js';
+import { DEFAULT_WORKERS } from '../lib/ingest/blocks.js';
 import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { displayable } from '../cli/render.js';
 import { followLog, ingestProgress, progressWanted, statusLine, type LogFormat } from '../cli/progress.js';
@@ -45,6 +46,13 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       default: DEFAULT_BATCH,
       min: 1,
       max: MAX_BATCH,
+    }),
+    workers: countFlag({
+      description:
+        'threads that parse regular files of 4 MiB or more in parallel (0: parse on the main thread); the stored result is the same',
+      default: DEFAULT_WORKERS,
+      min: 0,
+      max: 16,
     }),
     'max-line-bytes': sizeFlag({
       description: 'longer lines become rejects (bytes, or a size like 4KiB, 1MiB)',
@@ -158,6 +166,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
           batchSize: flags['batch-size'],
           maxLineBytes: flags['max-line-bytes'],
           exclude: flags.exclude,
+          workers: flags.workers,
           onProgress: bar?.update,
         }),
       duckdbLimits(flags),

@@ -20,6 +20,9 @@ import { Worker } from 'node:worker_threads';
 import type { BlockResult, BlockTask, WorkerSetup } from './parse-worker.js';
 import { PREVIEW_BYTES, keepPreview } from './lines.js';
 
+/** Parse workers by default: one per core, at most 4. */
+export const DEFAULT_WORKERS = Math.min(4, os.availableParallelism());
+
 /** Bytes read at a time, and so the size of a block (plus the line it cuts). */
 export const BLOCK_BYTES = 2 << 20;
 

@@ -3,12 +3,18 @@
  * validate, and commit batches of events + rejects + offsets exactly once.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import zlib from 'node:zlib';
 import type { ClassifyOptions } from '../schema/index.js';
 import { WINDOW_BYTES } from './window.js';
 import { SourceState, LineHandler } from './accounting.js';
-import { BLOCK_BYTES, BlockCutter, ParsePool, removeStageFiles, type Block } from './blocks.js';
+import {
+  BLOCK_BYTES,
+  BlockCutter,
+  DEFAULT_WORKERS,
+  ParsePool,
+  removeStageFiles,
+  type Block,
+} from './blocks.js';
 import type { BlockResult, BlockTask } from './parse-worker.js';
 import { expandTargets, type PathError, type Target } from './paths.js';
 import { openFifo } from './fifo.js';
@@ -486,7 +492,7 @@ async function ingestUnderLease(
           } else {
             bytesRead += row.offset;
             const left = (sizes.get(t) ?? 0) - row.offset;
-            const workers = opts.workers ?? Math.min(4, os.availableParallelism());
+            const workers = opts.workers ?? DEFAULT_WORKERS;
             if (workers > 0 && left >= (opts.parallelMinBytes ?? 4 << 20)) {
               pool ??= new ParsePool(workers, {
                 host: ing.host,

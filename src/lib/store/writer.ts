@@ -20,7 +20,6 @@ import { BASE_COLUMNS } from './schema.js';
 import { GENESIS, HEAD_ROW, commitHead, rowChainSql, rowHash } from './chain.js';
 import { recordCommit } from './commit-log.js';
 import { recordProgress, type SourceProgress } from './sources.js';
-import { EVENT_TYPES } from '../schema/index.js';
 import {
   LARGE_COMMIT_BYTES,
   LARGE_EVENT_BYTES,
