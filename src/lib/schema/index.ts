@@ -4,7 +4,7 @@
  * normalise typed events to one stored form.
  */
 import type { z } from 'zod';
-import { type JsonObject, type TypedFields } from './common.js';
+import { isKnownType, type EventType, type JsonObject, type TypedFields } from './columns.js';
 import { readEventTime } from '../time.js';
 import * as decision from './scheduling-decision.js';
 import * as relocation from './workload-relocation.js';
@@ -12,16 +12,9 @@ import * as reconfiguration from './cluster-reconfiguration.js';
 import * as inefficiency from './inefficiency-detected.js';
 import * as policy from './policy-change.js';
 
-export type { Json, JsonObject } from './common.js';
-
-export const EVENT_TYPES = [
-  'scheduling_decision',
-  'workload_relocation',
-  'cluster_reconfiguration',
-  'inefficiency_detected',
-  'policy_change',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export type { EventType, Json, JsonObject } from './columns.js';
+// Importing these from here loads the validators (zod) too: readers import them from columns.ts.
+export { EVENT_TYPES, TYPED_FIELDS, isKnownType } from './columns.js';
 
 interface TypeModule {
   nested: z.ZodType;
@@ -42,13 +35,6 @@ const MODULES: Record<EventType, TypeModule> = {
   inefficiency_detected: inefficiency,
   policy_change: policy,
 };
-
-export const isKnownType = (t: string): t is EventType => Object.hasOwn(MODULES, t);
-
-/** Each known type's typed columns and where they come from (store/derive.ts builds the SQL). */
-export const TYPED_FIELDS: Record<EventType, TypedFields> = Object.fromEntries(
-  EVENT_TYPES.map((t) => [t, MODULES[t].fields]),
-) as Record<EventType, TypedFields>;
 
 export type Classified =
   | { kind: 'event'; eventType: string; known: boolean; ts: number; ownId?: string }
