@@ -65,22 +65,30 @@ describe('start-up loads only what a command needs', () => {
     },
   );
 
+  it('events --help: no DuckDB client (help needs the flags, not the store)', () => {
+    const { packages, dist } = loaded(['events', '--help']);
+    expect(dist.has('dist/commands/events.js')).toBe(true); // a flag's help text is computed
+    expect(without(packages, ['@duckdb/node-api', '@duckdb/node-bindings', 'cli-progress', 'yaml'])).toEqual(
+      [],
+    );
+  });
+
   it.each([
     [['sources', '--json']],
     [['rejects', '--json']],
     [['sql', 'SELECT count(*) FROM events', '--json']],
     [['analyze', 'scheduling', '--json']],
     [['analyze', 'cost', '--json']],
-  ])('%j: the store, no validator', (args) => {
+  ])('%j: the store, no validator, no display widths', (args) => {
     const { packages } = loaded(args);
     expect(packages.has('@duckdb/node-bindings')).toBe(true);
-    expect(without(packages, ['zod'])).toEqual([]);
+    expect(without(packages, ['zod', 'string-width', 'cli-progress', 'yaml', 'chokidar'])).toEqual([]);
   });
 
   it('sources (a table): display widths, no validator', () => {
     const { packages } = loaded(['sources']);
     expect(packages.has('string-width')).toBe(true);
-    expect(without(packages, ['zod'])).toEqual([]);
+    expect(without(packages, ['zod', 'cli-progress', 'yaml', 'chokidar'])).toEqual([]);
   });
 
   it('events (a table): the normaliser (zod), display widths, nothing of ingest', () => {
