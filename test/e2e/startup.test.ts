@@ -96,4 +96,20 @@ describe('start-up loads only what a command needs', () => {
     expect(packages.has('zod') && packages.has('string-width')).toBe(true);
     expect(without(packages, ['cli-progress', 'yaml', 'chokidar'])).toEqual([]);
   });
+
+  it('analyze sla with the default SLOs: the validator, no YAML parser', () => {
+    const { packages } = loaded(['analyze', 'sla', '--json']);
+    expect(packages.has('zod')).toBe(true);
+    expect(without(packages, ['yaml', 'cli-progress', 'chokidar'])).toEqual([]);
+  });
+
+  it('ingest without --follow, without a terminal: no file watcher, no progress bar', () => {
+    const { packages } = loaded(['ingest', path.join(FIXTURES, 'spec-events-flat.jsonl'), '--json']);
+    expect(without(packages, ['chokidar', 'cli-progress', 'yaml'])).toEqual([]);
+  });
+
+  it('verify without a terminal: no progress bar', () => {
+    const { packages } = loaded(['verify', '--json']);
+    expect(without(packages, ['cli-progress', 'yaml', 'chokidar'])).toEqual([]);
+  });
 });
