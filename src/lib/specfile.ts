@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
-import { z } from 'zod';
+import { z } from './zod.js';
 import { UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
 import { formatDuration, MAX_SPAN_MS, readDuration } from './time.js';

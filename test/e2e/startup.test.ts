@@ -21,8 +21,23 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** The packages (`zod`, `@duckdb/node-api`) and files of dist/ a run of the CLI loaded. */
-function loaded(args: string[]): { packages: Set<string>; dist: Set<string> } {
+/** The dependencies `npm run build` bundles into one file each (scripts/bundle-vendor.mjs). */
+const BUNDLED: Record<string, string> = {
+  'dist/vendor/zod.js': 'zod',
+  'dist/vendor/duckdb-node-api.cjs': '@duckdb/node-api',
+};
+
+interface Loaded {
+  /** The packages it loaded, from node_modules or from their bundle. */
+  packages: Set<string>;
+  /** The packages it loaded from node_modules. */
+  installed: Set<string>;
+  /** Its files of dist/ (`dist/commands/events.js`). */
+  dist: Set<string>;
+}
+
+/** What a run of the CLI loaded. */
+function loaded(args: string[]): Loaded {
   const out = path.join(dir, `loaded-${process.pid}.txt`);
   fs.rmSync(out, { force: true });
   const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], {
@@ -30,17 +45,18 @@ function loaded(args: string[]): { packages: Set<string>; dist: Set<string> } {
     env: { ...process.env, NO_COLOR: '1', KCLOUD_LOG_DB: db, KCL_LOADED_OUT: out },
   });
   expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-  const packages = new Set<string>();
+  const installed = new Set<string>();
   const dist = new Set<string>();
   for (const line of fs.readFileSync(out, 'utf8').split('\n')) {
     const file = line.replace(/^file:\/\//, '');
     // the package a file belongs to, by the first node_modules in its path: a dependency's own
     // copy (@oclif/core/node_modules/string-width) is not ours
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
-    if (m) packages.add(m[1]!);
+    if (m) installed.add(m[1]!);
     else if (file.includes('/dist/')) dist.add(file.slice(file.lastIndexOf('/dist/') + 1));
   }
-  return { packages, dist };
+  const bundled = [...dist].flatMap((f) => (BUNDLED[f] ? [BUNDLED[f]] : []));
+  return { packages: new Set([...installed, ...bundled]), installed, dist };
 }
 
 /** What no command needs to start: each is loaded where it is used. */
@@ -96,6 +112,15 @@ describe('start-up loads only what a command needs', () => {
     expect(packages.has('zod') && packages.has('string-width')).toBe(true);
     expect(without(packages, ['cli-progress', 'yaml', 'chokidar'])).toEqual([]);
   });
+
+  it.each([[['events', '--limit', '1']], [['analyze', 'sla', '--json']], [['alerts', '--json']]])(
+    '%j: zod from its bundle (one file), not the ~95 modules of the package',
+    (args) => {
+      const { installed, dist } = loaded(args);
+      expect(dist.has('dist/vendor/zod.js')).toBe(true);
+      expect(installed.has('zod')).toBe(false);
+    },
+  );
 
   it('analyze sla with the default SLOs: the validator, no YAML parser', () => {
     const { packages } = loaded(['analyze', 'sla', '--json']);

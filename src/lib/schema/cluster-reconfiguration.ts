@@ -1,5 +1,5 @@
 /** `cluster_reconfiguration`: the Magnum cluster manager created, deleted or scaled a cluster. */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { count, nonEmpty, nonNegative, percent } from './common.js';
 import { TYPED_FIELDS, type JsonObject } from './columns.js';
 

@@ -1,5 +1,5 @@
 /** Building blocks shared by the event schemas (zod); what is stored of each type: columns.ts. */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { SEVERITIES, type JsonObject } from './columns.js';
 
 /** An error message for zod that says "is missing" when the value is absent, else `text`. */

@@ -3,7 +3,7 @@
  * event of an unknown type, an ordinary log line to skip, or a reject), and
  * normalise typed events to one stored form.
  */
-import type { z } from 'zod';
+import type { z } from '../zod.js';
 import { isKnownType, type EventType, type JsonObject, type TypedFields } from './columns.js';
 import { readEventTime } from '../time.js';
 import * as decision from './scheduling-decision.js';

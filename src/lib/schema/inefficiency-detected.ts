@@ -1,5 +1,5 @@
 /** `inefficiency_detected`: the optimizer found idle or wasted capacity. */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { m, nonEmpty, nonNegative, percent, severity, without } from './common.js';
 import { TYPED_FIELDS, isFlatBy, type JsonObject } from './columns.js';
 

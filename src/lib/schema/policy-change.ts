@@ -1,5 +1,5 @@
 /** `policy_change`: the policy engine applied, changed or reverted a policy. */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { m, nonEmpty } from './common.js';
 import { TYPED_FIELDS, type JsonObject } from './columns.js';
 

@@ -1,5 +1,5 @@
 /** `scheduling_decision`: the meta-scheduler placed a workload on a cluster. */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { nonEmpty, nonNegative, num, quantity, without } from './common.js';
 import { TYPED_FIELDS, isFlatBy, type JsonObject } from './columns.js';
 

@@ -1,5 +1,5 @@
 /** `workload_relocation`: a running workload was moved between clusters. */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { nonEmpty, nonNegative, num, without } from './common.js';
 import { TYPED_FIELDS, isFlatBy, type JsonObject } from './columns.js';
 
