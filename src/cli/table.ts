@@ -63,8 +63,11 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
   return Number.isInteger(env) && env > 0 ? env : Number.POSITIVE_INFINITY;
 }
 
-// Text of one-cell characters only (ASCII, Latin-1, Latin Extended; no ESC, no combining marks).
-const NARROW = /^[\x20-\x7e\xa0-\u02ff]*$/;
+// Text of one-cell characters only, each a grapheme of its own: ASCII, Latin-1, Latin Extended;
+// dashes, quotes and the ellipsis, arrows, box drawing and block elements (our own →, sparklines,
+// bars: string-width's first measure of one compiles its emoji pattern, ~30 ms). No ESC, no
+// combining marks, no emoji; test/unit/display-width.test.ts checks them against string-width.
+const NARROW = /^[\x20-\x7e\xa0-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u259f]*$/;
 // string-width segments graphemes and matches emoji: memoised for the other texts (table cells
 // repeat: clusters, types, reasons), the memo cleared when it grows large.
 const widthMemo = new Map<string, number>();
