@@ -35,4 +35,15 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
+  {
+    // One zod for the whole library: the build loads it from its bundle (src/lib/zod.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/lib/zod.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'zod', message: "import { z } from src/lib/zod.ts (the build's bundle)" }] },
+      ],
+    },
+  },
 );

@@ -25,6 +25,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const GENERATOR = path.join(ROOT, 'examples', 'generate.mjs');
 const RSS_HOOK = path.join(HERE, 'lib', 'rss-hook.mjs');
+const PHASE_HOOK = path.join(HERE, 'lib', 'phase-hook.mjs');
 const SECTIONS = ['ingest', 'follow', 'queries', 'exports', 'startup'];
 
 const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [options])
@@ -192,11 +193,17 @@ const childEnv = (extra = {}) => {
 };
 
 /** Run the CLI under test: `node CLI args...`, whole-process wall time. */
-function cli(args, { timeoutMs = 120_000, rssOut, sampleRss = false, keepOutput = true } = {}) {
-  const nodeArgs = rssOut ? ['--import', RSS_HOOK] : [];
+function cli(args, { timeoutMs = 120_000, rssOut, phasesOut, sampleRss = false, keepOutput = true } = {}) {
+  const nodeArgs = [
+    ...(rssOut ? ['--import', RSS_HOOK] : []),
+    ...(phasesOut ? ['--import', PHASE_HOOK] : []),
+  ];
   return run(process.execPath, [...nodeArgs, opt.cli, ...args], {
     cwd: TMP,
-    env: childEnv(rssOut ? { BENCH_RSS_OUT: rssOut } : {}),
+    env: childEnv({
+      ...(rssOut ? { BENCH_RSS_OUT: rssOut } : {}),
+      ...(phasesOut ? { BENCH_PHASES_OUT: phasesOut } : {}),
+    }),
     timeoutMs,
     sampleRss,
     keepOutput,
@@ -1127,26 +1134,43 @@ async function benchExports() {
 // ---------------------------------------------------------------------------
 // 4. Start-up
 
+/** Where a start-up goes (bench/lib/phase-hook.mjs), in the order it happens. */
+const PHASES = ['node', 'oclif', 'config', 'load', 'run', 'exit'];
+
 async function benchStartup() {
   const small = await ensureData(1000);
   const store = await ensureStore(small, `small-1000-seed${opt.seed}`);
   const items = [
     { name: 'kcloud-log --help', args: ['--help'], target: 250 },
+    { name: 'kcloud-log help', args: ['help'], target: null },
+    { name: 'kcloud-log --version', args: ['--version'], target: null },
     {
       name: 'kcloud-log sources --json (1,000-event store)',
       args: ['sources', '--json', '--db', store.db],
       target: null,
     },
+    {
+      name: 'kcloud-log events --limit 1 (1,000-event store)',
+      args: ['events', '--limit', '1', '--db', store.db],
+      target: null,
+    },
   ];
+  const phasesOut = path.join(TMP, 'phases.json');
   for (const it of items) {
     it.walls = [];
     it.failures = [];
+    it.phases = Object.fromEntries(PHASES.map((p) => [p, []]));
     // One unmeasured run first, so the file cache is warm as for a user's second command.
     await cli(it.args, { timeoutMs: 60_000 });
     for (let i = 0; i < opt.runs; i++) {
       const r = await cli(it.args, { timeoutMs: 60_000 });
       if (r.code === 0) it.walls.push(r.ms);
       else it.failures.push(r.timedOut ? 'timed out' : `exit ${r.code}: ${firstLine(r.stderr)}`);
+      // the phases in a run of their own: the wall times above are of the plain command
+      const p = await cli(it.args, { timeoutMs: 60_000, phasesOut });
+      if (p.code !== 0 || !fs.existsSync(phasesOut)) continue;
+      for (const [k, v] of Object.entries(readJson(phasesOut))) it.phases[k]?.push(v);
+      fs.rmSync(phasesOut, { force: true });
     }
   }
   const nodeOnly = [];
@@ -1155,7 +1179,8 @@ async function benchStartup() {
     nodeOnly.push(r.ms);
   }
   const res = {
-    timing: 'whole process wall time; one unmeasured warm-up run first',
+    timing:
+      'whole process wall time; one unmeasured warm-up run first; phases (median ms, bench/lib/phase-hook.mjs) from separate runs',
     node_bare_ms: round(median(nodeOnly)),
     items: items.map((it) => ({
       name: it.name,
@@ -1164,6 +1189,11 @@ async function benchStartup() {
       min_ms: it.walls.length ? round(Math.min(...it.walls)) : null,
       max_ms: it.walls.length ? round(Math.max(...it.walls)) : null,
       target_ms: it.target,
+      phases_ms: Object.fromEntries(
+        Object.entries(it.phases)
+          .filter(([, v]) => v.length)
+          .map(([k, v]) => [k, round(median(v))]),
+      ),
       failures: it.failures,
     })),
   };
@@ -1176,6 +1206,16 @@ async function benchStartup() {
       it.target_ms ? `< ${fmtMs(it.target_ms)}` : 'reference',
       it.target_ms ? it.median_ms !== null && it.median_ms < it.target_ms : null,
     );
+    const phases = Object.entries(it.phases_ms);
+    if (phases.length)
+      check(
+        'startup',
+        `  phases of ${it.name.replace(/^kcloud-log /, '')}`,
+        null,
+        phases.map(([k, v]) => `${k} ${v}`).join(' · ') + ' ms',
+        'reference',
+        null,
+      );
   }
   check(
     'startup',

@@ -14,6 +14,7 @@ import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
 import { storeFailure } from '../lib/store/failure.js';
 import { countFlag } from './flags.js';
+import { loadDisplayWidths } from './table.js';
 import { PipeClosedError, stdout } from './stdout.js';
 import type { OutputMode } from './output.js';
 
@@ -100,6 +101,7 @@ export abstract class BaseCommand extends Command {
   override async init(): Promise<void> {
     stdout.guard(); // before anything is written: a closed pipe is never an unhandled 'error'
     await super.init();
+    if (!this.jsonEnabled()) await loadDisplayWidths(); // tables, cut text: not in a JSON document
   }
 
   /** `--output json` was given: the command prints what `--json` prints. */

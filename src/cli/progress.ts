@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import chalk from 'chalk';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { IngestProgress } from '../lib/ingest/ingest.js';
 import type { FollowStatus } from '../lib/ingest/follow.js';
 import type { VerifyProgress } from '../lib/integrity/verify.js';
@@ -33,17 +33,23 @@ const n = (v: number) => Math.round(v).toLocaleString('en-US');
 /** Per second since `started` (ms). */
 const perSecond = (count: number, started: number) => n((count * 1000) / Math.max(1, Date.now() - started));
 
+/** cli-progress, loaded when a bar is wanted (progressWanted): without a terminal it is not. */
+const loadBars = async (): Promise<typeof cliProgress> => (await import('cli-progress')).default;
+
 /** A bar started on its first update, stopped (and cleared) by stop(). */
 class Bar {
   private bar?: cliProgress.SingleBar;
   readonly started = Date.now();
 
-  constructor(private readonly format: (withTotal: boolean) => string) {}
+  constructor(
+    private readonly bars: typeof cliProgress,
+    private readonly format: (withTotal: boolean) => string,
+  ) {}
 
   update(value: number, total: number, payload: Record<string, string>): void {
     if (!this.bar) {
       const forced = !process.stderr.isTTY;
-      this.bar = new cliProgress.SingleBar({
+      this.bar = new this.bars.SingleBar({
         format: this.format(total > 0),
         stream: process.stderr,
         fps: 5,
@@ -73,8 +79,8 @@ class Bar {
 const fileName = (p: string) => truncateWidth(escapeControls(path.basename(p)), 32);
 
 /** The ingest bar: bytes read of the files' sizes (ETA from bytes), lines and events read, rate. */
-export function ingestProgress() {
-  const bar = new Bar((sized) =>
+export async function ingestProgress() {
+  const bar = new Bar(await loadBars(), (sized) =>
     sized
       ? 'ingest {bar} {percentage}% | {lines} lines, {events} events | {rate} lines/s | ETA {eta_formatted} | {file}'
       : 'ingest {lines} lines, {events} events | {rate} lines/s | {file}',
@@ -93,8 +99,9 @@ export function ingestProgress() {
 }
 
 /** The verify bar: rows checked of the store's rows, rate, ETA, the check running. */
-export function verifyProgress() {
+export async function verifyProgress() {
   const bar = new Bar(
+    await loadBars(),
     () =>
       'verify {bar} {percentage}% | {rows} of {total_rows} rows | {rate} rows/s | ETA {eta_formatted} | {check}',
   );
@@ -112,8 +119,9 @@ export function verifyProgress() {
 }
 
 /** The report bar: sections done of all, the section running (with the verification's rows). */
-export function reportProgress() {
+export async function reportProgress() {
   const bar = new Bar(
+    await loadBars(),
     () => 'report {bar} {value}/{total} sections | {duration_formatted} | {section}{detail}',
   );
   return {

@@ -12,8 +12,10 @@
  * - Data is escaped at render time (escapeControls: a log line cannot drive the terminal); our own
  *   colours are kept when colour is on.
  * - Drawing is linear in the rows: each cell is measured once.
+ * - string-width is loaded before the first measure (loadDisplayWidths): a --json run measures
+ *   nothing and does without it.
  */
-import stringWidth from 'string-width';
+import type stringWidthOf from 'string-width';
 import chalk from 'chalk';
 import { escapeControls } from '../lib/text.js';
 
@@ -48,7 +50,8 @@ const MAX_AUTO_DIGITS = 4;
 const ELLIPSIS = '…';
 // eslint-disable-next-line no-control-regex -- SGR colour sequences (ours) are what is matched
 const SGR = /\x1b\[[0-9;]*m/g;
-const segmenter = new Intl.Segmenter();
+// Built when a text is first cut: an Intl.Segmenter takes ~20 ms to make.
+let segmenter: Intl.Segmenter | undefined;
 
 /**
  * The width tables on standard output may take: the terminal's columns on a terminal; off a
@@ -60,14 +63,28 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
   return Number.isInteger(env) && env > 0 ? env : Number.POSITIVE_INFINITY;
 }
 
-// Text of one-cell characters only (ASCII, Latin-1, Latin Extended; no ESC, no combining marks).
-const NARROW = /^[\x20-\x7e\xa0-\u02ff]*$/;
+// Text of one-cell characters only, each a grapheme of its own: ASCII, Latin-1, Latin Extended;
+// dashes, quotes and the ellipsis, arrows, box drawing and block elements (our own →, sparklines,
+// bars: string-width's first measure of one compiles its emoji pattern, ~30 ms). No ESC, no
+// combining marks, no emoji; test/unit/display-width.test.ts checks them against string-width.
+const NARROW = /^[\x20-\x7e\xa0-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u259f]*$/;
 // string-width segments graphemes and matches emoji: memoised for the other texts (table cells
 // repeat: clusters, types, reasons), the memo cleared when it grows large.
 const widthMemo = new Map<string, number>();
+let stringWidth: typeof stringWidthOf | undefined;
+
+/**
+ * Load string-width (~40 ms: its own Intl.Segmenter, Unicode tables), which display widths need.
+ * Every command does so before it prints (BaseCommand.init), unless --json: a JSON document is
+ * never measured.
+ */
+export async function loadDisplayWidths(): Promise<void> {
+  stringWidth ??= (await import('string-width')).default;
+}
 
 /** Display width of a text (string-width: colour sequences take none, wide characters two). */
 export function displayWidth(s: string): number {
+  if (!stringWidth) throw new Error('a display width before loadDisplayWidths()');
   if (NARROW.test(s)) return s.length;
   let w = widthMemo.get(s);
   if (w === undefined) {
@@ -89,7 +106,7 @@ export function truncateWidth(s: string, max: number): string {
   let coloured = false;
   let last = 0;
   const addText = (text: string): boolean => {
-    for (const { segment } of segmenter.segment(text)) {
+    for (const { segment } of (segmenter ??= new Intl.Segmenter()).segment(text)) {
       const w = displayWidth(segment);
       if (used + w > max - 1) return false;
       out += segment;

@@ -7,7 +7,7 @@ import { table } from '../cli/table.js';
 import { EXPORT_DUCKDB, exportRows, isExport, type Listing } from '../cli/output.js';
 import { checkTypes, filterFromFlags } from '../lib/query/filters.js';
 import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
-import type { JsonObject } from '../lib/schema/index.js';
+import type { JsonObject } from '../lib/schema/columns.js';
 import type { Store } from '../lib/store/open.js';
 import { summarise } from '../cli/views/events.js';
 export interface EventsResult {

@@ -8,7 +8,7 @@ import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../
 import { displayable } from '../cli/render.js';
 import { followLog, ingestProgress, progressWanted, statusLine, type LogFormat } from '../cli/progress.js';
 import { keepHeapSmall } from '../cli/heap.js';
-import { follow, type FollowResult } from '../lib/ingest/follow.js';
+import type { FollowResult } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
 import { acquireLease } from '../lib/store/lease.js';
 import { renderIngest } from '../cli/views/ingest.js';
@@ -150,7 +150,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
     const paths = argv as string[];
     const tty = process.stderr.isTTY && !this.jsonEnabled() && !flags.quiet;
     if (flags.follow) return this.follow(paths, flags, tty);
-    const bar = progressWanted(this.jsonEnabled() || flags.quiet) ? ingestProgress() : undefined;
+    const bar = progressWanted(this.jsonEnabled() || flags.quiet) ? await ingestProgress() : undefined;
     // One ingester per store: the lease is taken before the store is opened, so waiting for it
     // never holds DuckDB's lock against the ingester that has it.
     const lease = await acquireLease(resolveDbPath(flags.db), {
@@ -185,6 +185,8 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
     flags: BaseFlags<typeof Ingest>,
     tty: boolean,
   ): Promise<FollowResult> {
+    // follow mode's own modules (chokidar, the tails) only for --follow
+    const { follow } = await import('../lib/ingest/follow.js');
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop);

@@ -63,7 +63,7 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
     }
 
     const anchors = (flags.anchor ?? []).map(parseAnchor);
-    const bar = progressWanted(this.jsonEnabled()) ? verifyProgress() : undefined;
+    const bar = progressWanted(this.jsonEnabled()) ? await verifyProgress() : undefined;
     const res = await this.withStore(flags, true, (s) =>
       verifyStore(s, { anchors, onProgress: bar?.update }),
     ).finally(() => bar?.stop());

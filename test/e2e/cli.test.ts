@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,6 +199,7 @@ describe('kcloud-log end to end', () => {
     fs.closeSync(out);
     const unique = N - 300;
     // kill at two points once the ingest is under way (the database exists)
+    const killed: number[] = [];
     for (const delayMs of [300, 1500]) {
       const child = spawn(process.execPath, [BIN, 'ingest', file, '--batch-size', '20000', '--quiet'], {
         env: { ...process.env, KCLOUD_LOG_DB: db },
@@ -210,6 +212,7 @@ describe('kcloud-log end to end', () => {
       });
       await new Promise((r) => setTimeout(r, delayMs)); // the kill point: a time into the ingest, not a wait
       child.kill('SIGKILL');
+      killed.push(child.pid!);
       await new Promise((r) => child.on('exit', r));
     }
     const after = await query(db, 'SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM events');
@@ -217,6 +220,10 @@ describe('kcloud-log end to end', () => {
     expect(Number(after[0]!.n)).toBeLessThan(unique); // the kills did interrupt the ingest
     const rerun = cliJson<{ stored: number }>(['ingest', file, '--batch-size', '20000'], { db });
     expect(rerun.code).toBe(0);
+    // the parse workers' stage files of the killed ingests are gone (removed by the rerun)
+    const root = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+    const left = fs.readdirSync(root).filter((n) => killed.some((pid) => n.startsWith(`kcloud-log-stage-${pid}-`)));
+    expect(left).toEqual([]);
     const rows = await query(
       db,
       "SELECT count(*) AS n, count(DISTINCT event_id) AS d, count(DISTINCT raw->>'seq_no') AS s, max(seq) AS m FROM events",

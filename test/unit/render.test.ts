@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import chalk from 'chalk';
 import stringWidth from 'string-width';
 import { fmtAbout, fmtNum } from '../../src/cli/render.js';
-import { fmtFixed, table, terminalWidth, truncateWidth } from '../../src/cli/table.js';
+import { fmtFixed, loadDisplayWidths, table, terminalWidth, truncateWidth } from '../../src/cli/table.js';
+
+beforeAll(loadDisplayWidths); // as every command does before it prints (BaseCommand.init)
 
 const widths = (t: string) => t.split('\n').map((l) => stringWidth(l));
 

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import chalk from 'chalk';
 import { closest, escapeControls, excerpt } from '../../src/lib/text.js';
 import { cut, displayable, table, terminalText } from '../../src/cli/render.js';
 import { listed } from '../../src/lib/specfile.js';
 import { statusLine } from '../../src/cli/progress.js';
+import { loadDisplayWidths } from '../../src/cli/table.js';
+
+beforeAll(loadDisplayWidths); // as every command does before it prints (BaseCommand.init)
 
 // eslint-disable-next-line no-control-regex -- what must not reach a terminal
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/;

@@ -4,10 +4,9 @@
  * validation checks; nothing is listed twice by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES, TYPED_FIELDS } from '../../src/lib/schema/index.js';
+import { EVENT_TYPES, TYPED_FIELDS, valueAt } from '../../src/lib/schema/columns.js';
 import { DERIVED_COLUMNS } from '../../src/lib/store/derive.js';
 import { FIELDS } from '../../src/lib/alerts/fields.js';
-import { valueAt } from '../../src/lib/schema/common.js';
 
 const SQL_TYPE = {
   text: 'VARCHAR',

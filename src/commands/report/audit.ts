@@ -112,7 +112,7 @@ Formats: md, html (one self-contained file with inline SVG charts, no network, p
     const verifyFlag: boolean | undefined = flags.verify;
     const anchors = (flags.anchor ?? []).map(parseAnchor);
 
-    const bar = progressWanted(this.jsonEnabled()) ? reportProgress() : undefined;
+    const bar = progressWanted(this.jsonEnabled()) ? await reportProgress() : undefined;
     const report = await this.withStore(flags, true, async (store) => {
       let rules: Rule[];
       let errors: RuleError[] = [];

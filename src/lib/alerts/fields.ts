@@ -7,11 +7,9 @@
 
 import { excerpt } from '../text.js';
 
-import type { Cast } from '../schema/common.js';
-export { SEVERITIES, SEVERITY_RANK_SQL } from '../schema/common.js';
-import { TYPED_FIELDS } from '../schema/index.js';
+import { TYPED_FIELDS, type Cast } from '../schema/columns.js';
 
-export { EVENT_TYPES } from '../schema/index.js';
+export { EVENT_TYPES, SEVERITIES, SEVERITY_RANK_SQL } from '../schema/columns.js';
 
 export type FieldType = 'number' | 'text' | 'severity' | 'boolean';
 

@@ -12,7 +12,7 @@
  *   for at least `for` (default 0) = firing (pending before), false again =
  *   resolved.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { UsageError } from '../errors.js';
 import {
   durationMs,

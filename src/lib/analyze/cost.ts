@@ -12,7 +12,7 @@ import { buildWhere, type EventFilter } from '../query/filters.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { formatDuration, microsToIso } from '../time.js';
 import { closeMatches } from '../query/trace.js';
-import { SEVERITY_RANK } from '../schema/common.js';
+import { SEVERITY_RANK } from '../schema/columns.js';
 import {
   decisionAggregates,
   decisionProfile,

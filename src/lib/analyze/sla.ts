@@ -27,7 +27,7 @@
  * not before the first stored event. Burn-rate windows end at the same
  * instant and are clipped to the compliance window's start.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { Store } from '../store/open.js';
 import { numOrZero, Params, queryRows, type Row } from '../store/sql.js';
 import { microsToIso } from '../time.js';

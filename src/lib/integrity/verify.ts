@@ -7,7 +7,7 @@
  * thing that does not match.
  */
 import type { Store } from '../store/open.js';
-import { EVENT_TYPES } from '../schema/index.js';
+import { EVENT_TYPES } from '../schema/columns.js';
 import { COMMIT_CHAIN_FROM_KEY, GENESIS, ROW_HASH_SQL, ROW_HASH_V2_SQL, nextChain } from '../store/chain.js';
 import { DERIVED_COLUMNS, deriveSelect } from '../store/derive.js';
 import { COUNTS, checkCommitLog, type CommitLogSummary, type Counts } from './commits.js';

@@ -5,8 +5,7 @@
 import { Params, queryRows } from '../store/sql.js';
 import { UsageError } from '../errors.js';
 import { parseTimeRange } from '../time.js';
-import { EVENT_TYPES, isKnownType } from '../schema/index.js';
-import { SEVERITIES } from '../schema/common.js';
+import { EVENT_TYPES, SEVERITIES, isKnownType } from '../schema/columns.js';
 import type { Store } from '../store/open.js';
 
 export interface EventFilter {

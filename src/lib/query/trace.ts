@@ -10,7 +10,7 @@
  */
 import type { Store } from '../store/open.js';
 import { num, numOrZero, Params, queryRows, str, type Row } from '../store/sql.js';
-import type { Json } from '../schema/common.js';
+import type { Json } from '../schema/columns.js';
 import { NotFoundError } from '../errors.js';
 import { microsToIso } from '../time.js';
 import { dataExtent } from '../analyze/window.js';

@@ -1,6 +1,7 @@
 /** `cluster_reconfiguration`: the Magnum cluster manager created, deleted or scaled a cluster. */
-import { z } from 'zod';
-import { count, nonEmpty, nonNegative, percent, same, type JsonObject, type TypedFields } from './common.js';
+import { z } from '../zod.js';
+import { count, nonEmpty, nonNegative, percent } from './common.js';
+import { TYPED_FIELDS, type JsonObject } from './columns.js';
 
 export const nested = z.looseObject({
   event_type: z.literal('cluster_reconfiguration'),
@@ -23,22 +24,8 @@ export const flat = nested;
 export const isFlat = (): boolean => false;
 export const looksFlat = isFlat;
 
-/** The typed columns of a cluster change (one shape). */
-export const fields: TypedFields = {
-  columns: {
-    workload_id: same('$.workload_id'),
-    cluster_id: same('$.cluster.id'),
-    severity: same('$.severity', 'lower'),
-    action: same('$.action'),
-    cluster_name: same('$.cluster.name'),
-    cluster_type: same('$.cluster.type'),
-    node_count: same('$.cluster.node_count', 'int'),
-    cluster_cost_per_hour: same('$.cluster.estimated_cost_per_hour', 'double'),
-    queue_length: same('$.trigger.workload_queue_length', 'int'),
-    cluster_utilization_pct: same('$.trigger.existing_cluster_utilization', 'percent'),
-    expected_gain_pct: same('$.trigger.expected_efficiency_gain', 'percent'),
-  },
-};
+/** The typed columns of a cluster reconfiguration (columns.ts). */
+export const fields = TYPED_FIELDS.cluster_reconfiguration;
 export type Nested = z.infer<typeof nested>;
 
 export function normalise(e: Nested): JsonObject {

@@ -1,5 +1,6 @@
-/** Building blocks shared by the event schemas. */
-import { z } from 'zod';
+/** Building blocks shared by the event schemas (zod); what is stored of each type: columns.ts. */
+import { z } from '../zod.js';
+import { SEVERITIES, type JsonObject } from './columns.js';
 
 /** An error message for zod that says "is missing" when the value is absent, else `text`. */
 export const m =
@@ -86,8 +87,6 @@ export const quantity = z.union(
   },
 );
 
-/** The severities, lowest first: the one list for validation, --severity, alert conditions and orderings. */
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 const SEVERITY_ERROR = m(`must be one of ${SEVERITIES.join(', ')}`);
 
 export const severity = z
@@ -95,65 +94,9 @@ export const severity = z
   .transform((s) => s.toLowerCase())
   .pipe(z.enum(SEVERITIES, { error: SEVERITY_ERROR }));
 
-/** A severity's rank, 1 (low) to 4 (critical). */
-export const SEVERITY_RANK: Record<string, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i + 1]));
-
-/** SQL giving the rank (SEVERITY_RANK) of the `severity` column, NULL for anything else. */
-export const SEVERITY_RANK_SQL = `(CASE severity ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i + 1}`).join(' ')} END)`;
-
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export type JsonObject = { [k: string]: Json };
-
 /** Copy of `obj` without `keys` (the extras an event carries beyond its schema). */
 export function without(obj: JsonObject, keys: readonly string[]): JsonObject {
   const out: JsonObject = {};
   for (const k of Object.keys(obj)) if (!keys.includes(k)) out[k] = obj[k]!;
   return out;
 }
-
-/**
- * How a typed column is read from the raw JSON text in SQL (store/derive.ts): the text as it is,
- * lower-cased, a number, a percentage (`"25%"`), a Kubernetes quantity, a whole number, a
- * boolean, a decision outcome (`scheduled` when absent), or JSON kept for its own derivation.
- */
-export type Cast = 'text' | 'lower' | 'double' | 'percent' | 'quantity' | 'int' | 'bool' | 'outcome' | 'json';
-
-/** Where one typed column comes from, in each shape of an event type (absent: NULL in that shape). */
-export interface FieldPaths {
-  nested?: string;
-  flat?: string;
-  cast: Cast;
-}
-
-/**
- * The typed columns of an event type: what the analyses read, declared next to the schema that
- * validates them, so validation and storage cannot disagree on which value an event means.
- * `nestedProbe` is a path every valid event of the nested shape has and no flat one does: the
- * shape test in SQL, mirrored in JavaScript by `isFlatBy`.
- */
-export interface TypedFields {
-  nestedProbe?: string;
-  columns: Record<string, FieldPaths>;
-}
-
-/** Both shapes read the field at the same path. */
-export const same = (path: string, cast: Cast = 'text'): FieldPaths => ({ nested: path, flat: path, cast });
-
-/** The value at a JSON path like `$.decision.selected_cluster` (objects only; undefined if absent). */
-export function valueAt(o: unknown, path: string): unknown {
-  let v = o;
-  for (const k of path.slice(2).split('.')) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
-}
-
-/**
- * The shape test of `fields`, as SQL sees it: flat when the nested probe is absent or null
- * (json_extract_string gives NULL for both).
- */
-export const isFlatBy =
-  (fields: TypedFields) =>
-  (o: JsonObject): boolean =>
-    fields.nestedProbe !== undefined && (valueAt(o, fields.nestedProbe) ?? null) === null;

@@ -7,7 +7,7 @@
  * async refinements) is simply never fast. test/unit/fast-validator.test.ts feeds both the same
  * random valid and mutated events to hold it to that.
  */
-import type { z } from 'zod';
+import type { z } from '../zod.js';
 
 /** What a compiled node gives: the value zod would output, or FAIL. */
 const FAIL: unique symbol = Symbol('fail');

@@ -3,8 +3,8 @@
  * event of an unknown type, an ordinary log line to skip, or a reject), and
  * normalise typed events to one stored form.
  */
-import type { z } from 'zod';
-import { type JsonObject, type TypedFields } from './common.js';
+import type { z } from '../zod.js';
+import { EVENT_TYPES, isKnownType, type EventType, type JsonObject, type TypedFields } from './columns.js';
 import { compileFast } from './fast.js';
 import { readEventTime } from '../time.js';
 import * as decision from './scheduling-decision.js';
@@ -13,16 +13,9 @@ import * as reconfiguration from './cluster-reconfiguration.js';
 import * as inefficiency from './inefficiency-detected.js';
 import * as policy from './policy-change.js';
 
-export type { Json, JsonObject } from './common.js';
-
-export const EVENT_TYPES = [
-  'scheduling_decision',
-  'workload_relocation',
-  'cluster_reconfiguration',
-  'inefficiency_detected',
-  'policy_change',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export type { EventType, Json, JsonObject } from './columns.js';
+// Importing these from here loads the validators (zod) too: readers import them from columns.ts.
+export { EVENT_TYPES, TYPED_FIELDS, isKnownType } from './columns.js';
 
 interface TypeModule {
   nested: z.ZodType;
@@ -54,13 +47,6 @@ export function passesFast(type: EventType, o: JsonObject): boolean {
   const fast = FAST[type];
   return MODULES[type].isFlat(o) ? fast.flat(o) : fast.nested(o);
 }
-
-export const isKnownType = (t: string): t is EventType => Object.hasOwn(MODULES, t);
-
-/** Each known type's typed columns and where they come from (store/derive.ts builds the SQL). */
-export const TYPED_FIELDS: Record<EventType, TypedFields> = Object.fromEntries(
-  EVENT_TYPES.map((t) => [t, MODULES[t].fields]),
-) as Record<EventType, TypedFields>;
 
 export type Classified =
   | { kind: 'event'; eventType: string; known: boolean; ts: number; ownId?: string }

@@ -1,17 +1,7 @@
 /** `inefficiency_detected`: the optimizer found idle or wasted capacity. */
-import { z } from 'zod';
-import {
-  isFlatBy,
-  m,
-  nonEmpty,
-  nonNegative,
-  percent,
-  same,
-  severity,
-  without,
-  type JsonObject,
-  type TypedFields,
-} from './common.js';
+import { z } from '../zod.js';
+import { m, nonEmpty, nonNegative, percent, severity, without } from './common.js';
+import { TYPED_FIELDS, isFlatBy, type JsonObject } from './columns.js';
 
 export const nested = z.looseObject({
   event_type: z.literal('inefficiency_detected'),
@@ -41,33 +31,8 @@ export const flat = z.looseObject({
   auto_action_taken: z.boolean({ error: m('must be true or false') }).optional(),
 });
 
-/** The typed columns of an inefficiency, per shape (store/derive.ts). */
-export const fields: TypedFields = {
-  nestedProbe: '$.inefficiency.cluster',
-  columns: {
-    workload_id: same('$.workload_id'),
-    cluster_id: { nested: '$.inefficiency.cluster', flat: '$.resource_id', cast: 'text' },
-    severity: same('$.severity', 'lower'),
-    inefficiency_type: { nested: '$.inefficiency.type', flat: '$.inefficiency_type', cast: 'text' },
-    utilization_pct: {
-      nested: '$.inefficiency.utilization',
-      flat: '$.metrics.utilization_percentage',
-      cast: 'percent',
-    },
-    idle_hours: {
-      nested: '$.inefficiency.idle_duration_hours',
-      flat: '$.metrics.idle_duration_hours',
-      cast: 'double',
-    },
-    wasted_cost: {
-      nested: '$.inefficiency.wasted_cost_estimate',
-      flat: '$.metrics.wasted_cost_estimate',
-      cast: 'double',
-    },
-    recommended_action: same('$.recommended_action'),
-    auto_action: same('$.auto_action_taken', 'bool'),
-  },
-};
+/** The typed columns of a inefficiency detected (columns.ts). */
+export const fields = TYPED_FIELDS.inefficiency_detected;
 
 /** Flat when it has no inefficiency.cluster (the nested shape requires it). */
 export const isFlat = isFlatBy(fields);

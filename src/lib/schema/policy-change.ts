@@ -1,6 +1,7 @@
 /** `policy_change`: the policy engine applied, changed or reverted a policy. */
-import { z } from 'zod';
-import { m, nonEmpty, same, type JsonObject, type TypedFields } from './common.js';
+import { z } from '../zod.js';
+import { m, nonEmpty } from './common.js';
+import { TYPED_FIELDS, type JsonObject } from './columns.js';
 
 const version = z.union([z.string(), z.number()], { error: m('must be a string or a number') });
 
@@ -19,19 +20,8 @@ export const flat = nested;
 export const isFlat = (): boolean => false;
 export const looksFlat = isFlat;
 
-/** The typed columns of a policy change (one shape). */
-export const fields: TypedFields = {
-  columns: {
-    severity: same('$.severity', 'lower'),
-    policy_id: same('$.policy.id'),
-    policy_name: same('$.policy.name'),
-    policy_version: same('$.policy.version'),
-    action: same('$.action'),
-    previous_policy: same('$.previous'),
-    actor: same('$.actor'),
-    reason: same('$.reason'),
-  },
-};
+/** The typed columns of a policy change (columns.ts). */
+export const fields = TYPED_FIELDS.policy_change;
 export type Nested = z.infer<typeof nested>;
 
 export function normalise(e: Nested): JsonObject {

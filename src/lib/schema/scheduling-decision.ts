@@ -1,16 +1,7 @@
 /** `scheduling_decision`: the meta-scheduler placed a workload on a cluster. */
-import { z } from 'zod';
-import {
-  isFlatBy,
-  nonEmpty,
-  nonNegative,
-  num,
-  quantity,
-  same,
-  without,
-  type JsonObject,
-  type TypedFields,
-} from './common.js';
+import { z } from '../zod.js';
+import { nonEmpty, nonNegative, num, quantity, without } from './common.js';
+import { TYPED_FIELDS, isFlatBy, type JsonObject } from './columns.js';
 
 const alternative = z.looseObject({ cluster: nonEmpty, cost: nonNegative });
 const outcome = z.enum(['scheduled', 'failed', 'pending']);
@@ -61,42 +52,8 @@ export const flat = z.looseObject({
   outcome: outcome.optional(),
 });
 
-const cc = '$.decision.cost_calculation';
-
-/** The typed columns of a decision, per shape (store/derive.ts). */
-export const fields: TypedFields = {
-  nestedProbe: '$.decision.selected_cluster',
-  columns: {
-    workload_id: { nested: '$.workload.id', flat: '$.workload_id', cast: 'text' },
-    cluster_id: { nested: '$.decision.selected_cluster', flat: '$.selected_cluster', cast: 'text' },
-    severity: same('$.severity', 'lower'),
-    scheduler: same('$.scheduler'),
-    workload_type: { nested: '$.workload.type', flat: '$.workload_type', cast: 'text' },
-    req_cpu: { nested: '$.workload.requirements.cpu', cast: 'quantity' },
-    req_memory_bytes: { nested: '$.workload.requirements.memory', cast: 'quantity' },
-    req_gpu: { nested: '$.workload.requirements.gpu', cast: 'double' },
-    req_power_budget: { nested: '$.workload.requirements.power_budget', cast: 'double' },
-    reason: { nested: '$.decision.reason', flat: '$.reason', cast: 'text' },
-    outcome: { nested: '$.decision.outcome', flat: '$.outcome', cast: 'outcome' },
-    est_power_watts: {
-      nested: `${cc}.estimated_power_watts`,
-      flat: '$.cost_calculation.power_watts',
-      cast: 'double',
-    },
-    est_cost_per_hour: {
-      nested: `${cc}.estimated_cost_per_hour`,
-      flat: '$.cost_calculation.cost_per_hour',
-      cast: 'double',
-    },
-    efficiency_score: {
-      nested: `${cc}.efficiency_score`,
-      flat: '$.cost_calculation.efficiency_score',
-      cast: 'double',
-    },
-    exec_ms: same('$.execution_time_ms', 'double'),
-    alternatives: { nested: `${cc}.alternatives`, flat: '$.alternatives', cast: 'json' },
-  },
-};
+/** The typed columns of a scheduling decision (columns.ts). */
+export const fields = TYPED_FIELDS.scheduling_decision;
 
 /** Flat when it has no decision.selected_cluster (the nested shape requires it). */
 export const isFlat = isFlatBy(fields);

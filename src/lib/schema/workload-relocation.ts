@@ -1,15 +1,7 @@
 /** `workload_relocation`: a running workload was moved between clusters. */
-import { z } from 'zod';
-import {
-  isFlatBy,
-  nonEmpty,
-  nonNegative,
-  num,
-  same,
-  without,
-  type JsonObject,
-  type TypedFields,
-} from './common.js';
+import { z } from '../zod.js';
+import { nonEmpty, nonNegative, num, without } from './common.js';
+import { TYPED_FIELDS, isFlatBy, type JsonObject } from './columns.js';
 
 export const nested = z.looseObject({
   event_type: z.literal('workload_relocation'),
@@ -41,34 +33,8 @@ export const flat = z.looseObject({
   }),
 });
 
-/** The typed columns of a relocation, per shape (store/derive.ts). */
-export const fields: TypedFields = {
-  nestedProbe: '$.migration.to_cluster',
-  columns: {
-    workload_id: { nested: '$.workload', flat: '$.workload_id', cast: 'text' },
-    cluster_id: { nested: '$.migration.to_cluster', flat: '$.to_cluster', cast: 'text' },
-    severity: same('$.severity', 'lower'),
-    trigger: same('$.trigger'),
-    from_cluster: { nested: '$.migration.from_cluster', flat: '$.from_cluster', cast: 'text' },
-    reason: { nested: '$.migration.reason', flat: '$.reason', cast: 'text' },
-    power_saving_watts: {
-      nested: '$.migration.power_saving_watts',
-      flat: '$.metrics.power_saving_watts',
-      cast: 'double',
-    },
-    cost_saving_per_hour: {
-      nested: '$.migration.cost_saving_per_hour',
-      flat: '$.metrics.cost_saving_per_hour',
-      cast: 'double',
-    },
-    migration_seconds: {
-      nested: '$.migration_time_seconds',
-      flat: '$.metrics.migration_time_seconds',
-      cast: 'double',
-    },
-    downtime_seconds: { nested: '$.downtime_seconds', flat: '$.metrics.downtime_seconds', cast: 'double' },
-  },
-};
+/** The typed columns of a workload relocation (columns.ts). */
+export const fields = TYPED_FIELDS.workload_relocation;
 
 /** Flat when it has no migration.to_cluster (the nested shape requires it). */
 export const isFlat = isFlatBy(fields);

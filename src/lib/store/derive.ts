@@ -6,13 +6,12 @@
  * expressions serve ingest (filling the columns) and `verify` (re-deriving
  * them to detect a typed column edited behind the tool's back), so they are
  * defined once here. Which path each column reads, in each shape, is declared
- * with the event type's schema (src/lib/schema, `fields`); the shape is told
- * apart in SQL by the nested shape's probe path, as `isFlat` does in
- * JavaScript.
+ * in src/lib/schema/columns.ts (TYPED_FIELDS), which the schemas validate by;
+ * the shape is told apart in SQL by the nested shape's probe path, as `isFlat`
+ * does in JavaScript.
  */
 
-import type { Cast, TypedFields } from '../schema/common.js';
-import { TYPED_FIELDS } from '../schema/index.js';
+import { TYPED_FIELDS, type Cast, type TypedFields } from '../schema/columns.js';
 
 interface Col {
   name: string;

@@ -4,7 +4,7 @@
  * The package's JavaScript is ~185 small CommonJS modules; requiring them
  * costs 120-200 ms per process on the 2-core machine, more than opening the
  * database. `npm run build` bundles them into dist/vendor/duckdb-node-api.cjs
- * (scripts/bundle-duckdb.mjs; the native bindings stay external), which loads
+ * (scripts/bundle-vendor.mjs; the native bindings stay external), which loads
  * in ~50 ms. Without the bundle (tests running from src/), the package is
  * loaded as published.
  */

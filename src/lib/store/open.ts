@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from './duckdb.js';
+import type { DuckDBConnection, DuckDBInstance } from './duckdb.js';
 import { InputError, LockTimeoutError } from '../errors.js';
 import { notRegular } from '../input-file.js';
 import { sleep } from '../sleep.js';
@@ -120,6 +120,12 @@ function checkWal(dbPath: string): void {
     );
 }
 
+/**
+ * The DuckDB client (~120 ms to load, its native library included), loaded by the first open:
+ * a command's --help, a usage error, or a command that never opens the store does without it.
+ */
+const duckdb = () => import('./duckdb.js');
+
 export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise<Store> {
   const readOnly = opts.readOnly ?? false;
   const timeout = opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -143,6 +149,7 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
     autoinstall_known_extensions: 'false',
     ...opts.config,
   };
+  const { DuckDBInstance } = await duckdb();
   const started = Date.now();
   let delay = 10;
   let announced = false;

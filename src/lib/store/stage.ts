@@ -3,7 +3,7 @@
  * rejects, and the stage file format parse workers write. No DuckDB here, so
  * the workers (ingest/parse-worker.ts) load none.
  */
-import { EVENT_TYPES } from '../schema/index.js';
+import { EVENT_TYPES } from '../schema/columns.js';
 
 export interface PendingEvent {
   eventId: string;

@@ -6,7 +6,7 @@ import { microsToIso } from '../../time.js';
 import type { WasteCost } from '../../analyze/cost.js';
 import { int, num, usd, yes, type Block, type Section } from '../blocks.js';
 import type { AuditContext, AuditReport, ReportSection } from '../types.js';
-import { SEVERITY_RANK_SQL } from '../../schema/common.js';
+import { SEVERITY_RANK_SQL } from '../../schema/columns.js';
 
 export type InefficienciesPart = Pick<
   WasteCost,
