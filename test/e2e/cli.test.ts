@@ -222,7 +222,9 @@ describe('kcloud-log end to end', () => {
     expect(rerun.code).toBe(0);
     // the parse workers' stage files of the killed ingests are gone (removed by the rerun)
     const root = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-    const left = fs.readdirSync(root).filter((n) => killed.some((pid) => n.startsWith(`kcloud-log-stage-${pid}-`)));
+    const left = fs
+      .readdirSync(root)
+      .filter((n) => killed.some((pid) => n.startsWith(`kcloud-log-stage-${pid}-`)));
     expect(left).toEqual([]);
     const rows = await query(
       db,
