@@ -364,6 +364,7 @@ async function readFileParallel(
     if (block.bytes) s.window?.push(block.bytes, r.safeOffset);
     else s.window?.skip(block.tooLong!.bytes + 1);
     await ing.acceptBlock(store, s, r);
+    onBytes(0); // the lines and events counted so far (bytes were reported as they were read)
   };
   try {
     await seedWindow(fh, s);
