@@ -147,6 +147,10 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
   const config: Record<string, string> = {
     access_mode: readOnly ? 'READ_ONLY' : 'READ_WRITE',
     autoinstall_known_extensions: 'false',
+    // The storage format a new file is written in (an existing file keeps its own): v1.2.0 is the
+    // first with ZSTD for text, which `raw` uses (a quarter of the size, and written 2.7x faster
+    // than FSST: 1.2 s against 3.1 s for a million events, bench/proto measurement in issue 13).
+    storage_compatibility_version: 'v1.2.0',
     ...opts.config,
   };
   const { DuckDBInstance } = await duckdb();
