@@ -194,7 +194,6 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
         },
       };
       try {
-        await checkLength(store);
         await migrate(store);
       } catch (e) {
         store.close();
@@ -240,30 +239,6 @@ export async function openStore(dbPath: string, opts: OpenOptions = {}): Promise
       }
       throw e;
     }
-  }
-}
-
-/** DuckDB's file header and its two database headers, before the first block. */
-const FILE_HEADERS = 3 * 4096;
-
-/**
- * A file shorter than the blocks its header counts was cut (a truncated copy, a full disk during
- * a copy): DuckDB itself notices only when a query reads a missing block, which may be never for
- * the blocks a command happens to read, so every command checks it at open.
- */
-async function checkLength(store: Store): Promise<void> {
-  const r = await store.conn.runAndReadAll(
-    'SELECT block_size, total_blocks FROM pragma_database_size() LIMIT 1',
-  );
-  const row = r.getRows()[0];
-  if (!row) return;
-  const need = FILE_HEADERS + Number(row[0]) * Number(row[1]);
-  const have = fs.statSync(store.path).size;
-  if (have < need) {
-    throw corruptStore(
-      store.path,
-      `the file is ${have.toLocaleString('en-US')} bytes, shorter than the ${Number(row[1])} blocks its header counts (${need.toLocaleString('en-US')} bytes): it was cut`,
-    );
   }
 }
 
