@@ -101,8 +101,6 @@ async function expectEveryCommandFails(
   }
 }
 
-const size = (f: string) => fs.statSync(f).size;
-
 function overwrite(db: string, offset: number, bytes: Buffer): void {
   const fd = fs.openSync(db, 'r+');
   fs.writeSync(fd, bytes, 0, bytes.length, offset);

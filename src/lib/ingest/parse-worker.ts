@@ -56,7 +56,6 @@ export interface StageFile {
 }
 
 export interface BlockResult {
-  blk: number;
   /** Events of the block, in order (positions blk x BLOCK_POSITIONS + 0..events-1), in stage files or `appended`. */
   events: number;
   stageFiles: StageFile[];
@@ -153,7 +152,6 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
     stageFiles.push({ group, file, rows: g.rows.length, bytes: g.bytes, large: g.large });
   }
   return {
-    blk: t.blk,
     events: h.events.length,
     stageFiles,
     tags,

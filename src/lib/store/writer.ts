@@ -306,7 +306,7 @@ export class Transaction {
     app.closeSync();
   }
 
-  /** Stage events at the positions given (see `reserve`), and rejects. */
+  /** Stage events at the positions given (blocks of BLOCK_POSITIONS, store/stage.ts), and rejects. */
   async appendAt(
     events: readonly { pos: number; e: PendingEvent }[],
     rejects: PendingReject[],
