@@ -7,7 +7,17 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cli, cliJson, decisionLine, query, tmpDir, waitFor, waitForEvents } from '../helpers.js';
+import {
+  BIN,
+  FIXTURES,
+  cli,
+  cliJson,
+  decisionLine,
+  query,
+  tmpDir,
+  waitFor,
+  waitForEvents,
+} from '../helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -168,5 +178,28 @@ describe('ingest --follow: --exclude, binary files, --fail-on-rejects', () => {
       skipped_files: [{ path: path.join(d, 'core.log'), reason: expect.stringMatching(/^binary/) }],
     });
     expect(bad.stderr).toMatch(/check failed: 1 line rejected/);
+  }, 60_000);
+});
+
+describe('ingest: a commit smaller than a row group, at the default --memory-limit', () => {
+  it('stores 60,000 events of every type in one commit', () => {
+    // A commit below one row group (122,880 rows) is written in one statement; that statement once
+    // sorted the whole commit, event text included, and ran out of the default 128MB from ~35,000
+    // events of this size on: a 60,000-event file could not be ingested at all.
+    const spec = fs.readFileSync(path.join(FIXTURES, 'spec-events.jsonl'), 'utf8').trim().split('\n');
+    const n = 60_000;
+    const file = path.join(dir, 'one-commit.jsonl');
+    fs.writeFileSync(
+      file,
+      Array.from({ length: n }, (_, i) => spec[i % spec.length]!.replace(/}\s*$/, `, "seq_no": ${i}}`)).join(
+        '\n',
+      ) + '\n',
+    );
+    const db = path.join(dir, 'one-commit.duckdb');
+    const r = cliJson<Ingested>(['ingest', file], { db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ lines: n, stored: n, rejected: 0, duplicates: 0, skipped: 0 });
+    const v = cli(['verify'], { db });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 60_000);
 });

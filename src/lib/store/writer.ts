@@ -397,13 +397,15 @@ export class Transaction {
       `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
        ${deriveTypeSelect(chained(keptRows(g, true)), TYPE_GROUPS[g]!, pass)}`;
     // Grouping pays off only when a commit fills row groups; small (follow mode) commits go in
-    // with one statement, in sequence order.
+    // with one statement, in stage order (type group, then read order). Not sorted by seq: the
+    // sort held the whole commit, event text included, and ran out of the default 128MB from
+    // ~35,000 events on. Readers order by seq; a commit's seqs are contiguous either way.
     if (Number(n) >= this.groupMinRows) {
       for (const g of GROUPS) await conn.run(insert(g), params);
     } else {
       await conn.run(
         `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
-         ${deriveSelect(chained(allKept(true)), pass)} ORDER BY seq`,
+         ${deriveSelect(chained(allKept(true)), pass)}`,
         params,
       );
     }
