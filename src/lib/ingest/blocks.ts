@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BlockResult, BlockTask, WorkerSetup } from './parse-worker.js';
+import type { BlockResult, BlockTask, WorkerReply, WorkerSetup } from './parse-worker.js';
+import { diskFull } from '../store/failure.js';
 import { PREVIEW_BYTES, keepPreview } from './lines.js';
 
 /** Parse workers by default: one per core, at most 4. */
@@ -110,14 +111,40 @@ function countLines(b: Buffer): number {
   return n;
 }
 
-/** Where stage files go: memory (/dev/shm) when the machine has it. */
-function stageRoot(): string {
+/**
+ * Free space /dev/shm must have for stage files to go there. The files of the blocks in flight
+ * take a few tens of MB (2 MiB blocks, three per worker), but /dev/shm is often small (64 MB in
+ * a container by default) and shared; with less than this free, stage files go to the temporary
+ * directory on disk, which is what a full /dev/shm falls back to as well (parse-worker.ts).
+ */
+export const SHM_MIN_FREE = 256 << 20;
+
+/** Free bytes of the file system holding `dir`, or undefined when it cannot be told. */
+function freeBytes(dir: string): number | undefined {
   try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
   } catch {
-    return os.tmpdir();
+    return undefined;
   }
+}
+
+/**
+ * Where stage files go, in order of preference: memory (/dev/shm) when the machine has it with
+ * room to spare, then the temporary directory (TMPDIR).
+ */
+export function stageRoots(
+  shm = '/dev/shm',
+  free: (dir: string) => number | undefined = freeBytes,
+): string[] {
+  const tmp = os.tmpdir();
+  try {
+    fs.accessSync(shm, fs.constants.W_OK);
+    if ((free(shm) ?? 0) >= SHM_MIN_FREE && path.resolve(shm) !== path.resolve(tmp)) return [shm, tmp];
+  } catch {
+    /* no /dev/shm */
+  }
+  return [tmp];
 }
 
 const DIR_PREFIX = 'kcloud-log-stage-';
@@ -162,22 +189,25 @@ export class ParsePool {
   private readonly all: Worker[] = [];
   private readonly queue: Job[] = [];
   private readonly running = new Map<Worker, Job>();
-  readonly dir: string;
+  /** The stage directories, preferred first (stageRoots); a full one falls back to the next. */
+  readonly dirs: string[];
   private n = 0;
   private failed: Error | undefined;
 
   constructor(size: number, setup: WorkerSetup) {
-    const root = stageRoot();
-    removeStale(root);
-    this.dir = fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
+    this.dirs = stageRoots().map((root) => {
+      removeStale(root);
+      return fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
+    });
     for (let i = 0; i < size; i++) {
       const w = new Worker(workerUrl(), { workerData: setup });
       w.unref();
-      w.on('message', (m: { ok: true; result: BlockResult } | { ok: false; error: string }) => {
+      w.on('message', (m: WorkerReply) => {
         const job = this.running.get(w)!;
         this.running.delete(w);
         this.idle.push(w);
         if (m.ok) job.resolve(m.result);
+        else if (m.noSpace) job.reject(diskFull(`stage files in ${this.dirs.join(' and ')}`, m.noSpace));
         else job.reject(new Error(`parse worker failed: ${m.error}`));
         this.next();
       });
@@ -194,9 +224,10 @@ export class ParsePool {
     return this.all.length;
   }
 
-  /** A fresh stage file name. */
-  stageFile(): string {
-    return path.join(this.dir, `${++this.n}.tsv`);
+  /** A fresh stage file name, in each stage directory (where to write it, preferred first). */
+  stageFile(): string[] {
+    const name = `${++this.n}.tsv`;
+    return this.dirs.map((d) => path.join(d, name));
   }
 
   run(task: BlockTask): Promise<BlockResult> {
@@ -228,7 +259,7 @@ export class ParsePool {
   async close(): Promise<void> {
     this.failed ??= new Error('the parse pool is closed');
     await Promise.all(this.all.map((w) => w.terminate()));
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }
 

@@ -41,8 +41,11 @@ export interface BlockTask {
   tooLong?: { bytes: number; preview: Uint8Array };
   /** The held parts of a split line the block continues (null: it starts afresh). */
   held: HeldState | null;
-  /** Where to write the stage files (this path with the type group's number appended). */
-  stageFile: string;
+  /**
+   * Where to write the stage files (a path with the type group's number appended), preferred
+   * first: a file system that is full falls back to the next (ParsePool.stageFile).
+   */
+  stageFile: string[];
 }
 
 /** One stage file of a block: the block's events of one type group (store/stage.ts TYPE_GROUPS). */
@@ -147,8 +150,10 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
   });
   const stageFiles: StageFile[] = [];
   for (const [group, g] of groups) {
-    const file = `${t.stageFile}.${group}`;
-    fs.writeFileSync(file, g.rows.join(''));
+    const file = writeStage(
+      t.stageFile.map((f) => `${f}.${group}`),
+      g.rows.join(''),
+    );
     stageFiles.push({ group, file, rows: g.rows.length, bytes: g.bytes, large: g.large });
   }
   return {
@@ -168,14 +173,51 @@ export function parseBlock(setup: WorkerSetup, t: BlockTask): BlockResult {
   };
 }
 
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/** A stage file could not be written anywhere for lack of space (the reason, per place tried). */
+export class NoStageSpace extends Error {}
+
+/**
+ * Write `data` to the first of `files` whose file system has room, and return that file: a full
+ * /dev/shm (often small in containers) falls back to the temporary directory on disk. Other
+ * errors are not retried.
+ */
+export function writeStage(
+  files: readonly string[],
+  data: string,
+  write: (file: string, data: string) => void = fs.writeFileSync,
+): string {
+  const full: string[] = [];
+  for (const file of files) {
+    try {
+      write(file, data);
+      return file;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (!NO_SPACE.has(code)) throw e;
+      fs.rmSync(file, { force: true });
+      full.push(`${code} writing ${file}`);
+    }
+  }
+  throw new NoStageSpace(full.join('; '));
+}
+
+/** A worker's answer to a block task. */
+export type WorkerReply = { ok: true; result: BlockResult } | { ok: false; error: string; noSpace?: string };
+
 if (parentPort) {
   const setup = workerData as WorkerSetup;
   const port = parentPort;
   port.on('message', (t: BlockTask) => {
     try {
-      port.postMessage({ ok: true, result: parseBlock(setup, t) });
+      port.postMessage({ ok: true, result: parseBlock(setup, t) } satisfies WorkerReply);
     } catch (e) {
-      port.postMessage({ ok: false, error: (e as Error)?.stack ?? String(e) });
+      port.postMessage({
+        ok: false,
+        error: (e as Error)?.stack ?? String(e),
+        noSpace: e instanceof NoStageSpace ? e.message : undefined,
+      } satisfies WorkerReply);
     }
   });
 }
