@@ -134,6 +134,32 @@ describe('traceWorkload', () => {
     ).toBe(true);
   });
 
+  it('the human output draws the latest --timeline entries (200 by default) and says how many it left out', async () => {
+    const r = await traceWorkload(store, 'wl-7');
+    const entries = (out: string) => out.match(/^\d{4}-\d\d-\d\dT\S+ {2}.*$/gm) ?? []; // one line per entry starts with its time
+    const all = await runCmd(Trace, ['wl-7', '--db', store.path, '--timeline', 'all', '--limit', 'all'], {
+      json: false,
+    });
+    expect(all.code, all.stderr).toBe(0);
+    const n = entries(all.stdout).length;
+    expect(n).toBeGreaterThanOrEqual(r.events.length);
+    expect(all.stdout).not.toContain('earlier timeline entries');
+    const byDefault = await runCmd(Trace, ['wl-7', '--db', store.path, '--limit', 'all'], { json: false });
+    expect(entries(byDefault.stdout)).toHaveLength(Math.min(n, 200));
+    const five = await runCmd(Trace, ['wl-7', '--db', store.path, '--timeline', '5', '--limit', 'all'], {
+      json: false,
+    });
+    expect(five.code, five.stderr).toBe(0);
+    expect(entries(five.stdout)).toEqual(entries(all.stdout).slice(-5));
+    expect(five.stdout).toContain(
+      `… ${n - 5} earlier timeline entries not drawn: the latest 5 of ${n} follow (--timeline N|all; --json holds every event)`,
+    );
+    const json = await runCmd(Trace, ['wl-7', '--db', store.path, '--timeline', '5', '--json']);
+    expect((JSON.parse(json.stdout) as { events: unknown[] }).events).toHaveLength(r.events.length);
+    const bad = await runCmd(Trace, ['wl-7', '--db', store.path, '--timeline', 'x'], { json: false });
+    expect(bad.code).toBe(2);
+  });
+
   it("lists each event's stored JSON only when asked", async () => {
     const plain = await traceWorkload(store, 'wl-3');
     expect(plain.events.every((e) => e.event === undefined)).toBe(true);

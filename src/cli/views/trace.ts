@@ -1,6 +1,6 @@
 /** Human output of `kcloud-log trace` (the command hands its result here). */
 import chalk from 'chalk';
-import { fmtAbout, fmtNum, table } from '../render.js';
+import { displayable, fmtAbout, fmtNum, table } from '../render.js';
 import {
   type Placement,
   type Relocation,
@@ -107,23 +107,38 @@ function otherLine(e: TraceEvent): string {
 /** Stays drawn in the human output (all are in --json), then totals per cluster. */
 const STAYS_SHOWN = 50;
 
-export function renderTrace(r: TraceResult): string {
-  const s = r.summary;
+/** Timeline entries drawn in the human output by default: the latest (--timeline; all are in --json). */
+export const TIMELINE_SHOWN = 200;
+
+export interface TraceView {
+  /** How many of the latest timeline entries to draw (Infinity: all). */
+  timeline?: number;
+}
+
+/**
+ * The human output. Every text from the data is escaped (displayable) as it is drawn; only what
+ * is drawn is rendered, so a workload of 20,000 events costs the 200 entries shown, not a 7 MB
+ * text nobody reads in a terminal.
+ */
+export function renderTrace(result: TraceResult, view: TraceView = {}): string {
+  const limit = view.timeline ?? TIMELINE_SHOWN;
+  const s = displayable(result.summary);
+  const workloadId = displayable(result.workload_id);
   const out: string[] = [];
   out.push(
-    `${chalk.bold('workload')} ${chalk.bold.cyan(r.workload_id)}  ${chalk.dim(
+    `${chalk.bold('workload')} ${chalk.bold.cyan(workloadId)}  ${chalk.dim(
       `${s.events} event${s.events === 1 ? '' : 's'}, ${s.placements} placement${s.placements === 1 ? '' : 's'}, ${s.relocations} relocation${s.relocations === 1 ? '' : 's'} · ${s.first_seen} → ${s.last_seen}`,
     )}`,
     '',
   );
   // One timeline: the workload's own events and the inefficiencies on its clusters.
-  type Item = { ts: string; seq: number; lines: string[] };
+  type Item = { ts: string; seq: number; lines: () => string[] };
   const items: Item[] = [];
-  const placementsBySeq = new Map(r.placements.map((p) => [p.seq, p]));
-  const relocationsBySeq = new Map(r.relocations.map((x) => [x.seq, x]));
-  const inefficienciesBySeq = new Map(r.inefficiencies.map((x) => [x.seq, x]));
+  const placementsBySeq = new Map(result.placements.map((p) => [p.seq, p]));
+  const relocationsBySeq = new Map(result.relocations.map((x) => [x.seq, x]));
+  const inefficienciesBySeq = new Map(result.inefficiencies.map((x) => [x.seq, x]));
   const seen = new Set<number>();
-  for (const e of r.events) {
+  for (const e of result.events) {
     seen.add(e.seq);
     const p = placementsBySeq.get(e.seq);
     const x = relocationsBySeq.get(e.seq);
@@ -131,22 +146,38 @@ export function renderTrace(r: TraceResult): string {
     items.push({
       ts: e.ts,
       seq: e.seq,
-      lines: p ? placementLines(p) : x ? relocationLines(x) : i ? [inefficiencyLine(i)] : [otherLine(e)],
+      lines: () =>
+        p
+          ? placementLines(displayable(p))
+          : x
+            ? relocationLines(displayable(x))
+            : i
+              ? [inefficiencyLine(displayable(i))]
+              : [otherLine(displayable(e))],
     });
   }
-  for (const i of r.inefficiencies)
-    if (!seen.has(i.seq)) items.push({ ts: i.ts, seq: i.seq, lines: [inefficiencyLine(i)] });
+  for (const i of result.inefficiencies)
+    if (!seen.has(i.seq))
+      items.push({ ts: i.ts, seq: i.seq, lines: () => [inefficiencyLine(displayable(i))] });
   items.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.seq - b.seq));
-  for (const it of items) out.push(...it.lines);
-  if (s.inefficiencies > r.inefficiencies.length)
+  const shownItems = items.length > limit ? items.slice(items.length - limit) : items;
+  if (shownItems.length < items.length)
     out.push(
       chalk.dim(
-        `… ${r.inefficiencies.length} of ${s.inefficiencies} inefficiencies on its clusters listed (--limit N|all)`,
+        `… ${items.length - shownItems.length} earlier timeline entries not drawn: the latest ${shownItems.length} of ${items.length} follow (--timeline N|all; --json holds every event)`,
+      ),
+    );
+  for (const it of shownItems) out.push(...it.lines());
+  if (s.inefficiencies > result.inefficiencies.length)
+    out.push(
+      chalk.dim(
+        `… ${result.inefficiencies.length} of ${s.inefficiencies} inefficiencies on its clusters listed (--limit N|all)`,
       ),
     );
 
+  const r = { stays: displayable(result.stays.slice(-STAYS_SHOWN)), total: result.stays.length };
   if (r.stays.length) {
-    const shown = r.stays.slice(-STAYS_SHOWN);
+    const shown = r.stays;
     out.push(
       '',
       chalk.bold('time on clusters') +
@@ -167,9 +198,9 @@ export function renderTrace(r: TraceResult): string {
         ]),
       ),
     );
-    if (shown.length < r.stays.length)
+    if (shown.length < r.total)
       out.push(
-        chalk.dim(`… the last ${shown.length} of ${r.stays.length} stays; --json lists every stay`),
+        chalk.dim(`… the last ${shown.length} of ${r.total} stays; --json lists every stay`),
         table(
           ['cluster', 'hours', 'est. cost USD'],
           s.clusters.map((c) => [c.cluster, fmtNum(c.hours, 2), fmtNum(c.cost_usd, 2)]),

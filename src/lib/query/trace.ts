@@ -404,10 +404,12 @@ async function inefficienciesDuring(store: Store, stays: TimedStay[], limit: num
   const spans = stays
     .map((x, i) => ({ i, c: x.cluster, f: x.fromUs, u: x.untilUs, last: i === stays.length - 1 }))
     .filter((x) => x.c !== null && (x.u > x.f || x.last));
+  if (!spans.length) return out;
   const params = [
     JSON.stringify(spans),
-    Math.min(...spans.map((x) => x.f)),
-    Math.max(...spans.map((x) => x.u)),
+    // not Math.min(...): a spread of 100,000s of stays overflows the call stack
+    spans.reduce((a, x) => Math.min(a, x.f), Infinity),
+    spans.reduce((a, x) => Math.max(a, x.u), -Infinity),
     ...clusters,
   ];
   const matched = `WITH s AS (
@@ -422,23 +424,26 @@ async function inefficienciesDuring(store: Store, stays: TimedStay[], limit: num
       SELECT x.*, s.i AS stay FROM x ASOF JOIN s ON x.t >= s.f
       WHERE s.c = x.cluster_id AND (x.t < s.u OR (x.t = s.u AND s.last))
     )`;
-  const agg = await queryRows(
+  // One pass: each stay's count and waste (on its first row), and the first `limit` rows listed.
+  const lim = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : Number.MAX_SAFE_INTEGER;
+  const rows = await queryRows(
     store,
-    `${matched} SELECT stay, count(*) AS k, sum(wasted_cost) AS w FROM m GROUP BY stay`,
-    params,
+    `${matched} SELECT *, count(*) OVER per_stay AS k, sum(wasted_cost) OVER per_stay AS w,
+            row_number() OVER (PARTITION BY stay ORDER BY t, seq) AS in_stay,
+            row_number() OVER (ORDER BY t, seq) AS rn
+     FROM m WINDOW per_stay AS (PARTITION BY stay)
+     QUALIFY rn <= $${params.length + 1}::BIGINT OR in_stay = 1
+     ORDER BY rn`,
+    [...params, lim],
   );
-  for (const r of agg) {
+  for (const r of rows) {
+    if (num(r.in_stay) !== 1) continue;
     const k = numOrZero(r.k);
     stays[num(r.stay)!]!.inefficiencies = k;
     out.count += k;
     out.wasted += numOrZero(r.w);
   }
-  if (!out.count || limit <= 0) return out;
-  const listed = await queryRows(
-    store,
-    `${matched} SELECT * FROM m ORDER BY t, seq${Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ''}`,
-    params,
-  );
+  const listed = rows.filter((r) => num(r.rn)! <= lim);
   out.list = listed.map((r) => ({
     seq: num(r.seq)!,
     ts: microsToIso(num(r.t)!),
