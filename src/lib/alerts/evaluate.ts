@@ -16,7 +16,7 @@
  */
 import type { Store } from '../store/open.js';
 import type { EventRow } from '../query/events.js';
-import { num, numOrZero, Params, queryRows, queryValue } from '../store/sql.js';
+import { exactSum, num, numOrZero, Params, queryRows, queryValue } from '../store/sql.js';
 import { dataExtent } from '../analyze/window.js';
 import { isStoreFailure } from '../store/failure.js';
 import { formatDuration, microsToIso } from '../time.js';
@@ -290,13 +290,13 @@ const share = (sa: number, sb: number) => (sb ? sa / sb : null);
 function decompose(rule: ThresholdRule, slo: Slo | null, W: number): Decomposed {
   switch (rule.metric) {
     case 'latency_avg_ms':
-      return { a: 'sum(exec_ms)', b: 'count(exec_ms)', value: share };
+      return { a: exactSum('exec_ms'), b: 'count(exec_ms)', value: share };
     case 'failure_rate':
       return { a: "sum((outcome = 'failed')::BIGINT)", b: 'count(*)', value: share };
     case 'success_rate':
       return { a: "sum((outcome = 'scheduled')::BIGINT)", b: 'count(*)', value: share };
     case 'waste_usd_per_day':
-      return { a: 'sum(wasted_cost)', b: 'count(*)', value: (sa, sb) => (sb ? (sa * 86_400e6) / W : 0) };
+      return { a: exactSum('wasted_cost'), b: 'count(*)', value: (sa, sb) => (sb ? (sa * 86_400e6) / W : 0) };
     case 'event_count':
       return { a: 'count(*)', b: 'count(*)', value: (sa) => sa };
     case 'slo_burn_rate': {
@@ -383,7 +383,7 @@ GROUP BY k`);
   if (rule.metric === 'slo_burn_rate' && slo?.sli === 'relocation_availability') {
     const budget = 1 - slo.objective;
     const byK = await perStep(
-      'sum(x), count(DISTINCT wl)',
+      `${exactSum('x')}, count(DISTINCT wl)`,
       'coalesce(downtime_seconds, 0) AS x, workload_id AS wl',
     );
     return series((k) => {

@@ -7,7 +7,17 @@
  * (DuckDB `quantile_cont`). Money is USD per hour as logged.
  */
 import type { Store } from '../store/open.js';
-import { num, numOrZero, queryRows, str, type Row } from '../store/sql.js';
+import {
+  exactAvg,
+  exactSum,
+  exactUnits,
+  fromUnits,
+  num,
+  numOrZero,
+  queryRows,
+  str,
+  type Row,
+} from '../store/sql.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { UsageError } from '../errors.js';
 import { formatDuration, microsToIso } from '../time.js';
@@ -212,18 +222,19 @@ const DECISION_SQL = `
     count(*) FILTER (WHERE est_cost_per_hour IS NOT NULL AND (alt_min_cost IS NULL OR est_cost_per_hour <= alt_min_cost)) AS cheapest,
     count(*) FILTER (WHERE est_cost_per_hour > alt_min_cost) AS not_cheapest`;
 
-/** The sum of regret over the decisions dearer than their cheapest alternative (NULL when none). */
-const REGRET_SUM = 'sum(est_cost_per_hour - alt_min_cost) FILTER (WHERE est_cost_per_hour > alt_min_cost)';
+/** Regret: how much dearer a decision is than its cheapest alternative, where it is. */
+const REGRET = 'est_cost_per_hour - alt_min_cost';
+const DEARER = 'est_cost_per_hour > alt_min_cost';
 
 /** Aggregates over decision rows with DuckDB's quantile_cont (the "sort" method). */
 const SORT_SQL = `
     count(*) AS decisions,
     count(exec_ms) AS lat_n,
-    avg(exec_ms) AS lat_avg,
+    ${exactAvg('exec_ms')} AS lat_avg,
     quantile_cont(exec_ms, [0.5, 0.9, 0.95, 0.99]) AS lat_q,
     max(exec_ms) AS lat_max,
-    avg(est_cost_per_hour) AS avg_cost,
-    coalesce(${REGRET_SUM}, 0) AS regret,${DECISION_SQL}`;
+    ${exactAvg('est_cost_per_hour')} AS avg_cost,
+    coalesce(${exactSum(REGRET, DEARER)}, 0) AS regret,${DECISION_SQL}`;
 
 /** The latency percentiles reported. */
 const QS = [0.5, 0.9, 0.95, 0.99] as const;
@@ -240,13 +251,13 @@ const QS = [0.5, 0.9, 0.95, 0.99] as const;
  */
 const HIST_SQL = `
     count(*) AS decisions,
-    sum(est_cost_per_hour) AS cost_sum,
-    ${REGRET_SUM} AS regret,${DECISION_SQL}`;
+    sum(${exactUnits('est_cost_per_hour')}) AS cost_units,
+    sum(${exactUnits(REGRET)}) FILTER (WHERE ${DEARER}) AS regret_units,${DECISION_SQL}`;
 
 const ROLLUP_SQL = `
     sum(decisions) AS decisions,
     any_value(lat_n) AS lat_n,
-    sum(x * decisions) / nullif(any_value(lat_n), 0) AS lat_avg,
+    ${fromUnits(`sum(${exactUnits('x')} * decisions)`)} / nullif(any_value(lat_n), 0) AS lat_avg,
     max(x) AS lat_max,
     min(first_us) AS first_us,
     max(last_us) AS last_us,
@@ -255,10 +266,10 @@ const ROLLUP_SQL = `
     sum(o_pending) AS o_pending,
     sum(o_other) AS o_other,
     sum(cost_n) AS cost_n,
-    sum(cost_sum) / nullif(sum(cost_n), 0) AS avg_cost,
+    ${fromUnits('sum(cost_units)')} / nullif(sum(cost_n), 0) AS avg_cost,
     sum(cheapest) AS cheapest,
     sum(not_cheapest) AS not_cheapest,
-    coalesce(sum(regret), 0) AS regret,
+    coalesce(${fromUnits('sum(regret_units)')}, 0) AS regret,
     ${QS.map(
       (q, i) =>
         `min(x) FILTER (WHERE upto > floor((lat_n - 1)::DOUBLE * ${q})) AS q${i}_lo, min(x) FILTER (WHERE upto > ceil((lat_n - 1)::DOUBLE * ${q})) AS q${i}_hi`,

@@ -29,7 +29,7 @@
  */
 import { z } from '../zod.js';
 import type { Store } from '../store/open.js';
-import { numOrZero, Params, queryRows, type Row } from '../store/sql.js';
+import { exactSum, numOrZero, Params, queryRows, type Row } from '../store/sql.js';
 import { microsToIso } from '../time.js';
 import { dataExtent, resolveWindow, WINDOW_RULE } from './window.js';
 import { excerpt } from '../text.js';
@@ -471,7 +471,7 @@ async function bandCounts(store: Store, set: SloSet, perSlo: SloWindows[], end: 
     `SELECT event_type, ${band('ts')} AS band, count(*) AS n, count(exec_ms) AS lat_n,
       ${thresholds.map((t, i) => `sum((exec_ms > ${t})::BIGINT) AS lat_bad_${i}`).join(', ')}${thresholds.length ? ',' : ''}
       sum((outcome IS DISTINCT FROM 'scheduled')::BIGINT) AS not_ok,
-      coalesce(sum(downtime_seconds), 0) AS dt
+      coalesce(${exactSum('downtime_seconds')}, 0) AS dt
      FROM events WHERE event_type IN (${ps.list(types)}) AND ${span(ps)} GROUP BY ALL`,
     ps.values,
   );

@@ -3,7 +3,7 @@
  * window. No section of its own: the scheduling and cost sections chart it.
  */
 import type { Store } from '../../store/open.js';
-import { num as numOrNull, numOrZero, queryRows } from '../../store/sql.js';
+import { exactAvg, exactSum, num as numOrNull, numOrZero, queryRows } from '../../store/sql.js';
 import { buildWhere } from '../../query/filters.js';
 import { microsToIso } from '../../time.js';
 import { formatDuration } from '../../time.js';
@@ -32,8 +32,8 @@ async function points(store: Store, { window: win, counts, filter, intervalMs, c
     store,
     `SELECT epoch_us(ts) // ${B} AS b,
               sum((event_type = 'scheduling_decision')::BIGINT) AS d,
-              avg(CASE WHEN event_type = 'scheduling_decision' THEN est_cost_per_hour END) AS c,
-              coalesce(sum(wasted_cost), 0) AS waste
+              ${exactAvg("CASE WHEN event_type = 'scheduling_decision' THEN est_cost_per_hour END")} AS c,
+              coalesce(${exactSum('wasted_cost')}, 0) AS waste
        FROM events WHERE event_type IN ('scheduling_decision', 'inefficiency_detected') AND ${tw.sql} GROUP BY b`,
     tw.params,
   );
