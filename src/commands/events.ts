@@ -6,15 +6,22 @@ import { cut } from '../cli/render.js';
 import { table } from '../cli/table.js';
 import { EXPORT_DUCKDB, exportRows, isExport, type Listing } from '../cli/output.js';
 import { checkTypes, filterFromFlags } from '../lib/query/filters.js';
-import { countEvents, normalised, searchEvents, streamEvents, type EventRow } from '../lib/query/events.js';
-import type { JsonObject } from '../lib/schema/columns.js';
+import {
+  countEvents,
+  listedEvent,
+  normalised,
+  searchEvents,
+  streamEvents,
+  type EventRow,
+  type ListedEvent,
+} from '../lib/query/events.js';
 import type { Store } from '../lib/store/open.js';
 import { summarise } from '../cli/views/events.js';
 export interface EventsResult {
   /** Events matching the filters, in all. */
   total: number;
   /** The events returned, each in its normalised form with where it came from. */
-  events: (JsonObject & { _seq: number; _source: string | null; _line: number })[];
+  events: ListedEvent[];
 }
 
 export const CSV_COLUMNS = [
@@ -86,7 +93,7 @@ export default class Events extends BaseCommand {
       ]);
       const result: EventsResult = {
         total,
-        events: rows.map((r) => ({ ...normalised(r), _seq: r.seq, _source: r.source, _line: r.line })),
+        events: rows.map(listedEvent),
       };
       if (mode === 'table') {
         if (!rows.length)

@@ -2,9 +2,10 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import chalk from 'chalk';
 import { BaseCommand, type BaseFlags } from '../cli/base.js';
-import { countFlag, durationFlag, sizeFlag } from '../cli/flags.js';
+import { countFlag, durationFlag } from '../cli/flags.js';
+import { duckdbLimits, followFlags, ingestFlags } from '../cli/ingest-flags.js';
 import { DEFAULT_WORKERS } from '../lib/ingest/blocks.js';
-import { DEFAULT_BATCH, FLUSH_EVENTS, ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
+import { ingestPaths, type IngestResult } from '../lib/ingest/ingest.js';
 import { displayable } from '../cli/render.js';
 import { followLog, ingestProgress, progressWanted, statusLine, type LogFormat } from '../cli/progress.js';
 import { keepHeapSmall } from '../cli/heap.js';
@@ -13,9 +14,6 @@ import { resolveDbPath } from '../lib/store/open.js';
 import { acquireLease } from '../lib/store/lease.js';
 import { renderIngest } from '../cli/views/ingest.js';
 export type IngestCommandResult = IngestResult | FollowResult;
-
-/** The most events per commit --batch-size takes (a commit's rows are held until it is written). */
-const MAX_BATCH = 10_000_000;
 
 export default class Ingest extends BaseCommand {
   static override summary = 'Validate log lines and store each event exactly once.';
@@ -38,15 +36,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
   };
 
   static override flags = {
-    strict: Flags.boolean({
-      description: 'reject events whose event_type is not one of the five known types',
-    }),
-    'batch-size': countFlag({
-      description: `events per commit (default: two DuckDB row groups); with --follow, a commit also happens every min(batch-size, ${FLUSH_EVENTS}) events`,
-      default: DEFAULT_BATCH,
-      min: 1,
-      max: MAX_BATCH,
-    }),
+    ...ingestFlags,
     workers: countFlag({
       description:
         'threads that parse regular files of 4 MiB or more in parallel (0: parse on the main thread); the stored result is the same',
@@ -54,63 +44,17 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       min: 0,
       max: 16,
     }),
-    'max-line-bytes': sizeFlag({
-      description: 'longer lines become rejects (bytes, or a size like 4KiB, 1MiB)',
-      default: 1024 * 1024,
-      defaultHelp: async () => '1MiB',
-      min: 64,
-      max: 64 * 2 ** 20,
-      bare: true,
-    }),
     quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors' }),
-    exclude: Flags.string({
-      char: 'x',
-      description:
-        'do not read what matches this pattern (repeatable): without a slash it matches file and directory names (*.gz, archive), with one the path (logs/old/**); also with --follow',
-      multiple: true,
-      helpValue: 'GLOB',
-    }),
     'fail-on-rejects': Flags.boolean({
       description:
         'exit 3 when this run rejected any line (for CI; the result is printed in full first); with --follow, checked when it stops',
-    }),
-    'memory-limit': sizeFlag({
-      description: "DuckDB's buffer memory while writing (it caches what it wrote up to this): 16MB to 1TB",
-      default: 128e6,
-      defaultHelp: async () => '128MB',
-      min: 16e6,
-      max: 1e12,
-    }),
-    'temp-limit': sizeFlag({
-      description:
-        'disk DuckDB may use beside the store (<db>.tmp/) for batches that do not fit in --memory-limit: 16MB to 1TB',
-      default: 4e9,
-      defaultHelp: async () => '4GB',
-      min: 16e6,
-      max: 1e12,
     }),
     follow: Flags.boolean({
       char: 'f',
       description:
         'keep reading as files grow, rotate and appear; stop with Ctrl-C (SIGINT/SIGTERM commit what is complete)',
     }),
-    'flush-interval': durationFlag({
-      description:
-        'with --follow: commit at least this often (ms, s, m; 10ms to 1h); a batch also commits at --batch-size events',
-      default: 1000,
-      defaultHelp: async () => '1s',
-      min: 10,
-      max: 3_600_000,
-      bare: 'ms',
-    }),
-    from: Flags.string({
-      description: 'with --follow: where files without a checkpoint start when first seen at start-up',
-      options: ['beginning', 'end'],
-      default: 'beginning',
-    }),
-    poll: Flags.boolean({
-      description: 'with --follow: poll the file system (network file systems) instead of watching',
-    }),
+    ...followFlags,
     'status-interval': durationFlag({
       description:
         'with --follow and no terminal on stderr (or --log-format json): log a status line this often (1s to 1d; 0: never)',
@@ -124,15 +68,6 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       description: 'with --follow: status lines and warnings on stderr as text, or one JSON object per line',
       options: ['text', 'json'],
       default: 'text',
-    }),
-    'drain-grace': durationFlag({
-      description:
-        'with --follow: a rotated or deleted file is released after being quiet this long (1ms to 1d)',
-      default: 5000,
-      defaultHelp: async () => '5s',
-      min: 1,
-      max: 86_400_000,
-      bare: 'ms',
     }),
   };
 
@@ -246,9 +181,3 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       );
   }
 }
-
-/** DuckDB's memory and spill-space limits while writing. */
-const duckdbLimits = (f: { 'memory-limit': number; 'temp-limit': number }): Record<string, string> => ({
-  memory_limit: `${f['memory-limit']}B`,
-  max_temp_directory_size: `${f['temp-limit']}B`,
-});

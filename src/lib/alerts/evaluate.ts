@@ -23,7 +23,10 @@ import { formatDuration, microsToIso } from '../time.js';
 import type { Slo, SloSet } from '../analyze/sla.js';
 import { sliSql } from '../analyze/sla.js';
 import { SEVERITIES, SEVERITY_RANK_SQL } from './fields.js';
+import { UsageError } from '../errors.js';
+import type { StoredRule } from './store.js';
 import {
+  compileRule,
   METRIC_METHOD,
   renderTemplate,
   templateField,
@@ -185,6 +188,21 @@ export function ruleCondition(rule: Rule): string {
   const w = formatDuration(rule.windowMs);
   const m = rule.metric === 'slo_burn_rate' ? `slo_burn_rate(${rule.slo})` : rule.metric;
   return `${m} over ${w} ${rule.op} ${rule.threshold}${where ? ` (${rule.types.join(' or ')} where ${where})` : rule.metric === 'event_count' ? ` (${rule.types.join(' or ')})` : ''}${rule.forMs ? ` for ${formatDuration(rule.forMs)}` : ''}`;
+}
+
+/** A stored rule with its condition in words, or why it no longer compiles. */
+export type DescribedRule = StoredRule & { condition: string | null; error: string | null };
+
+/** The stored rules as `alerts rules list` shows them. */
+export function describeRules(stored: readonly StoredRule[]): DescribedRule[] {
+  return stored.map((s) => {
+    try {
+      return { ...s, condition: ruleCondition(compileRule(s.spec)), error: null };
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      return { ...s, condition: null, error: e.message };
+    }
+  });
 }
 
 /* ----------------------------------------------------------------------------------------------

@@ -471,10 +471,17 @@ export interface RuleError {
 
 /** Parse a rules file: every rule compiled, or a UsageError listing every refused rule. */
 export function loadRulesFile(file: string, slos?: SloSet): Rule[] {
-  const data = readSpecFile(file);
+  return parseRules(readSpecFile(file), file, slos);
+}
+
+/**
+ * The rules of a rules document (`{rules: [...]}` or a list; read from a file, or a POST's body):
+ * every rule compiled, or a UsageError naming `origin` and listing every refused rule.
+ */
+export function parseRules(data: unknown, origin: string, slos?: SloSet): Rule[] {
   const top = RuleFileSchema.safeParse(data);
   if (!top.success)
-    throw new UsageError(`${file}: ${listed(describeSpecIssues(top.error.issues, data)).join('; ')}`);
+    throw new UsageError(`${origin}: ${listed(describeSpecIssues(top.error.issues, data)).join('; ')}`);
   const rules: Rule[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
@@ -491,7 +498,7 @@ export function loadRulesFile(file: string, slos?: SloSet): Rule[] {
   }
   if (errors.length)
     throw new UsageError(
-      `${file}: ${errors.length === 1 ? errors[0] : `${errors.length} rules refused:\n  ${listed(errors).join('\n  ')}`}`,
+      `${origin}: ${errors.length === 1 ? errors[0] : `${errors.length} rules refused:\n  ${listed(errors).join('\n  ')}`}`,
     );
   return rules;
 }

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { decodeLine, type DecodeState } from '../formats/decode.js';
-import { classify } from '../schema/index.js';
+import { classify, type Classified, type JsonObject } from '../schema/index.js';
 import { contentId } from '../store/chain.js';
 import { checkJsonText } from '../formats/json-check.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES, type Line } from './lines.js';
@@ -13,6 +13,9 @@ import { TailWindow, WINDOW_BYTES } from './window.js';
 import type { SourceRow } from './source.js';
 import { REJECT_RAW_LIMIT, type PendingEvent, type PendingReject } from '../store/stage.js';
 import type { FileSummary, IngestOptions } from './ingest.js';
+
+/** Why a line that is not an event is a reject where only events are taken (`eventsOnly`). */
+export const NOT_AN_EVENT = 'not an event: a JSON object with event_type and timestamp is expected';
 
 /** State of one source while it is read. */
 export class SourceState {
@@ -181,6 +184,24 @@ export class LineHandler {
     });
   }
 
+  /**
+   * What a decoded value is, by the options: `expectType` refuses events of another type (before
+   * their fields are checked), `eventsOnly` makes what file ingest skips a reject.
+   */
+  private classify(value: unknown): Classified {
+    const { expectType, eventsOnly } = this.opts;
+    if (expectType !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const type = (value as JsonObject).event_type;
+      if (type !== undefined && type !== expectType)
+        return {
+          kind: 'reject',
+          reason: `event_type ${JSON.stringify(type)?.slice(0, 60)}: only ${expectType} events are taken here`,
+        };
+    }
+    const c = classify(value, this.opts);
+    return c.kind === 'skip' && eventsOnly ? { kind: 'reject', reason: NOT_AN_EVENT } : c;
+  }
+
   /** Account for one line of source `s`. */
   handleLine(s: SourceState, line: Line): void {
     const lineNo = ++s.lineNo;
@@ -216,12 +237,14 @@ export class LineHandler {
         s.heldParts = 0;
         s.heldBadUtf8 = false;
       }
-      if (d.kind === 'blank' || d.kind === 'text') {
+      if (d.kind === 'blank' || (d.kind === 'text' && !this.opts.eventsOnly)) {
         s.skipped++;
+      } else if (d.kind === 'text') {
+        this.reject(s, line, lineNo, NOT_AN_EVENT);
       } else if (d.kind === 'error') {
         this.reject(s, line, lineNo, d.reason);
       } else {
-        const c = classify(d.value, this.opts);
+        const c = this.classify(d.value);
         if (c.kind === 'skip') s.skipped++;
         else if (c.kind === 'reject') this.reject(s, line, lineNo, c.reason);
         else {

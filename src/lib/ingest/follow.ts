@@ -6,7 +6,8 @@
  * was by device + inode, new bytes are read up to the last complete line,
  * and one batch is committed. The database is opened only to commit (and to
  * register new files) and closed right after, so readers can open it
- * read-only between commits.
+ * read-only between commits; or, under `kcloud-log serve`, every write goes
+ * through the `writer` of a store that process keeps open (store/shared.ts).
  *
  * File events handled:
  * - rename + create (logrotate `create`, Fluent Bit `Rotate On`): the renamed
@@ -37,12 +38,18 @@ import { StdinSource } from './tail-stdin.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, type OpenOptions, type Store } from '../store/open.js';
 import { setSourcePath, setSourceStart, setSourceStatus } from '../store/sources.js';
 import { acquireLease } from '../store/lease.js';
+import type { StoreWriter } from '../store/shared.js';
 
 export type { FileLag };
 
 export interface FollowOptions extends IngestOptions {
   dbPath: string;
   open?: OpenOptions;
+  /**
+   * A store kept open by this process (`serve`): each write (a commit, new sources, a status)
+   * runs through it, one at a time with the process's other writes, instead of an open and close.
+   */
+  writer?: StoreWriter;
   /** Commit at least this often (ms). */
   flushIntervalMs?: number;
   /** Where files without a checkpoint start when first seen at start-up. */
@@ -357,8 +364,12 @@ class Follower {
     await this.withStore((s) => setSourceStatus(s, t.state.row.id, status));
   }
 
-  /** The store, open only for `fn`. A follower never gives up on the lock: readers hold it only for moments. */
+  /**
+   * The store, open only for `fn` (or the writer's, kept open). A follower never gives up on the
+   * lock: readers hold it only for moments.
+   */
   private async withStore<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    if (this.opts.writer) return this.opts.writer.write(fn);
     const store = await openStore(this.opts.dbPath, {
       ...this.opts.open,
       lockTimeoutMs: Number.POSITIVE_INFINITY,

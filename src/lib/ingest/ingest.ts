@@ -58,6 +58,13 @@ export interface IngestOptions extends ClassifyOptions {
   workers?: number;
   parallelMinBytes?: number;
   blockBytes?: number;
+  /**
+   * Only events are taken (the service's POSTs): what file ingest skips (plain text, JSON
+   * without event_type) is a reject.
+   */
+  eventsOnly?: boolean;
+  /** Only events of this type (POST /events/scheduling, ...): one of another type is a reject. */
+  expectType?: string;
 }
 
 export interface IngestProgress {

@@ -112,3 +112,13 @@ export function normalised(row: EventRow): JsonObject {
   }
   return normaliseEvent(parsed, row.event_id, row.ts);
 }
+
+/** An event as `events --json` lists it: its normalised form, with its seq and where it came from. */
+export type ListedEvent = JsonObject & { _seq: number; _source: string | null; _line: number };
+
+export const listedEvent = (r: EventRow): ListedEvent => ({
+  ...normalised(r),
+  _seq: r.seq,
+  _source: r.source,
+  _line: r.line,
+});

@@ -45,8 +45,11 @@ function readHolder(file: string): LeaseHolder | undefined {
   return undefined;
 }
 
-/** Is the process that wrote `h` gone (same host only: another host's pids cannot be checked)? */
-function gone(h: LeaseHolder): boolean {
+/**
+ * Is the process that wrote `h` gone (same host only: another host's pids cannot be checked)?
+ * Also for the service's `<db>.serve.json` (serve/instance.ts).
+ */
+export function gone(h: Pick<LeaseHolder, 'pid' | 'host'>): boolean {
   if (h.host !== os.hostname()) return false;
   if (h.pid === process.pid) return false;
   try {

@@ -20,7 +20,7 @@ export interface LineCounts {
 export interface SourceRow {
   id: number;
   path: string;
-  kind: 'file' | 'gzip' | 'stdin';
+  kind: 'file' | 'gzip' | 'stdin' | 'http';
   dev: string | null;
   ino: string | null;
   fingerprint: string | null;

@@ -1,13 +1,11 @@
 import chalk from 'chalk';
 import { BaseCommand, timeoutFlag } from '../../../cli/base.js';
 import { cut, table } from '../../../cli/render.js';
-import { listStoredRules, type StoredRule } from '../../../lib/alerts/store.js';
-import { compileRule } from '../../../lib/alerts/rules.js';
-import { ruleCondition } from '../../../lib/alerts/evaluate.js';
-import { UsageError } from '../../../lib/errors.js';
+import { listStoredRules } from '../../../lib/alerts/store.js';
+import { describeRules, type DescribedRule } from '../../../lib/alerts/evaluate.js';
 
 export interface AlertsRulesListResult {
-  rules: (StoredRule & { condition: string | null; error: string | null })[];
+  rules: DescribedRule[];
 }
 
 export default class AlertsRulesList extends BaseCommand {
@@ -22,14 +20,7 @@ export default class AlertsRulesList extends BaseCommand {
   async run(): Promise<AlertsRulesListResult> {
     const { flags } = await this.parse(AlertsRulesList);
     const stored = await this.withStore(flags, true, listStoredRules);
-    const rules = stored.map((s) => {
-      try {
-        return { ...s, condition: ruleCondition(compileRule(s.spec)), error: null };
-      } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        return { ...s, condition: null, error: e.message };
-      }
-    });
+    const rules = describeRules(stored);
     if (!this.jsonEnabled()) {
       if (!rules.length) this.log('no alert rules stored: add some with `kcloud-log alerts rules add`');
       else

@@ -1,0 +1,96 @@
+/**
+ * Query-string parameters, read like the flags of the command they stand for: the same names,
+ * the same checks and the same one-line messages (`--limit: expected a whole number ...`), so a
+ * bad value is a 400 saying what the CLI would say. Parameters an endpoint does not take are
+ * refused, as an unknown flag is.
+ */
+import { UsageError } from '../errors.js';
+import { readCount, readNumber, type NumberRange } from '../count.js';
+import { readDuration, type DurationRange } from '../time.js';
+import type { FilterFlags } from '../query/filters.js';
+
+export type RawQuery = Record<string, string | string[] | undefined>;
+
+/** The parameters of a request, each read at most once; `done()` refuses any left unread. */
+export class Query {
+  private readonly read = new Set<string>();
+
+  constructor(private readonly q: RawQuery = {}) {}
+
+  /** A parameter given once (or not at all). */
+  one(name: string): string | undefined {
+    this.read.add(name);
+    const v = this.q[name];
+    if (Array.isArray(v)) {
+      if (v.length > 1) throw new UsageError(`--${name}: given ${v.length} times; it takes one value`);
+      return v[0];
+    }
+    return v;
+  }
+
+  /** A repeatable parameter (`type=a&type=b`; commas split them where the flag does). */
+  many(name: string): string[] | undefined {
+    this.read.add(name);
+    const v = this.q[name];
+    return v === undefined ? undefined : Array.isArray(v) ? v : [v];
+  }
+
+  count(name: string, min: number, max?: number): number | undefined {
+    const v = this.one(name);
+    return v === undefined ? undefined : readCount(v, `--${name}`, min, max);
+  }
+
+  number(name: string, range: NumberRange): number | undefined {
+    const v = this.one(name);
+    return v === undefined ? undefined : readNumber(v, `--${name}`, range);
+  }
+
+  duration(name: string, range: DurationRange): number | undefined {
+    const v = this.one(name);
+    if (v === undefined) return undefined;
+    const r = readDuration(v, range);
+    if (!r.ok) throw new UsageError(`--${name}: ${r.reason}`);
+    return r.ms;
+  }
+
+  /** One of `options`, as oclif says when a flag's value is not among its options. */
+  option<T extends string>(name: string, options: readonly T[]): T | undefined {
+    const v = this.one(name);
+    if (v === undefined) return undefined;
+    if (!(options as readonly string[]).includes(v))
+      throw new UsageError(`Expected --${name}=${v} to be one of: ${options.join(', ')}`);
+    return v as T;
+  }
+
+  /** A boolean flag: present (empty), `true` or `1`; `false` or `0`. */
+  flag(name: string): boolean {
+    const v = this.one(name);
+    if (v === undefined || v === 'false' || v === '0') return false;
+    if (v === '' || v === 'true' || v === '1') return true;
+    throw new UsageError(`--${name}: expected true or false; got "${v}"`);
+  }
+
+  /** The filters of `events` (--type --workload --cluster --severity --since --until --grep --where). */
+  filters(omit: readonly (keyof FilterFlags)[] = []): FilterFlags {
+    const f: FilterFlags = {};
+    const take = (k: keyof FilterFlags) => !omit.includes(k);
+    if (take('type')) f.type = this.many('type');
+    if (take('workload')) f.workload = this.many('workload');
+    if (take('cluster')) f.cluster = this.many('cluster');
+    if (take('severity')) f.severity = this.many('severity');
+    if (take('since')) f.since = this.one('since');
+    if (take('until')) f.until = this.one('until');
+    if (take('grep')) f.grep = this.one('grep');
+    if (take('where')) f.where = this.many('where');
+    return f;
+  }
+
+  /** Refuse the parameters nothing read. */
+  done(): void {
+    const unknown = Object.keys(this.q).filter((k) => !this.read.has(k));
+    if (unknown.length)
+      throw new UsageError(
+        `unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k.slice(0, 60)}"`).join(', ')}; this endpoint takes ${[...this.read].join(', ') || 'none'}`,
+      );
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A store kept open by one long-running process (`kcloud-log serve`): it owns the database, as
+ * DuckDB's concurrency model wants, and everyone else talks to it.
+ *
+ * Writes (a follower's commits, a POST's events, alert rules) run through one queue, one at a
+ * time, on the store's own connection: a DuckDB connection has one transaction, so two writers
+ * on it would mix their statements. Reads get a connection of their own each, which sees only
+ * what was committed (DuckDB's MVCC), never a writer's open transaction.
+ */
+import { QueryTimeoutError } from '../errors.js';
+import type { Store } from './open.js';
+
+/** What runs a write on a store kept open (follow.ts takes one). */
+export interface StoreWriter {
+  write<T>(fn: (s: Store) => Promise<T>): Promise<T>;
+}
+
+export class SharedStore implements StoreWriter {
+  private tail: Promise<unknown> = Promise.resolve();
+  private closing = false;
+  private readers = 0;
+  /** Called after each write that ended without an error (a commit may have stored events). */
+  onWrite?: () => void;
+
+  constructor(readonly store: Store) {}
+
+  get path(): string {
+    return this.store.path;
+  }
+
+  /** Is the store open (and not closing)? */
+  get open(): boolean {
+    return !this.closing;
+  }
+
+  /** Run `fn` when every write queued before it has ended; its result or error is the caller's. */
+  write<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new StoreClosedError(this.path));
+    const run = this.tail.then(() => fn(this.store));
+    this.tail = run.then(
+      () => this.onWrite?.(),
+      () => undefined,
+    );
+    return run;
+  }
+
+  /**
+   * Run `fn` on a connection of its own (committed data only). After `timeoutMs` (0: none) the
+   * connection is interrupted and the read fails with QueryTimeoutError.
+   */
+  async read<T>(fn: (s: Store) => Promise<T>, timeoutMs = 0): Promise<T> {
+    if (this.closing) throw new StoreClosedError(this.path);
+    const { instance } = this.store;
+    const conn = await instance.connect();
+    this.readers++;
+    let expired = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            expired = true;
+            conn.interrupt();
+          }, timeoutMs)
+        : undefined;
+    const reader: Store = { path: this.path, readOnly: true, instance, conn, close: () => undefined };
+    try {
+      return await fn(reader);
+    } catch (e) {
+      if (expired)
+        throw new QueryTimeoutError(
+          `query interrupted after ${timeoutMs / 1000} s; narrow it (since, until, limit)`,
+        );
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      this.readers--;
+      conn.closeSync();
+    }
+  }
+
+  /** Refuse new work, wait for the queued writes, close the store. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.tail;
+    this.store.close();
+  }
+}
+
+/** A request arrived while the service was shutting down. */
+export class StoreClosedError extends Error {
+  constructor(db: string) {
+    super(`the store ${db} is closing: the service is shutting down`);
+  }
+}

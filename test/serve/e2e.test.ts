@@ -1,0 +1,118 @@
+/**
+ * `kcloud-log serve` end to end: the built CLI as a real process on a free port, POSTs and
+ * queries over HTTP, a second service refused, SIGTERM ending it with exit 0, and the store
+ * holding every acknowledged event exactly once.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, cli, cliJson, decisionLine, tmpDir } from '../helpers.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+interface Service {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Start `serve` and wait for its "listening on URL" line. */
+async function startServe(db: string, extra: string[] = []): Promise<Service> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--listen', '127.0.0.1:0', ...extra], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, stderr })),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setInterval(() => {
+      const m = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (m) {
+        clearInterval(t);
+        resolve(m[1]!);
+      } else if (child.exitCode !== null) {
+        clearInterval(t);
+        reject(new Error(`serve exited ${child.exitCode}: ${stderr}`));
+      }
+    }, 50);
+  });
+  return { child, url, exited };
+}
+
+const ndjson = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => decisionLine(from + i)).join('\n') + '\n';
+
+describe('kcloud-log serve', () => {
+  it('stores POSTed events once, answers queries, refuses a second service, and stops on SIGTERM', async () => {
+    const dir = tmpDir('kcl-serve-e2e-');
+    const db = path.join(dir, 'store.duckdb');
+    const svc = await startServe(db);
+    const postBody = (body: string) =>
+      fetch(`${svc.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body,
+      });
+    const first = await postBody(ndjson(0, 50));
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ stored: 50, duplicates: 0, rejected: 0 });
+    const retry = await postBody(ndjson(25, 50)); // half of it a retry
+    expect(await retry.json()).toMatchObject({ stored: 25, duplicates: 25 });
+    const page = (await (await fetch(`${svc.url}/events?limit=10&workload=job-3`)).json()) as {
+      total: number;
+    };
+    expect(page.total).toBe(1);
+    expect(fs.existsSync(`${db}.serve.json`)).toBe(true);
+
+    const second = cli(['serve', '--db', db, '--listen', '127.0.0.1:0']);
+    expect(second.code).toBe(4);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+    expect(second.stderr).toMatch(/is already served by PID \d+ .* at http:\/\/127\.0\.0\.1:\d+/);
+
+    svc.child.kill('SIGTERM');
+    const end = await svc.exited;
+    expect(end.code).toBe(0);
+    expect(end.stderr).toBe('');
+    expect(fs.existsSync(`${db}.serve.json`)).toBe(false);
+    const { json } = cliJson<{ rows: { n: number; d: number }[] }>(
+      ['sql', 'SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS d FROM events'],
+      { db },
+    );
+    expect(json.rows).toEqual([{ n: 75, d: 75 }]);
+    const sources = cliJson<{ sources: { kind: string; balanced: boolean; lines: number }[] }>(['sources'], {
+      db,
+    });
+    expect(sources.json.sources).toEqual([
+      expect.objectContaining({ kind: 'http', balanced: true, lines: 100 }),
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a non-loopback address without --token-file (exit 2), and with one needs the token', async () => {
+    const dir = tmpDir('kcl-serve-e2e-');
+    const db = path.join(dir, 'store.duckdb');
+    const open = cli(['serve', '--db', db, '--listen', '0.0.0.0:0']);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/--listen 0\.0\.0\.0: not a loopback address; .*--token-file is required/);
+    const tokenFile = path.join(dir, 'token');
+    fs.writeFileSync(tokenFile, 'a-long-enough-test-token-123\n');
+    const svc = await startServe(db, ['--token-file', tokenFile]);
+    expect((await fetch(`${svc.url}/health`)).status).toBe(401);
+    const ok = await fetch(`${svc.url}/health`, {
+      headers: { authorization: 'Bearer a-long-enough-test-token-123' },
+    });
+    expect(ok.status).toBe(200);
+    svc.child.kill('SIGINT');
+    expect((await svc.exited).code).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
