@@ -21,6 +21,8 @@ import { UsageError } from '../errors.js';
 import { eventRoutes } from './routes/events.js';
 import { readRoutes } from './routes/read.js';
 import { alertRoutes } from './routes/alerts.js';
+import { streamRoutes } from './routes/stream.js';
+import { Histogram, metricsText } from './metrics.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 2 ** 20;
 /** A read's limit (queries), and the report's (it reads the whole store), as the CLI's --timeout defaults. */
@@ -48,6 +50,10 @@ export interface ServerOptions {
 
 /** What every route module gets. */
 export interface RouteContext extends ServerOptions {
+  /** The open SSE streams, each by the function that ends it. */
+  streams: Set<() => void>;
+  /** Latency of the writer's writes, for /metrics. */
+  commits: Histogram;
   /** Run a read with the query timeout (`scan`: the report's). */
   read<T>(fn: (s: Store) => Promise<T>, scan?: boolean): Promise<T>;
 }
@@ -98,8 +104,12 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
   });
+  const commits = new Histogram();
+  o.shared.subscribe((w) => commits.observe(w.ms / 1000));
   const ctx: RouteContext = {
     ...o,
+    streams: new Set(),
+    commits,
     read: (fn, scan = false) =>
       o.shared.read(fn, scan ? (o.scanTimeoutMs ?? SCAN_TIMEOUT_MS) : (o.queryTimeoutMs ?? QUERY_TIMEOUT_MS)),
   };
@@ -125,6 +135,13 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes(ctx));
   await app.register(readRoutes(ctx));
   await app.register(alertRoutes(ctx));
+  await app.register(streamRoutes(ctx));
+  app.get('/metrics', async (_req, reply) => {
+    const text = await ctx.read((s) =>
+      metricsText(s, { commits, sseClients: ctx.streams.size, follow: o.followStatus?.() }),
+    );
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
   return app;
 }
 
