@@ -97,6 +97,10 @@ describe('kcloud-log serve', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('gives DuckDB 1GB by default: its queries share the instance with its writes', () => {
+    expect(cli(['serve', '--help']).stdout).toMatch(/--memory-limit=SIZE +\[default: 1GB\]/);
+  });
+
   it('refuses a non-loopback address without --token-file (exit 2), and with one needs the token', async () => {
     const dir = tmpDir('kcl-serve-e2e-');
     const db = path.join(dir, 'store.duckdb');
