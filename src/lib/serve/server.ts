@@ -82,11 +82,18 @@ function authorize(token: string) {
   };
 }
 
-/** The content types a POST to `url` takes, for a 415's message. */
-const accepted = (url: string) =>
-  url.startsWith('/events')
-    ? `send application/json (one event or an array) or application/x-ndjson (one event per line)`
+/** The path of a request, for messages (without its query, cut short). */
+const pathOf = (req: FastifyRequest) => req.url.split('?')[0]!.slice(0, 200);
+
+/** A 415's message: what the request sent, and what the endpoint takes. */
+function unsupportedType(req: FastifyRequest): string {
+  const type = req.headers['content-type'];
+  const sent = type ? `content type "${type.slice(0, 100)}"` : 'a body without a content type';
+  const takes = pathOf(req).startsWith('/events')
+    ? 'send application/json (one event or an array) or application/x-ndjson (one event per line)'
     : 'send application/json';
+  return `${req.method} ${pathOf(req)} does not take ${sent}: ${takes}`;
+}
 
 export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -105,7 +112,8 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512 },
   });
   const commits = new Histogram();
-  o.shared.subscribe((w) => commits.observe(w.ms / 1000));
+  const unsubscribe = o.shared.subscribe((w) => commits.observe(w.ms / 1000));
+  app.addHook('onClose', async () => unsubscribe());
   const ctx: RouteContext = {
     ...o,
     streams: new Set(),
@@ -116,14 +124,11 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   if (o.token !== undefined) app.addHook('onRequest', authorize(o.token));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const e = httpError(err, o.shared.path);
-    if (e.body.error.code === 'UnsupportedMediaType')
-      e.body.error.message = `${req.method} ${req.url.split('?')[0]!.slice(0, 200)} does not take ${req.headers['content-type'] ? `content type "${req.headers['content-type'].slice(0, 100)}"` : 'a body without a content type'}: ${accepted(req.url)}`;
+    if (e.body.error.code === 'UnsupportedMediaType') e.body.error.message = unsupportedType(req);
     return reply.code(e.status).send(e.body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send(errorBody('NotFound', `no such endpoint: ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`)),
+    reply.code(404).send(errorBody('NotFound', `no such endpoint: ${req.method} ${pathOf(req)}`)),
   );
   app.get('/health', async () => ({
     ok: o.shared.open,
