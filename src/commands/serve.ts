@@ -40,6 +40,15 @@ It listens on loopback (127.0.0.1:8007) unless --listen says otherwise; any othe
       helpValue: 'PATH',
     }),
     ...ingestFlags,
+    // one DuckDB instance for the writes and every query (a query command alone would have most of the memory)
+    'memory-limit': sizeFlag({
+      description:
+        "DuckDB's buffer memory for everything the service does, its queries included: 16MB to 1TB",
+      default: 1e9,
+      defaultHelp: async () => '1GB',
+      min: 16e6,
+      max: 1e12,
+    }),
     ...followFlags,
     'body-limit': sizeFlag({
       description: 'the largest request body (bytes, or a size like 16MiB); larger ones get 413',

@@ -10,7 +10,7 @@
  * renamed over the target, so a reader sees the old file or the new one, never a part (a
  * terminal, /dev/null or a FIFO is written as it is).
  */
-import { leasePath } from './store/lease.js';
+import { leasePath, servePath } from './store/lease.js';
 import { writeFailure } from './store/failure.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,16 +78,22 @@ export function isDuckDbFile(file: string): boolean {
  */
 export function storeFiles(store: string): string[] {
   const s = resolveTarget(store);
-  return [s, `${s}.wal`, `${s}.writer-waiting`, `${s}.tmp`, leasePath(s)];
+  return [s, `${s}.wal`, `${s}.writer-waiting`, `${s}.tmp`, leasePath(s), servePath(s)];
 }
 
 /** Why `file` must not be written, or undefined. */
 function refusal(file: string, target: string, opts: OutputOptions): string | undefined {
   if (opts.store) {
-    const [db, wal, marker, tmp, lease] = storeFiles(opts.store);
+    const [db, wal, marker, tmp, lease, serve] = storeFiles(opts.store);
     if (target === db) return 'is the database';
     if (target === wal) return "is the database's write-ahead log";
-    if (target === marker || target === lease || target === tmp || target.startsWith(tmp + path.sep))
+    if (
+      target === marker ||
+      target === lease ||
+      target === serve ||
+      target === tmp ||
+      target.startsWith(tmp + path.sep)
+    )
       return 'belongs to the database';
   }
   if (isDuckDbFile(target)) return 'is a DuckDB database';

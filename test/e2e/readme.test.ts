@@ -87,6 +87,7 @@ describe('README', () => {
     expect(notRun.map((b) => b.notRun)).toEqual([
       expect.stringMatching(/install/),
       expect.stringMatching(/until stopped/),
+      expect.stringMatching(/until stopped/), // the service (test/serve/e2e.test.ts runs it)
       expect.stringMatching(/development/),
     ]);
   });

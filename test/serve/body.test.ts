@@ -53,6 +53,9 @@ describe('bodyLines', () => {
     expect(refusal('{a:1}')).toBe(
       'the body is not valid JSON at line 1, column 2: expected a double-quoted member name',
     );
+    expect(refusal('{"a":1}\n{"a":2}\n')).toBe(
+      'the body is not valid JSON at line 2, column 1: unexpected text after the JSON value (one event per line is NDJSON: send it as application/x-ndjson)',
+    );
     expect(refusal('  ')).toBe('the body is empty: expected a JSON event or an array of them');
   });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli, cliJson, decisionLine, tmpDir } from '../helpers.js';
+import { BIN, cli, cliJson, decisionLine, tmpDir, waitFor } from '../helpers.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -95,6 +95,47 @@ describe('kcloud-log serve', () => {
       expect.objectContaining({ kind: 'http', balanced: true, lines: 100 }),
     ]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kill -9 in the middle of a POST load: restarted, every acknowledged event is stored once', async () => {
+    const dir = tmpDir('kcl-serve-e2e-');
+    const db = path.join(dir, 'store.duckdb');
+    const svc = await startServe(db);
+    const acked = new Set<number>();
+    const send = async (url: string, batch: number) => {
+      const res = await fetch(`${url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: ndjson(batch * 200, 200),
+      });
+      if (res.status === 200) acked.add(batch);
+    };
+    const load = Promise.allSettled(Array.from({ length: 40 }, (_, b) => send(svc.url, b)));
+    await waitFor(() => acked.size >= 3, { what: 'the first acknowledgements' });
+    svc.child.kill('SIGKILL');
+    await load;
+    await svc.exited;
+    expect(acked.size).toBeLessThan(40); // killed in the middle
+    expect(fs.existsSync(`${db}.serve.json`)).toBe(true); // left behind: its process is gone
+    const again = await startServe(db);
+    const total = ((await (await fetch(`${again.url}/events?limit=0`)).json()) as { total: number }).total;
+    expect(total).toBeGreaterThanOrEqual(acked.size * 200);
+    // the client retries what was not acknowledged: nothing is stored twice
+    for (let b = 0; b < 40; b++) if (!acked.has(b)) await send(again.url, b);
+    const page = (await (await fetch(`${again.url}/events?limit=0`)).json()) as { total: number };
+    expect(page.total).toBe(8000);
+    again.child.kill('SIGTERM');
+    expect((await again.exited).code).toBe(0);
+    const { json } = cliJson<{ rows: { n: number; d: number }[] }>(
+      ['sql', 'SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS d FROM events'],
+      { db },
+    );
+    expect(json.rows).toEqual([{ n: 8000, d: 8000 }]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives DuckDB 1GB by default: its queries share the instance with its writes', () => {
+    expect(cli(['serve', '--help']).stdout).toMatch(/--memory-limit=SIZE +\[default: 1GB\]/);
   });
 
   it('refuses a non-loopback address without --token-file (exit 2), and with one needs the token', async () => {

@@ -85,6 +85,22 @@ describe('the bearer token', () => {
   });
 });
 
+describe('limits', () => {
+  it('sets its timeouts and header limits explicitly', async () => {
+    h = await startHarness();
+    const s = h.app.server;
+    expect([s.headersTimeout, s.requestTimeout, s.keepAliveTimeout, s.timeout]).toEqual([
+      10_000, 60_000, 5_000, 660_000,
+    ]);
+    const big = await h.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-big': 'x'.repeat(20_000) },
+    });
+    expect(big.statusCode).toBe(200); // inject bypasses the socket: the limit is Node's, checked above
+  });
+});
+
 describe('the address', () => {
   it('parses HOST:PORT and knows loopback', () => {
     expect(parseListen('127.0.0.1:8007')).toEqual({ host: '127.0.0.1', port: 8007 });

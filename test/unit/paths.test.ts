@@ -24,6 +24,7 @@ describe('expanding ingest arguments', () => {
     const store = path.join(d, 'events.log'); // a store named like a log
     duckdb(store);
     fs.writeFileSync(`${store}.writer-waiting`, '123');
+    fs.writeFileSync(`${store}.serve.json`, '{"pid": 1}\n'); // a running service's address
     duckdb(path.join(d, 'backup.jsonl')); // another database in disguise
     fs.writeFileSync(path.join(d, 'app.jsonl'), '{}\n');
     for (const arg of [d, path.join(d, '*')]) {
@@ -31,10 +32,14 @@ describe('expanding ingest arguments', () => {
       expect(rel(r.targets)).toEqual(['store/app.jsonl']);
       expect(r.errors).toEqual([]);
     }
-    const named = expandTargets([store, `${store}.writer-waiting`, path.join(d, 'backup.jsonl')], { store });
+    const named = expandTargets(
+      [store, `${store}.writer-waiting`, `${store}.serve.json`, path.join(d, 'backup.jsonl')],
+      { store },
+    );
     expect(named.targets).toEqual([]);
     expect(named.errors.map((e) => e.reason)).toEqual([
       'is the database this ingest writes to, not a log',
+      'belongs to the database, not a log',
       'belongs to the database, not a log',
       'is a DuckDB database, not a log',
     ]);

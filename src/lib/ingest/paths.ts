@@ -7,7 +7,8 @@
  *   (a directory called `logs[1]` is that directory).
  * - Symlinks are followed; each real directory is walked once (a link loop
  *   ends) and each real file is one target, however many links reach it.
- * - The store's own files (the database, its `.wal`, `.writer-waiting`, its
+ * - The store's own files (the database, its `.wal`, `.writer-waiting`, the
+ *   ingest lease, a running service's `.serve.json`, its
  *   spill directory) and any DuckDB database (by its magic bytes, whatever its
  *   name) are never read as logs: skipped in directories and globs, refused
  *   when named.
@@ -158,10 +159,10 @@ const FIFO_SKIPPED = 'a FIFO (named pipe): skipped; name it on its own to read i
 
 /** Why the store's or a DuckDB file is not read, or undefined for an ordinary file. */
 function storeFile(real: string, store: string[]): string | undefined {
-  const [db, wal, marker, tmp, lease] = store;
+  const [db, wal, marker, tmp, lease, serve] = store;
   if (real === db) return 'is the database this ingest writes to, not a log';
   if (real === wal) return "is the database's write-ahead log, not a log";
-  if (real === marker || real === lease || (tmp && real.startsWith(tmp + path.sep)))
+  if (real === marker || real === lease || real === serve || (tmp && real.startsWith(tmp + path.sep)))
     return 'belongs to the database, not a log';
   if (isDuckDbFile(real)) return 'is a DuckDB database, not a log';
   if (real.endsWith('.wal') && isDuckDbFile(real.slice(0, -4)))

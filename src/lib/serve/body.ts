@@ -60,7 +60,10 @@ class JsonScanner {
       out.push(this.text.slice(start, this.i));
     }
     this.space();
-    if (this.i < this.text.length) this.fail('unexpected text after the JSON value');
+    if (this.i < this.text.length)
+      this.fail(
+        `unexpected text after the JSON value${this.text[this.i] === '{' ? ' (one event per line is NDJSON: send it as application/x-ndjson)' : ''}`,
+      );
     return out;
   }
 

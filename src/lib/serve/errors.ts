@@ -8,6 +8,9 @@ import { InputError, KcloudError, LockTimeoutError, NotFoundError, QueryTimeoutE
 import { DiskFullError, storeFailure } from '../store/failure.js';
 import { StoreClosedError } from '../store/shared.js';
 
+/** The service is at a limit (SSE clients): try again later (503). */
+export class ServiceBusyError extends KcloudError {}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }
@@ -49,6 +52,7 @@ export function httpError(err: Error & { statusCode?: number; code?: string }, d
   if (err instanceof QueryTimeoutError || err instanceof LockTimeoutError)
     return { status: 503, body: errorBody(err.name, err.message) };
   if (err instanceof StoreClosedError) return { status: 503, body: errorBody('ShuttingDown', err.message) };
+  if (err instanceof ServiceBusyError) return { status: 503, body: errorBody(err.name, err.message) };
   if (err instanceof InputError) return { status: 500, body: errorBody(err.name, err.message) };
   if (err instanceof KcloudError) {
     const status = err.exitCode === 2 ? 400 : err.exitCode === 3 ? 422 : 500;

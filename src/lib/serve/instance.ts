@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { InputError } from '../errors.js';
-import { gone } from '../store/lease.js';
+import { gone, servePath } from '../store/lease.js';
 
-export const instancePath = (db: string): string => `${db}.serve.json`;
+export const instancePath = servePath;
 
 export interface ServeInstance {
   pid: number;

@@ -9,6 +9,7 @@
  * for a file (blank NDJSON lines are skipped).
  */
 import { Ingester, SourceState } from '../ingest/ingest.js';
+import { DEFAULT_MAX_LINE_BYTES, type Line } from '../ingest/lines.js';
 import { createSource, listSources } from '../store/sources.js';
 import { queryRows } from '../store/sql.js';
 import type { Store } from '../store/open.js';
@@ -62,29 +63,39 @@ export class HttpIngest {
     const path = `http:${endpoint}`;
     return this.shared.write(async (store) => {
       const state = await this.state(store, path);
-      const ing = new Ingester({ ...this.opts, eventsOnly: true, expectType });
-      state.tagsCache.clear(); // each request's events carry its own ingested_at
-      const pending: Pending[] = [];
-      let index = 0;
-      const onLine: Parameters<SourceState['splitter']['push']>[1] = (line) => {
-        const [events, rejects] = [ing.events.length, ing.rejects.length];
-        ing.handleLine(state, line);
-        if (ing.events.length > events)
-          pending.push({ index, line: state.lineNo, eventId: ing.events.at(-1)!.eventId });
-        else if (ing.rejects.length > rejects)
-          pending.push({ index, line: state.lineNo, reason: ing.rejects.at(-1)!.reason });
-        index++;
-      };
-      state.splitter.push(lines, onLine);
-      state.splitter.flushFinal(onLine);
       try {
-        await ing.commit(store);
+        return { source: path, ...(await this.ingest(store, state, lines, expectType)) };
       } catch (e) {
         this.states.delete(path); // read the source's committed state again next time
         throw e;
       }
-      return { source: path, ...(await outcome(store, state.row.id, pending)) };
     });
+  }
+
+  /** Account for the lines as a file's (noting what each became), commit, and say what was stored. */
+  private async ingest(
+    store: Store,
+    state: SourceState,
+    lines: Buffer,
+    expectType: string | undefined,
+  ): Promise<Omit<PostResult, 'source'>> {
+    const ing = new Ingester({ ...this.opts, eventsOnly: true, expectType });
+    state.tagsCache.clear(); // each request's events carry its own ingested_at
+    const pending: Pending[] = [];
+    let index = 0;
+    const onLine = (line: Line) => {
+      const [events, rejects] = [ing.events.length, ing.rejects.length];
+      ing.handleLine(state, line);
+      if (ing.events.length > events)
+        pending.push({ index, line: state.lineNo, eventId: ing.events.at(-1)!.eventId });
+      else if (ing.rejects.length > rejects)
+        pending.push({ index, line: state.lineNo, reason: ing.rejects.at(-1)!.reason });
+      index++;
+    };
+    state.splitter.push(lines, onLine);
+    state.splitter.flushFinal(onLine);
+    await ing.commit(store);
+    return outcome(store, state.row.id, pending);
   }
 
   /** The endpoint's source: found by its path, else created. */
@@ -93,7 +104,7 @@ export class HttpIngest {
     if (!s) {
       const found = (await listSources(store)).find((r) => r.kind === 'http' && r.path === path);
       const row = found ?? (await createSource(store, path, 'http', null, null, 0));
-      s = new SourceState(row, found ? 'resume' : 'new', this.opts.maxLineBytes ?? 1024 * 1024, {
+      s = new SourceState(row, found ? 'resume' : 'new', this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, {
         window: false,
       });
       this.states.set(path, s);
@@ -111,7 +122,7 @@ async function outcome(
   store: Store,
   sourceId: number,
   pending: Pending[],
-): Promise<Omit<PostResult, 'source' | 'events'> & { events: ItemResult[] }> {
+): Promise<Omit<PostResult, 'source'>> {
   const events: ItemResult[] = [];
   const counts = { stored: 0, duplicates: 0, rejected: 0 };
   if (!pending.length) return { ...counts, events };

@@ -109,18 +109,8 @@ export async function runServer(o: RunOptions): Promise<ServeResult> {
           onSkip: o.onWarning,
         })
       : undefined;
-    // Until stopped, or until the follower fails (the store failing: nothing more can be written).
-    const stopped = new Promise<void>((resolve) => {
-      if (o.signal.aborted) resolve();
-      o.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    const failed = followed?.then(
-      () => new Promise<never>(() => undefined),
-      (e: unknown) => Promise.reject(e),
-    );
-    failed?.catch(() => undefined); // its error is the follower's, rethrown below
     try {
-      await Promise.race([stopped, ...(failed ? [failed] : [])]);
+      await untilStopped(o.signal, followed);
     } finally {
       cleanup.pop(); // the server is closed here, before the follower's last commit
       await app.close();
@@ -137,6 +127,18 @@ export async function runServer(o: RunOptions): Promise<ServeResult> {
   } finally {
     await runCleanup();
   }
+}
+
+/** Until `signal` is aborted, or until the follower fails (the store failing: nothing more can be written). */
+async function untilStopped(signal: AbortSignal, followed: Promise<unknown> | undefined): Promise<void> {
+  const stopped = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  // the follower ends only when stopped: its end is not a reason to stop, its failure is
+  const failed = followed?.then(() => new Promise<never>(() => undefined));
+  failed?.catch(() => undefined); // its error is the follower's, rethrown when it is awaited
+  await Promise.race([stopped, ...(failed ? [failed] : [])]);
 }
 
 function baseUrl(addr: ReturnType<net.Server['address']>): string {

@@ -21,6 +21,8 @@ import { UsageError } from '../errors.js';
 import { eventRoutes } from './routes/events.js';
 import { readRoutes } from './routes/read.js';
 import { alertRoutes } from './routes/alerts.js';
+import { streamRoutes } from './routes/stream.js';
+import { Histogram, metricsText } from './metrics.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 2 ** 20;
 /** A read's limit (queries), and the report's (it reads the whole store), as the CLI's --timeout defaults. */
@@ -48,6 +50,10 @@ export interface ServerOptions {
 
 /** What every route module gets. */
 export interface RouteContext extends ServerOptions {
+  /** The open SSE streams, each by the function that ends it. */
+  streams: Set<() => void>;
+  /** Latency of the writer's writes, for /metrics. */
+  commits: Histogram;
   /** Run a read with the query timeout (`scan`: the report's). */
   read<T>(fn: (s: Store) => Promise<T>, scan?: boolean): Promise<T>;
 }
@@ -76,11 +82,18 @@ function authorize(token: string) {
   };
 }
 
-/** The content types a POST to `url` takes, for a 415's message. */
-const accepted = (url: string) =>
-  url.startsWith('/events')
-    ? `send application/json (one event or an array) or application/x-ndjson (one event per line)`
+/** The path of a request, for messages (without its query, cut short). */
+const pathOf = (req: FastifyRequest) => req.url.split('?')[0]!.slice(0, 200);
+
+/** A 415's message: what the request sent, and what the endpoint takes. */
+function unsupportedType(req: FastifyRequest): string {
+  const type = req.headers['content-type'];
+  const sent = type ? `content type "${type.slice(0, 100)}"` : 'a body without a content type';
+  const takes = pathOf(req).startsWith('/events')
+    ? 'send application/json (one event or an array) or application/x-ndjson (one event per line)'
     : 'send application/json';
+  return `${req.method} ${pathOf(req)} does not take ${sent}: ${takes}`;
+}
 
 export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -98,22 +111,24 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
   });
+  const commits = new Histogram();
+  const unsubscribe = o.shared.subscribe((w) => commits.observe(w.ms / 1000));
+  app.addHook('onClose', async () => unsubscribe());
   const ctx: RouteContext = {
     ...o,
+    streams: new Set(),
+    commits,
     read: (fn, scan = false) =>
       o.shared.read(fn, scan ? (o.scanTimeoutMs ?? SCAN_TIMEOUT_MS) : (o.queryTimeoutMs ?? QUERY_TIMEOUT_MS)),
   };
   if (o.token !== undefined) app.addHook('onRequest', authorize(o.token));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const e = httpError(err, o.shared.path);
-    if (e.body.error.code === 'UnsupportedMediaType')
-      e.body.error.message = `${req.method} ${req.url.split('?')[0]!.slice(0, 200)} does not take ${req.headers['content-type'] ? `content type "${req.headers['content-type'].slice(0, 100)}"` : 'a body without a content type'}: ${accepted(req.url)}`;
+    if (e.body.error.code === 'UnsupportedMediaType') e.body.error.message = unsupportedType(req);
     return reply.code(e.status).send(e.body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send(errorBody('NotFound', `no such endpoint: ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`)),
+    reply.code(404).send(errorBody('NotFound', `no such endpoint: ${req.method} ${pathOf(req)}`)),
   );
   app.get('/health', async () => ({
     ok: o.shared.open,
@@ -125,6 +140,13 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes(ctx));
   await app.register(readRoutes(ctx));
   await app.register(alertRoutes(ctx));
+  await app.register(streamRoutes(ctx));
+  app.get('/metrics', async (_req, reply) => {
+    const text = await ctx.read((s) =>
+      metricsText(s, { commits, sseClients: ctx.streams.size, follow: o.followStatus?.() }),
+    );
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
   return app;
 }
 

@@ -31,6 +31,9 @@ export interface Lease {
 
 export const leasePath = (db: string): string => `${db}.ingest.lock`;
 
+/** Where a running service (`kcloud-log serve`) records its pid and address (serve/instance.ts). */
+export const servePath = (db: string): string => `${db}.serve.json`;
+
 /** Leases this process holds (by lease file), so that nested callers do not wait for themselves. */
 const held = new Set<string>();
 

@@ -10,6 +10,12 @@
 import { QueryTimeoutError } from '../errors.js';
 import type { Store } from './open.js';
 
+/** A write that ended: how long it took (its wait in the queue not counted), and whether it succeeded. */
+export interface WriteDone {
+  ms: number;
+  ok: boolean;
+}
+
 /** What runs a write on a store kept open (follow.ts takes one). */
 export interface StoreWriter {
   write<T>(fn: (s: Store) => Promise<T>): Promise<T>;
@@ -18,9 +24,7 @@ export interface StoreWriter {
 export class SharedStore implements StoreWriter {
   private tail: Promise<unknown> = Promise.resolve();
   private closing = false;
-  private readers = 0;
-  /** Called after each write that ended without an error (a commit may have stored events). */
-  onWrite?: () => void;
+  private readonly listeners = new Set<(w: WriteDone) => void>();
 
   constructor(readonly store: Store) {}
 
@@ -36,12 +40,35 @@ export class SharedStore implements StoreWriter {
   /** Run `fn` when every write queued before it has ended; its result or error is the caller's. */
   write<T>(fn: (s: Store) => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new StoreClosedError(this.path));
-    const run = this.tail.then(() => fn(this.store));
-    this.tail = run.then(
-      () => this.onWrite?.(),
-      () => undefined,
-    );
+    const run = this.tail.then(async () => {
+      const t0 = performance.now();
+      let ok = false;
+      try {
+        const r = await fn(this.store);
+        ok = true;
+        return r;
+      } finally {
+        this.emit({ ms: performance.now() - t0, ok });
+      }
+    });
+    this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /** Call `fn` after every write (a commit may have stored events); returns the unsubscribe. */
+  subscribe(fn: (w: WriteDone) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(w: WriteDone): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(w);
+      } catch {
+        /* a listener's failure is its own */
+      }
+    }
   }
 
   /**
@@ -52,7 +79,6 @@ export class SharedStore implements StoreWriter {
     if (this.closing) throw new StoreClosedError(this.path);
     const { instance } = this.store;
     const conn = await instance.connect();
-    this.readers++;
     let expired = false;
     const timer =
       timeoutMs > 0
@@ -72,7 +98,6 @@ export class SharedStore implements StoreWriter {
       throw e;
     } finally {
       clearTimeout(timer);
-      this.readers--;
       conn.closeSync();
     }
   }
