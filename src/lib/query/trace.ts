@@ -9,7 +9,7 @@
  * this workload's rows are parsed (`raw`), to list the alternatives.
  */
 import type { Store } from '../store/open.js';
-import { num, numOrZero, Params, queryRows, str, type Row } from '../store/sql.js';
+import { exactUnits, fromUnits, num, numOrZero, Params, queryRows, str, type Row } from '../store/sql.js';
 import type { Json } from '../schema/columns.js';
 import { NotFoundError } from '../errors.js';
 import { microsToIso } from '../time.js';
@@ -428,7 +428,7 @@ async function inefficienciesDuring(store: Store, stays: TimedStay[], limit: num
   const lim = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : Number.MAX_SAFE_INTEGER;
   const rows = await queryRows(
     store,
-    `${matched} SELECT *, count(*) OVER per_stay AS k, sum(wasted_cost) OVER per_stay AS w,
+    `${matched} SELECT *, count(*) OVER per_stay AS k, ${fromUnits(`sum(${exactUnits('wasted_cost')}) OVER per_stay`)} AS w,
             row_number() OVER (PARTITION BY stay ORDER BY t, seq) AS in_stay,
             row_number() OVER (ORDER BY t, seq) AS rn
      FROM m WINDOW per_stay AS (PARTITION BY stay)
