@@ -13,6 +13,8 @@ import { readDuration } from '../lib/time.js';
 import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
 import { storeFailure } from '../lib/store/failure.js';
+import { localSession, type Session } from '../lib/session/session.js';
+import { findService, remoteSession } from '../lib/session/client.js';
 import { countFlag } from './flags.js';
 import { loadDisplayWidths } from './table.js';
 import { PipeClosedError, stdout } from './stdout.js';
@@ -83,7 +85,12 @@ interface Deadline {
   timer?: NodeJS.Timeout;
   text: string;
   ms: number;
-  stores: Set<Store>;
+  targets: Set<Interruptible>;
+}
+
+/** What a deadline stops: a store's connection, a session's calls in flight. */
+interface Interruptible {
+  interrupt(): void;
 }
 
 // oclif's FlagOutput/ArgOutput, which it does not export.
@@ -142,7 +149,7 @@ export abstract class BaseCommand extends Command {
       lockTimeoutMs: flags['lock-timeout'] * 1000,
       config,
     });
-    if (timeoutMs > 0) this.guard(store, timeoutMs, flags.timeout!);
+    if (timeoutMs > 0) this.guardStore(store, timeoutMs, flags.timeout!);
     return store;
   }
 
@@ -154,23 +161,36 @@ export abstract class BaseCommand extends Command {
    */
   private deadline?: Deadline;
 
-  private guard(store: Store, ms: number, text: string): void {
+  private guard(target: Interruptible, ms: number, text: string): () => void {
     if (!this.deadline) {
-      const d: Deadline = (this.deadline = { expired: false, text, ms, stores: new Set<Store>() });
+      const d: Deadline = (this.deadline = { expired: false, text, ms, targets: new Set() });
       const interrupt = () => {
         d.expired = true;
-        for (const s of d.stores) s.conn.interrupt();
+        for (const t of d.targets) t.interrupt();
       };
       d.timer = setTimeout(() => {
         interrupt();
         d.timer = setInterval(interrupt, 100).unref();
       }, ms).unref();
     }
-    const { stores } = this.deadline;
-    stores.add(store);
+    const { targets } = this.deadline;
+    targets.add(target);
+    return () => targets.delete(target);
+  }
+
+  /** A store the library opened for this command (a baseline database): under its --timeout too. */
+  protected underTimeout(store: Store, flags: StoreFlags): void {
+    this.databases.add(store.path);
+    const ms = flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
+    if (ms > 0) this.guardStore(store, ms, flags.timeout!);
+  }
+
+  /** Put a store this command opened under its --timeout (closing it takes it out). */
+  private guardStore(store: Store, ms: number, text: string): void {
+    const unguard = this.guard({ interrupt: () => store.conn.interrupt() }, ms, text);
     const close = store.close.bind(store);
     store.close = () => {
-      stores.delete(store);
+      unguard();
       close();
     };
   }
@@ -204,6 +224,35 @@ export abstract class BaseCommand extends Command {
       return result;
     } finally {
       store.close();
+    }
+  }
+
+  /**
+   * Run `fn` with a session on the store: through the service that keeps it open, when one runs
+   * for it (its calls go there; the command renders their results as always), else on the store
+   * opened here (read-only unless `write`), as withStore. `config` (DuckDB settings for the open)
+   * applies to the store opened here only: a service's settings are its own.
+   */
+  protected async withSession<T>(
+    flags: StoreFlags,
+    access: 'read' | 'write',
+    fn: (s: Session) => Promise<T>,
+    config?: Record<string, string>,
+  ): Promise<T> {
+    const db = resolveDbPath(flags.db);
+    const service = await findService(db);
+    if (!service) return this.withStore(flags, access === 'read', (store) => fn(localSession(store)), config);
+    this.databases.add(db);
+    const timeoutMs = flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
+    const session = remoteSession(service, { timeoutMs });
+    const unguard = timeoutMs > 0 ? this.guard(session, timeoutMs, flags.timeout!) : undefined;
+    try {
+      const result = await fn(session);
+      if (this.deadline?.expired) throw this.timedOut(new Error('interrupted'));
+      return result;
+    } finally {
+      unguard?.();
+      session.interrupt(); // nothing should be in flight here; a stream left unread is
     }
   }
 

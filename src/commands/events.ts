@@ -15,7 +15,6 @@ import {
   type EventRow,
   type ListedEvent,
 } from '../lib/query/events.js';
-import type { Store } from '../lib/store/open.js';
 import { summarise } from '../cli/views/events.js';
 export interface EventsResult {
   /** Events matching the filters, in all. */
@@ -72,24 +71,23 @@ export default class Events extends BaseCommand {
     const mode = this.outputMode(flags.output);
     flags.timeout ??= listingTimeout(mode);
     if (isExport(mode)) {
-      const rows = (store: Store) => streamEvents(store, filter, { order, limit: flags.limit });
-      const n = await this.withStore(
+      const n = await this.withSession(
         flags,
-        true,
+        'read',
         async (s) => {
-          await checkTypes(s, filter.types);
-          return exportRows(mode, EXPORT, rows(s));
+          await s.call(checkTypes, filter.types);
+          return exportRows(mode, EXPORT, await s.call(streamEvents, filter, { order, limit: flags.limit }));
         },
         EXPORT_DUCKDB,
       );
       return { total: n, events: [] };
     }
-    return this.withStore(flags, true, async (store) => {
-      await checkTypes(store, filter.types);
+    return this.withSession(flags, 'read', async (s) => {
+      await s.call(checkTypes, filter.types);
       const limit = flags.limit ?? 50;
       const [rows, total] = await Promise.all([
-        searchEvents(store, filter, { order, limit }),
-        countEvents(store, filter),
+        s.call(searchEvents, filter, { order, limit }),
+        s.call(countEvents, filter),
       ]);
       const result: EventsResult = {
         total,

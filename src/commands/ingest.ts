@@ -13,6 +13,9 @@ import type { FollowResult } from '../lib/ingest/follow.js';
 import { resolveDbPath } from '../lib/store/open.js';
 import { acquireLease } from '../lib/store/lease.js';
 import { renderIngest } from '../cli/views/ingest.js';
+import path from 'node:path';
+import { StoreServedError } from '../lib/errors.js';
+import { findService, type Service } from '../lib/session/client.js';
 export type IngestCommandResult = IngestResult | FollowResult;
 
 export default class Ingest extends BaseCommand {
@@ -84,6 +87,8 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
     const { argv, flags } = await this.parse(Ingest);
     const paths = argv as string[];
     const tty = process.stderr.isTTY && !this.jsonEnabled() && !flags.quiet;
+    const service = await findService(resolveDbPath(flags.db));
+    if (service) return this.throughService(service, paths, flags);
     if (flags.follow) return this.follow(paths, flags, tty);
     const bar = progressWanted(this.jsonEnabled() || flags.quiet) ? await ingestProgress() : undefined;
     // One ingester per store: the lease is taken before the store is opened, so waiting for it
@@ -109,10 +114,50 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       bar?.stop();
       lease.release();
     });
+    return this.report(result, flags);
+  }
+
+  /** Warnings, the summary and the exit code of a batch ingest's result. */
+  private report(result: IngestResult, flags: BaseFlags<typeof Ingest>): IngestResult {
     for (const e of [...result.errors, ...result.skipped_files]) this.warn(`${e.path}: ${e.reason}`);
     if (!this.jsonEnabled() && !flags.quiet) this.log(renderIngest(displayable(result)));
     this.setExit(result, flags['fail-on-rejects']);
     return result;
+  }
+
+  /**
+   * A service keeps the store open: it ingests the files itself, with the same engine and the
+   * same accounting (each file is a source with its offsets, as here), and this prints its result.
+   * It reads the files where they are, so standard input and --follow cannot go that way.
+   */
+  private async throughService(
+    service: Service,
+    paths: string[],
+    flags: BaseFlags<typeof Ingest>,
+  ): Promise<IngestResult> {
+    const to = `database ${service.db} is kept open by the service PID ${service.pid} at ${service.url}`;
+    if (flags.follow)
+      throw new StoreServedError(
+        `${to}: it follows files itself (kcloud-log serve --follow PATH...); stop it to run ingest --follow here`,
+      );
+    if (paths.includes('-'))
+      throw new StoreServedError(
+        `${to}: send standard input to it instead (curl -H 'content-type: application/x-ndjson' --data-binary @- ${service.url}/events)`,
+      );
+    // the service resolves nothing against its own directory: the paths go as this process sees them
+    const asGiven = new Map(paths.map((p) => [path.resolve(p), p]));
+    const result = await this.withSession(flags, 'write', (s) =>
+      s.call(ingestPaths, [...asGiven.keys()], {
+        strict: flags.strict,
+        batchSize: flags['batch-size'],
+        maxLineBytes: flags['max-line-bytes'],
+        exclude: flags.exclude,
+        workers: flags.workers,
+        command: this.commandLine(),
+      }),
+    );
+    for (const e of [...result.errors, ...result.skipped_files]) e.path = asGiven.get(e.path) ?? e.path;
+    return this.report(result, flags);
   }
 
   private async follow(

@@ -52,16 +52,16 @@ export default class Rejects extends BaseCommand {
     flags.timeout ??= listingTimeout(mode);
     const query = { source: flags.source, reason: flags.reason };
     if (isExport(mode)) {
-      await this.withStore(
+      await this.withSession(
         flags,
-        true,
-        (s) => exportRows(mode, EXPORT, streamRejects(s, { ...query, limit: flags.limit })),
+        'read',
+        async (s) => exportRows(mode, EXPORT, await s.call(streamRejects, { ...query, limit: flags.limit })),
         EXPORT_DUCKDB,
       );
       return { total: 0, rejects: [] };
     }
-    const res = await this.withStore(flags, true, (s) =>
-      listRejects(s, { ...query, limit: flags.limit ?? 100 }),
+    const res = await this.withSession(flags, 'read', (s) =>
+      s.call(listRejects, { ...query, limit: flags.limit ?? 100 }),
     );
     if (mode === 'table') {
       if (!res.total) this.log(chalk.green('no rejects'));

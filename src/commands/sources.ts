@@ -63,7 +63,7 @@ export default class Sources extends BaseCommand {
   async run(): Promise<SourcesResult> {
     const { flags } = await this.parse(Sources);
     const mode = this.outputMode(flags.output);
-    const sources = await this.withStore(flags, true, sourceReport);
+    const sources = await this.withSession(flags, 'read', (s) => s.call(sourceReport));
     if (isExport(mode)) await exportRows(mode, EXPORT, chunks(sources));
     else if (mode === 'table') {
       const copies = sources.some((s) => s.via_origin > 0);

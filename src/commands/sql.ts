@@ -40,12 +40,12 @@ export default class Sql extends BaseCommand {
     const config: Record<string, string> = { ...SQL_SANDBOX, ...(isExport(mode) ? EXPORT_DUCKDB : {}) };
     if (flags['memory-limit'] !== undefined) config.memory_limit = `${flags['memory-limit']}B`;
     if (mode === 'json')
-      return this.withStore(flags, true, (s) => runReadOnlySql(s, args.query, flags.limit), config);
-    await this.withStore(
+      return this.withSession(flags, 'read', (s) => s.call(runReadOnlySql, args.query, flags.limit), config);
+    await this.withSession(
       flags,
-      true,
+      'read',
       async (s) => {
-        const res = await streamReadOnlySql(s, args.query, flags.limit);
+        const res = await s.call(streamReadOnlySql, args.query, flags.limit);
         if (isExport(mode)) {
           const fields = res.columns.map((c) => ({ name: c, value: (r: Record<string, unknown>) => r[c] }));
           await exportRows(mode, { fields }, res.chunks);

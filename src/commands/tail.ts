@@ -4,8 +4,7 @@ import { BaseCommand } from '../cli/base.js';
 import { countFlag, durationFlag, filterFlags } from '../cli/flags.js';
 import { filterFromFlags } from '../lib/query/filters.js';
 import { normalised, type EventRow } from '../lib/query/events.js';
-import { tailEvents } from '../lib/query/tail.js';
-import { resolveDbPath } from '../lib/store/open.js';
+import { tailEvents, tailStep } from '../lib/query/tail.js';
 import { summarise } from '../cli/views/events.js';
 import { escapeControls as esc } from '../cli/render.js';
 
@@ -82,12 +81,11 @@ export default class Tail extends BaseCommand {
     const stop = () => ac.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    const filter = filterFromFlags(flags);
     const events = await tailEvents({
-      dbPath: resolveDbPath(flags.db),
-      open: { lockTimeoutMs: flags['lock-timeout'] * 1000 },
-      filter: filterFromFlags(flags),
+      // each poll on its own: through the service while one runs, else a short read-only open
+      poll: (after) => this.withSession(flags, 'read', (s) => s.call(tailStep, filter, after, flags.last)),
       intervalMs: flags.interval,
-      last: flags.last,
       max: flags.limit,
       signal: ac.signal,
       onEvents: (rows) => {

@@ -66,8 +66,8 @@ export default class Trace extends BaseCommand {
     const mode = this.outputMode(flags.output);
     const f = filterFromFlags({ since: flags.since, until: flags.until });
     const limit = flags.limit;
-    const result = await this.withStore(flags, true, (store) =>
-      traceWorkload(store, args.workload, {
+    const result = await this.withSession(flags, 'read', (s) =>
+      s.call(traceWorkload, args.workload, {
         since: f.since,
         until: f.until,
         withRaw: flags.raw,

@@ -64,8 +64,8 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
 
     const anchors = (flags.anchor ?? []).map(parseAnchor);
     const bar = progressWanted(this.jsonEnabled()) ? await verifyProgress() : undefined;
-    const res = await this.withStore(flags, true, (s) =>
-      verifyStore(s, { anchors, onProgress: bar?.update }),
+    const res = await this.withSession(flags, 'read', (s) =>
+      s.call(verifyStore, { anchors, onProgress: bar?.update }),
     ).finally(() => bar?.stop());
     if (res.ok && !this.jsonEnabled())
       this.log(
@@ -88,7 +88,9 @@ With --report FILE --pub KEY: checks the Ed25519 signature of an audit report ma
    */
   private async record(flags: BaseFlags<typeof Verify>, res: VerifyResult): Promise<number | null> {
     try {
-      return await this.withStore(flags, false, (s) => recordVerification(s, res, this.config.version));
+      return await this.withSession(flags, 'write', (s) =>
+        s.call(recordVerification, res, this.config.version),
+      );
     } catch (e) {
       if (e instanceof DiskFullError || isDiskFull(e)) {
         const why =

@@ -59,6 +59,11 @@ export class LockTimeoutError extends KcloudError {
   }
 }
 
+/** The store is kept open by a running service, and what was asked cannot go through it (exit 5, busy). */
+export class StoreServedError extends KcloudError {
+  override readonly exitCode = EXIT.busy;
+}
+
 /** A query ran past --timeout and was interrupted (exit 5, like a lock held too long). */
 export class QueryTimeoutError extends KcloudError {
   override readonly exitCode = EXIT.busy;

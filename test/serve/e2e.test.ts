@@ -5,48 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli, cliJson, decisionLine, tmpDir, waitFor } from '../helpers.js';
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** Start `serve` and wait for its "listening on URL" line. */
-async function startServe(db: string, extra: string[] = []): Promise<Service> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--listen', '127.0.0.1:0', ...extra], {
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setInterval(() => {
-      const m = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (m) {
-        clearInterval(t);
-        resolve(m[1]!);
-      } else if (child.exitCode !== null) {
-        clearInterval(t);
-        reject(new Error(`serve exited ${child.exitCode}: ${stderr}`));
-      }
-    }, 50);
-  });
-  return { child, url, exited };
-}
+import { describe, expect, it } from 'vitest';
+import { cli, cliJson, decisionLine, tmpDir, waitFor } from '../helpers.js';
+import { startServe } from './process.js';
 
 const ndjson = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => decisionLine(from + i)).join('\n') + '\n';

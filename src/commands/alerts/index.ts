@@ -92,15 +92,15 @@ Event rules: every matching event is an alert, firing from its time for keep_fir
     const backtestMs = flags.backtest;
     const fileRules = flags.rules ? loadRulesFile(flags.rules, slos) : undefined;
 
-    const result = await this.withStore(flags, true, async (store) => {
-      const loaded = fileRules ? { rules: fileRules, errors: [] } : await loadStoredRules(store, slos);
+    const result = await this.withSession(flags, 'read', async (s) => {
+      const loaded = fileRules ? { rules: fileRules, errors: [] } : await s.call(loadStoredRules, slos);
       const { rules, errors } = selectRules(loaded, flags.rule);
       if (backtestMs !== undefined) {
-        const end = at ?? (await dataExtent(store)).newestUs ?? 0;
+        const end = at ?? (await s.call(dataExtent)).newestUs ?? 0;
         const span = { from: since ?? end - backtestMs * 1000, until: at, limit: flags.limit };
-        return backtestAlerts(store, rules, slos, span, errors);
+        return s.call(backtestAlerts, rules, slos, span, errors);
       }
-      return evaluateAlerts(store, rules, slos, { at, from: since, limit: flags.limit }, errors);
+      return s.call(evaluateAlerts, rules, slos, { at, from: since, limit: flags.limit }, errors);
     });
 
     const isBacktest = 'until' in result;

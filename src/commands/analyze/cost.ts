@@ -59,9 +59,9 @@ Every figure's basis is in the result (--json: "basis").
       ...filterFromFlags({ ...flags, since: undefined, until: undefined }),
       ...parseWindowFlags(flags),
     };
-    const result = await this.withStore(flags, true, async (store) => {
-      await checkTypes(store, filter.types);
-      return analyzeCost(store, {
+    const result = await this.withSession(flags, 'read', async (s) => {
+      await s.call(checkTypes, filter.types);
+      return s.call(analyzeCost, {
         filter,
         intervalMs: flags.interval,
         aroundPolicy: flags['around-policy'],

@@ -5,13 +5,14 @@ import { displayable } from '../../cli/render.js';
 import { checkTypes, filterFromFlags, type EventFilter } from '../../lib/query/filters.js';
 import { parseTimeRange } from '../../lib/time.js';
 import {
-  analyzeScheduling,
+  analyzeSchedulingAt,
   DEFAULT_MIN_SAMPLE,
   GROUP_BY,
   type GroupBy,
   type SchedulingResult,
 } from '../../lib/analyze/scheduling.js';
-import type { Store } from '../../lib/store/open.js';
+import path from 'node:path';
+import { resolveDbPath } from '../../lib/store/open.js';
 import { renderScheduling } from '../../cli/views/scheduling.js';
 export type AnalyzeSchedulingResult = SchedulingResult;
 
@@ -97,28 +98,26 @@ CI gates exit 3 when not met (the --json result is still printed): --fail-under-
       ),
     };
 
-    const result = await this.withStore(flags, true, async (store) => {
-      await checkTypes(store, filter.types);
-      let other: Store | undefined;
-      try {
-        if (flags['baseline-db'])
-          other = await this.open(
-            { db: flags['baseline-db'], 'lock-timeout': flags['lock-timeout'], timeout: flags.timeout },
-            true,
-          );
-        return await analyzeScheduling(store, {
+    // --baseline-db travels as its path: the store is opened where the call runs (here, or in a service)
+    const baselineDb = flags['baseline-db'] ? path.resolve(resolveDbPath(flags['baseline-db'])) : undefined;
+    const result = await this.withSession(flags, 'read', async (s) => {
+      await s.call(checkTypes, filter.types);
+      return s.call(
+        analyzeSchedulingAt,
+        {
           filter,
           by: flags.by as GroupBy | undefined,
           intervalMs,
-          baseline: hasBaseline ? { store: other ?? store, filter: baselineFilter } : undefined,
+          baseline: hasBaseline
+            ? { filter: baselineFilter, db: baselineDb, lockTimeoutMs: flags['lock-timeout'] * 1000 }
+            : undefined,
           failUnderReductionPct: failUnder,
           failIfP95OverMs: failP95,
           reductionMetric: flags['reduction-metric'] as 'avg' | 'p95',
           minSample: flags['min-sample'],
-        });
-      } finally {
-        other?.close();
-      }
+        },
+        (baseline) => this.underTimeout(baseline, flags),
+      );
     });
 
     if (!this.jsonEnabled()) this.log(renderScheduling(displayable(result), Boolean(process.stdout.isTTY)));

@@ -41,7 +41,7 @@ Windows end at --until or just after the newest stored event, whichever is earli
     const { flags } = await this.parse(AnalyzeSla);
     const slos = loadSlos(flags.slo);
     const { since, until } = parseWindowFlags(flags);
-    const result = await this.withStore(flags, true, (store) => analyzeSla(store, slos, { since, until }));
+    const result = await this.withSession(flags, 'read', (s) => s.call(analyzeSla, slos, { since, until }));
     if (!this.jsonEnabled()) this.log(renderSla(displayable(result)));
     if (flags['fail-on-breach'] && result.breached.length)
       this.checkFailed(`SLO breached: ${result.breached.join(', ')}`);

@@ -113,12 +113,12 @@ Formats: md, html (one self-contained file with inline SVG charts, no network, p
     const anchors = (flags.anchor ?? []).map(parseAnchor);
 
     const bar = progressWanted(this.jsonEnabled()) ? await reportProgress() : undefined;
-    const report = await this.withStore(flags, true, async (store) => {
+    const report = await this.withSession(flags, 'read', async (s) => {
       let rules: Rule[];
       let errors: RuleError[] = [];
       if (fileRules) rules = fileRules;
-      else ({ rules, errors } = await loadStoredRules(store, slos));
-      return buildAuditReport(store, {
+      else ({ rules, errors } = await s.call(loadStoredRules, slos));
+      return s.call(buildAuditReport, {
         since,
         until,
         gapMs: flags.gap,
@@ -131,7 +131,7 @@ Formats: md, html (one self-contained file with inline SVG charts, no network, p
         toolVersion: this.config.version,
         signingKeyId: key ? keyId(key) : undefined,
         listLimit: flags.limit,
-        dbPath: store.path,
+        dbPath: s.db,
         onProgress: bar?.update,
       });
     }).finally(() => bar?.stop());

@@ -6,7 +6,8 @@
  * a single pass). Latency is `execution_time_ms`; percentiles are continuous
  * (DuckDB `quantile_cont`). Money is USD per hour as logged.
  */
-import type { Store } from '../store/open.js';
+import path from 'node:path';
+import { openStore, type Store } from '../store/open.js';
 import {
   exactAvg,
   exactSum,
@@ -606,6 +607,41 @@ function schedulingBasis(plan: SchedulingPlan): Record<string, string> {
       "sum over decisions dearer than their cheapest alternative of (estimated_cost_per_hour - cheapest alternative's cost), USD/h as logged",
     trend: `buckets of ${formatDuration(plan.intervalMs)} ${BUCKET_RULE}`,
   };
+}
+
+/** A baseline named by where its events are: another database (read-only, for the call) or this one. */
+export interface BaselineAt {
+  filter: EventFilter;
+  /** The baseline database (--baseline-db); absent or this store's own path: this store. */
+  db?: string;
+  lockTimeoutMs?: number;
+}
+
+/**
+ * analyzeScheduling with the baseline given by its database's path, so that the call can be sent
+ * to a service (a Store cannot travel). `onOpen` sees the baseline store this opens (the command
+ * puts it under its --timeout).
+ */
+export async function analyzeSchedulingAt(
+  store: Store,
+  opts: Omit<SchedulingOptions, 'baseline'> & { baseline?: BaselineAt },
+  onOpen?: (baseline: Store) => void,
+): Promise<SchedulingResult> {
+  const { baseline, ...rest } = opts;
+  if (!baseline) return analyzeScheduling(store, rest);
+  const own = !baseline.db || path.resolve(baseline.db) === path.resolve(store.path);
+  const other = own
+    ? undefined
+    : await openStore(baseline.db!, { readOnly: true, lockTimeoutMs: baseline.lockTimeoutMs });
+  try {
+    if (other) onOpen?.(other);
+    return await analyzeScheduling(store, {
+      ...rest,
+      baseline: { store: other ?? store, filter: baseline.filter },
+    });
+  } finally {
+    other?.close();
+  }
 }
 
 export async function analyzeScheduling(store: Store, opts: SchedulingOptions): Promise<SchedulingResult> {

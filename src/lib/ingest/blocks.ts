@@ -149,6 +149,30 @@ export function stageRoots(
 
 const DIR_PREFIX = 'kcloud-log-stage-';
 
+/** The stage roots this process keeps to (pinStageRoots), if any. */
+let pinned: string[] | undefined;
+
+/**
+ * Keep this process's stage files in directories of its own, made now, one per stage root:
+ * a long-running process (the service) tells DuckDB that these are the only files it may read
+ * (serve/sandbox.ts). They are named as stage directories are, so that a killed process's are
+ * removed by the next ingest; `unpin` removes them.
+ */
+export function pinStageRoots(): { dirs: string[]; unpin: () => void } {
+  const dirs = stageRoots().map((root) => {
+    removeStale(root);
+    return fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
+  });
+  pinned = dirs;
+  return {
+    dirs,
+    unpin: () => {
+      if (pinned === dirs) pinned = undefined;
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Remove the stage directories of processes that are gone (killed before they could). */
 function removeStale(root: string): void {
   let names: string[];
@@ -195,8 +219,8 @@ export class ParsePool {
   private failed: Error | undefined;
 
   constructor(size: number, setup: WorkerSetup) {
-    this.dirs = stageRoots().map((root) => {
-      removeStale(root);
+    this.dirs = (pinned ?? stageRoots()).map((root) => {
+      if (!pinned) removeStale(root);
       return fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
     });
     for (let i = 0; i < size; i++) {

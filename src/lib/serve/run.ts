@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { follow, type FollowOptions, type FollowResult, type FollowStatus } from '../ingest/follow.js';
 import type { PathError } from '../ingest/paths.js';
 import { acquireLease } from '../store/lease.js';
+import { sandbox } from './sandbox.js';
 import { openStore, type OpenOptions } from '../store/open.js';
 import { SharedStore } from '../store/shared.js';
 import { claimInstance } from './instance.js';
@@ -86,10 +87,17 @@ export async function runServer(o: RunOptions): Promise<ServeResult> {
       signal: o.signal,
     });
     cleanup.push(() => lease.release());
-    const shared = new SharedStore(await openStore(o.dbPath, { ...o.open, readOnly: false }));
+    const store = await openStore(o.dbPath, { ...o.open, readOnly: false });
+    cleanup.push(
+      await sandbox(store).catch((e: unknown) => {
+        store.close();
+        throw e;
+      }),
+    );
+    const shared = new SharedStore(store);
     cleanup.push(() => shared.close());
     let status: FollowStatus | undefined;
-    const app = await buildServer({ ...o, shared, followStatus: () => status });
+    const app = await buildServer({ ...o, shared, followStatus: () => status, cliKey: instance.key });
     cleanup.push(() => app.close());
     await app.listen({ host: o.listen.host, port: o.listen.port });
     const url = baseUrl(app.server.address());

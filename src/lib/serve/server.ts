@@ -22,6 +22,8 @@ import { eventRoutes } from './routes/events.js';
 import { readRoutes } from './routes/read.js';
 import { alertRoutes } from './routes/alerts.js';
 import { streamRoutes } from './routes/stream.js';
+import { cliRoutes } from './routes/cli.js';
+import { CLI_PREFIX } from '../session/wire.js';
 import { Histogram, metricsText } from './metrics.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 2 ** 20;
@@ -46,6 +48,8 @@ export interface ServerOptions {
   followStatus?: () => FollowStatus | undefined;
   queryTimeoutMs?: number;
   scanTimeoutMs?: number;
+  /** The key of CLI calls (routes/cli.ts); without it the CLI cannot call. */
+  cliKey?: string;
 }
 
 /** What every route module gets. */
@@ -66,6 +70,7 @@ export function tokenMatches(given: string, token: string): boolean {
 
 function authorize(token: string) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.url.startsWith(CLI_PREFIX)) return; // the CLI's calls carry the instance key instead
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (m && tokenMatches(m[1]!, token)) return;
     return reply
@@ -141,6 +146,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(readRoutes(ctx));
   await app.register(alertRoutes(ctx));
   await app.register(streamRoutes(ctx));
+  await app.register(cliRoutes(ctx));
   app.get('/metrics', async (_req, reply) => {
     const text = await ctx.read((s) =>
       metricsText(s, { commits, sseClients: ctx.streams.size, follow: o.followStatus?.() }),

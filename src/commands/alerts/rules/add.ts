@@ -177,7 +177,7 @@ A threshold rule (--metric) compares a figure over a sliding --window with --thr
       rules = [compileRule(raw, slos)];
       origin = 'flags';
     }
-    const res = await this.withStore(flags, false, (store) => addRules(store, rules, origin, flags.replace));
+    const res = await this.withSession(flags, 'write', (s) => s.call(addRules, rules, origin, flags.replace));
     const result: AlertsRulesAddResult = {
       ...res,
       rules: rules.map((r) => ({ name: r.name, kind: r.kind, condition: ruleCondition(r), spec: r.spec })),

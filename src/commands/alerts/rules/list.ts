@@ -19,7 +19,7 @@ export default class AlertsRulesList extends BaseCommand {
 
   async run(): Promise<AlertsRulesListResult> {
     const { flags } = await this.parse(AlertsRulesList);
-    const stored = await this.withStore(flags, true, listStoredRules);
+    const stored = await this.withSession(flags, 'read', (s) => s.call(listStoredRules));
     const rules = describeRules(stored);
     if (!this.jsonEnabled()) {
       if (!rules.length) this.log('no alert rules stored: add some with `kcloud-log alerts rules add`');

@@ -18,7 +18,7 @@ export default class AlertsRulesRemove extends BaseCommand {
   async run(): Promise<AlertsRulesRemoveResult> {
     const { argv, flags } = await this.parse(AlertsRulesRemove);
     const names = [...new Set(argv as string[])];
-    const removed = await this.withStore(flags, false, (store) => removeRules(store, names));
+    const removed = await this.withSession(flags, 'write', (s) => s.call(removeRules, names));
     if (!this.jsonEnabled()) this.log(`removed ${removed.join(', ')}`);
     return { removed };
   }
