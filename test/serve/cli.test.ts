@@ -102,7 +102,7 @@ describe('the CLI beside a running service', () => {
     expect(alone.map((r) => r.code)).toContain(2);
     expect(alone.map((r) => r.code)).toContain(3);
     expect(fs.existsSync('/tmp/kcl-should-not-exist.csv')).toBe(false);
-  }, 240_000);
+  }, 480_000);
 
   it('verifies, records the verification and writes the audit report through the service', async () => {
     const report = ['report', 'audit', '--format', 'json'];
