@@ -1,13 +1,17 @@
 /**
  * Query-string parameters, read like the flags of the command they stand for: the same names,
- * the same checks and the same one-line messages (`--limit: expected a whole number ...`), so a
- * bad value is a 400 saying what the CLI would say. Parameters an endpoint does not take are
- * refused, as an unknown flag is.
+ * the same checks and the same one-line messages, each naming the parameter (`limit: expected a
+ * whole number ...` where the CLI says `--limit: ...`), so a bad value is a 400 saying what the
+ * CLI would say. Parameters an endpoint does not take are refused, as an unknown flag is.
  */
 import { UsageError } from '../errors.js';
 import { readCount, readNumber, type NumberRange } from '../count.js';
-import { readDuration, type DurationRange } from '../time.js';
-import type { FilterFlags } from '../query/filters.js';
+import { parseTimeRange, readDuration, type DurationRange } from '../time.js';
+import { filterFromFlags, type EventFilter, type FilterFlags } from '../query/filters.js';
+import type { OptionName } from '../option-name.js';
+
+/** How messages name a query parameter: by its name (`limit`), as the query string spells it. */
+export const paramName: OptionName = (name) => name;
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
@@ -22,7 +26,8 @@ export class Query {
     this.read.add(name);
     const v = this.q[name];
     if (Array.isArray(v)) {
-      if (v.length > 1) throw new UsageError(`--${name}: given ${v.length} times; it takes one value`);
+      if (v.length > 1)
+        throw new UsageError(`${paramName(name)}: given ${v.length} times; it takes one value`);
       return v[0];
     }
     return v;
@@ -37,19 +42,19 @@ export class Query {
 
   count(name: string, min: number, max?: number): number | undefined {
     const v = this.one(name);
-    return v === undefined ? undefined : readCount(v, `--${name}`, min, max);
+    return v === undefined ? undefined : readCount(v, paramName(name), min, max);
   }
 
   number(name: string, range: NumberRange): number | undefined {
     const v = this.one(name);
-    return v === undefined ? undefined : readNumber(v, `--${name}`, range);
+    return v === undefined ? undefined : readNumber(v, paramName(name), range);
   }
 
   duration(name: string, range: DurationRange): number | undefined {
     const v = this.one(name);
     if (v === undefined) return undefined;
     const r = readDuration(v, range);
-    if (!r.ok) throw new UsageError(`--${name}: ${r.reason}`);
+    if (!r.ok) throw new UsageError(`${paramName(name)}: ${r.reason}`);
     return r.ms;
   }
 
@@ -58,7 +63,7 @@ export class Query {
     const v = this.one(name);
     if (v === undefined) return undefined;
     if (!(options as readonly string[]).includes(v))
-      throw new UsageError(`Expected --${name}=${v} to be one of: ${options.join(', ')}`);
+      throw new UsageError(`Expected ${paramName(name)}=${v} to be one of: ${options.join(', ')}`);
     return v as T;
   }
 
@@ -67,7 +72,7 @@ export class Query {
     const v = this.one(name);
     if (v === undefined || v === 'false' || v === '0') return false;
     if (v === '' || v === 'true' || v === '1') return true;
-    throw new UsageError(`--${name}: expected true or false; got "${v}"`);
+    throw new UsageError(`${paramName(name)}: expected true or false; got "${v}"`);
   }
 
   /** The filters of `events` (--type --workload --cluster --severity --since --until --grep --where). */
@@ -83,6 +88,17 @@ export class Query {
     if (take('grep')) f.grep = this.one('grep');
     if (take('where')) f.where = this.many('where');
     return f;
+  }
+
+  /** The filters of `events` as an EventFilter (filterFromFlags), its messages naming the parameters. */
+  filter(omit: readonly (keyof FilterFlags)[] = [], nowMs = Date.now()): EventFilter {
+    return filterFromFlags(this.filters(omit), nowMs, paramName);
+  }
+
+  /** Two time bounds (ISO, or a duration before now), the second after the first. */
+  timeRange(sinceName: string, untilName: string, nowMs = Date.now()): { since?: number; until?: number } {
+    const [since, until] = [this.one(sinceName), this.one(untilName)];
+    return parseTimeRange(since, until, [paramName(sinceName), paramName(untilName)], nowMs);
   }
 
   /** Refuse the parameters nothing read. */

@@ -4,13 +4,12 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UsageError } from '../../errors.js';
-import { parseTimeRange } from '../../time.js';
 import { describeRules, evaluateAlerts } from '../../alerts/evaluate.js';
 import { parseRules, selectRules } from '../../alerts/rules.js';
 import { addRules, listStoredRules, loadStoredRules, removeRules } from '../../alerts/store.js';
 import { DEFAULT_EVENT_LIMIT } from '../../alerts/evaluate.js';
 import { ruleCondition } from '../../alerts/evaluate.js';
-import { Query, type RawQuery } from '../query.js';
+import { paramName, Query, type RawQuery } from '../query.js';
 import type { RouteContext } from '../server.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: RawQuery; Body: unknown }>;
@@ -20,11 +19,11 @@ export function alertRoutes(ctx: RouteContext) {
     app.get('/alerts/active', async (req: Req) => {
       const q = new Query(req.query);
       const names = q.many('rule');
-      const { since, until: at } = parseTimeRange(q.one('since'), q.one('at'), ['--since', '--at']);
+      const { since, until: at } = q.timeRange('since', 'at');
       const limit = q.count('limit', 0) ?? DEFAULT_EVENT_LIMIT;
       q.done();
       const result = await ctx.read(async (store) => {
-        const { rules, errors } = selectRules(await loadStoredRules(store, ctx.slos), names);
+        const { rules, errors } = selectRules(await loadStoredRules(store, ctx.slos), names, paramName);
         return evaluateAlerts(store, rules, ctx.slos, { at, from: since, limit }, errors);
       });
       return { ...result, alerts: result.alerts.filter((a) => a.state !== 'resolved') };

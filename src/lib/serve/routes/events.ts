@@ -5,14 +5,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../errors.js';
 import { UsageError } from '../../errors.js';
-import { checkTypes, filterFromFlags } from '../../query/filters.js';
+import { checkTypes } from '../../query/filters.js';
 import { countEvents, listedEvent, searchEvents, type ListedEvent } from '../../query/events.js';
 import { traceWorkload } from '../../query/trace.js';
 import { readCount } from '../../count.js';
 import type { EventType } from '../../schema/columns.js';
 import { HttpIngest } from '../post.js';
 import type { BodyKind } from '../body.js';
-import { Query, type RawQuery } from '../query.js';
+import { paramName, Query, type RawQuery } from '../query.js';
 import type { RouteContext } from '../server.js';
 
 /** POST /events/<name>: the type each takes. */
@@ -88,13 +88,13 @@ export function eventRoutes(ctx: RouteContext) {
 
 /** GET /events (and /events/:type): the filters of `events`, `limit`, and `after` (a seq). */
 async function listEvents(ctx: RouteContext, q: Query, type?: string): Promise<EventsPage> {
-  const filter = filterFromFlags(q.filters(type ? ['type'] : []));
+  const filter = q.filter(type ? ['type'] : []);
   if (type) filter.types = [type];
   const limit = q.count('limit', 0, MAX_PAGE) ?? DEFAULT_PAGE;
   const after = q.count('after', 0);
   q.done();
   return ctx.read(async (store) => {
-    await checkTypes(store, filter.types);
+    await checkTypes(store, filter.types, paramName);
     const [rows, total] = await Promise.all([
       limit
         ? searchEvents(store, { ...filter, afterSeq: after }, { by: 'seq', order: 'asc', limit: limit + 1 })
@@ -112,7 +112,7 @@ async function listEvents(ctx: RouteContext, q: Query, type?: string): Promise<E
 
 /** GET /events/workload/:id: `trace`, with its --since, --until, --raw and --limit. */
 async function trace(ctx: RouteContext, workload: string, q: Query) {
-  const f = filterFromFlags({ since: q.one('since'), until: q.one('until') });
+  const f = q.timeRange('since', 'until');
   const withRaw = q.flag('raw');
   const limitText = q.one('limit');
   q.done();
@@ -121,7 +121,7 @@ async function trace(ctx: RouteContext, workload: string, q: Query) {
       ? undefined
       : limitText.trim() === 'all'
         ? Number.POSITIVE_INFINITY
-        : readCount(limitText, '--limit', 0);
+        : readCount(limitText, paramName('limit'), 0);
   if (!workload.trim()) throw new UsageError('a workload id is needed: GET /events/workload/ID');
   return ctx.read((store) =>
     traceWorkload(store, workload, { since: f.since, until: f.until, withRaw, inefficiencyLimit: limit }),

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UsageError } from '../../errors.js';
-import { checkTypes, filterFromFlags, type EventFilter } from '../../query/filters.js';
+import { checkTypes, type EventFilter } from '../../query/filters.js';
 import { parseTimeRange } from '../../time.js';
 import { parseWindowFlags } from '../../analyze/window.js';
 import { analyzeScheduling, DEFAULT_MIN_SAMPLE, GROUP_BY } from '../../analyze/scheduling.js';
@@ -14,13 +14,14 @@ import { analyzeSla } from '../../analyze/sla.js';
 import { loadStoredRules } from '../../alerts/store.js';
 import { buildAuditReport, DEFAULT_GAP_MS, DEFAULT_LIST_LIMIT } from '../../report/audit.js';
 import { renderHtml, renderJson, renderMarkdown } from '../../report/render.js';
-import { Query, type RawQuery } from '../query.js';
+import { paramName, Query, type RawQuery } from '../query.js';
 import type { RouteContext } from '../server.js';
 
 type Req = FastifyRequest<{ Querystring: RawQuery }>;
 
 /** The time bounds as the window rule reads them (analyze cost, sla, report audit). */
-const windowOf = (q: Query) => parseWindowFlags({ since: q.one('since'), until: q.one('until') });
+const windowOf = (q: Query) =>
+  parseWindowFlags({ since: q.one('since'), until: q.one('until') }, undefined, paramName);
 
 export function readRoutes(ctx: RouteContext) {
   return async (app: FastifyInstance) => {
@@ -41,7 +42,7 @@ export function readRoutes(ctx: RouteContext) {
 /** `analyze scheduling`: its filters, --by, --interval, the baseline window and the gates. */
 async function scheduling(ctx: RouteContext, q: Query) {
   const now = Date.now();
-  const filter = filterFromFlags(q.filters(), now);
+  const filter = q.filter([], now);
   const by = q.option('by', GROUP_BY);
   const intervalMs = q.duration('interval', { min: 1000 });
   const baselineSince = q.one('baseline-since');
@@ -54,15 +55,21 @@ async function scheduling(ctx: RouteContext, q: Query) {
   const hasBaseline = baselineSince !== undefined || baselineUntil !== undefined;
   if (failUnder !== undefined && !hasBaseline)
     throw new UsageError(
-      'At least one of the following must be provided when using --fail-under-reduction: --baseline-since, --baseline-until',
+      `At least one of the following must be provided when using ${paramName('fail-under-reduction')}: ${paramName('baseline-since')}, ${paramName('baseline-until')}`,
     );
   const baselineFilter: EventFilter = {
     ...filter,
-    ...parseTimeRange(baselineSince, baselineUntil, ['--baseline-since', '--baseline-until'], now),
+    ...parseTimeRange(
+      baselineSince,
+      baselineUntil,
+      [paramName('baseline-since'), paramName('baseline-until')],
+      now,
+    ),
   };
   return ctx.read(async (store) => {
-    await checkTypes(store, filter.types);
+    await checkTypes(store, filter.types, paramName);
     return analyzeScheduling(store, {
+      optionName: paramName,
       filter,
       by,
       intervalMs,
@@ -77,15 +84,14 @@ async function scheduling(ctx: RouteContext, q: Query) {
 
 /** `analyze cost`: the filters of `events` (the window by the window rule), --interval, the policy comparison. */
 async function cost(ctx: RouteContext, q: Query) {
-  const flags = q.filters(['since', 'until']);
-  const filter = { ...filterFromFlags(flags), ...windowOf(q) };
+  const filter = { ...q.filter(['since', 'until']), ...windowOf(q) };
   const intervalMs = q.duration('interval', { min: 1000 });
   const aroundPolicy = q.one('around-policy');
   const policyWindowMs = q.duration('policy-window', { min: 1000 });
   q.done();
   return ctx.read(async (store) => {
-    await checkTypes(store, filter.types);
-    return analyzeCost(store, { filter, intervalMs, aroundPolicy, policyWindowMs });
+    await checkTypes(store, filter.types, paramName);
+    return analyzeCost(store, { optionName: paramName, filter, intervalMs, aroundPolicy, policyWindowMs });
   });
 }
 

@@ -10,10 +10,10 @@ import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceBusyError } from '../errors.js';
 import { readCount } from '../../count.js';
-import { checkTypes, filterFromFlags, type EventFilter } from '../../query/filters.js';
+import { checkTypes, type EventFilter } from '../../query/filters.js';
 import { listedEvent, searchEvents } from '../../query/events.js';
 import { queryValue } from '../../store/sql.js';
-import { Query, type RawQuery } from '../query.js';
+import { paramName, Query, type RawQuery } from '../query.js';
 import type { RouteContext } from '../server.js';
 
 /** The most SSE clients at once; more are refused (503). */
@@ -32,7 +32,7 @@ export function streamRoutes(ctx: RouteContext) {
     });
     app.get('/stream/events', async (req: Req, reply: FastifyReply) => {
       const q = new Query(req.query);
-      const filter = filterFromFlags(q.filters());
+      const filter = q.filter();
       const after = q.count('after', 0);
       q.done();
       const header = req.headers['last-event-id'];
@@ -40,7 +40,7 @@ export function streamRoutes(ctx: RouteContext) {
       if (ctx.streams.size >= MAX_SSE_CLIENTS)
         throw new ServiceBusyError(`already ${MAX_SSE_CLIENTS} clients on /stream/events; try again later`);
       const start = await ctx.read(async (s) => {
-        await checkTypes(s, filter.types);
+        await checkTypes(s, filter.types, paramName);
         return resume ?? Number(await queryValue(s, 'SELECT coalesce(max(seq), 0) FROM events'));
       });
       reply.hijack();
