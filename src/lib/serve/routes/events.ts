@@ -56,7 +56,7 @@ const TRACE_PARAMS = {
 } as const satisfies Params;
 
 const POSTED: RouteDoc['errors'] = {
-  400: 'a JSON body that is not JSON (the message names the line and column), or an empty one',
+  400: 'a JSON body that is not JSON (the message names the line and column) or is empty, or a query parameter (none is taken)',
   413: 'a body larger than the limit',
   415: 'a content type other than application/json or NDJSON',
   422: {
