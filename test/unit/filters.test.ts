@@ -70,3 +70,28 @@ describe('checkTypes: the five known types, or a type stored as a generic event'
     }
   });
 });
+
+describe('filters name their options as the caller does (the service: query parameters)', () => {
+  const param = (name: string) => name;
+  it('names --severity, --since/--until and --where by the name given; the CLI keeps --NAME', () => {
+    expect(usage(() => filterFromFlags({ severity: ['urgent'] }, Date.now(), param))).toBe(
+      'severity "urgent": expected low, medium, high or critical',
+    );
+    expect(usage(() => filterFromFlags({ since: '2h', until: '3h' }, Date.now(), param))).toBe(
+      'until must be after since (since 2h is at or after until 3h)',
+    );
+    expect(usage(() => filterFromFlags({ where: ['nonsense'] }, Date.now(), param))).toMatch(
+      /^where "nonsense": expected PATH=VALUE/,
+    );
+  });
+
+  it('refuses a comparison with a non-number when the flag is read, not when the query runs', () => {
+    expect(usage(() => filterFromFlags({ where: ['execution_time_ms>abc'] }))).toBe(
+      '--where execution_time_ms>abc: > needs a number',
+    );
+    expect(usage(() => filterFromFlags({ where: ['execution_time_ms<=x'] }, Date.now(), param))).toBe(
+      'where execution_time_ms<=x: <= needs a number',
+    );
+    expect(filterFromFlags({ where: ['decision.selected_cluster=gpu', 'reason~x'] }).where).toHaveLength(2);
+  });
+});

@@ -14,6 +14,7 @@
  */
 import { z } from '../zod.js';
 import { UsageError } from '../errors.js';
+import { flagName, type OptionName } from '../option-name.js';
 import {
   durationMs,
   keyPath,
@@ -515,13 +516,14 @@ export { keyPath, knownFieldNames };
 export function selectRules<T extends { rules: Rule[]; errors: RuleError[] }>(
   loaded: T,
   names: readonly string[] | undefined,
+  name: OptionName = flagName,
 ): { rules: Rule[]; errors: RuleError[] } {
   if (!names?.length) return loaded;
   const want = new Set(names);
   const missing = [...want].filter(
     (n) => !loaded.rules.some((r) => r.name === n) && !loaded.errors.some((e) => e.rule === n),
   );
-  if (missing.length) throw new UsageError(`--rule: no rule named ${missing.join(', ')}`);
+  if (missing.length) throw new UsageError(`${name('rule')}: no rule named ${missing.join(', ')}`);
   return {
     rules: loaded.rules.filter((r) => want.has(r.name)),
     errors: loaded.errors.filter((e) => want.has(e.rule)),

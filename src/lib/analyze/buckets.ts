@@ -14,6 +14,7 @@
  * standard interval giving at most AUTO_BUCKETS buckets.
  */
 import { UsageError } from '../errors.js';
+import { flagName, type OptionName } from '../option-name.js';
 import { formatDuration } from '../time.js';
 
 /** The rule, in words (for the basis of every trend). */
@@ -44,10 +45,10 @@ export function autoInterval(spanUs: number): number {
   return INTERVALS_MS[INTERVALS_MS.length - 1]!;
 }
 
-/** `--interval` (ms) is at least 1s, or a usage error. */
-export function checkIntervalFlag(requestedMs: number | undefined): void {
+/** `--interval` (ms) is at least 1s, or a usage error (naming the option by `name`). */
+export function checkIntervalFlag(requestedMs: number | undefined, name: OptionName = flagName): void {
   if (requestedMs !== undefined && !(requestedMs >= 1000))
-    throw new UsageError('--interval must be at least 1s');
+    throw new UsageError(`${name('interval')} must be at least 1s`);
 }
 
 /**
@@ -57,13 +58,14 @@ export function checkIntervalFlag(requestedMs: number | undefined): void {
 export function trendInterval(
   requestedMs: number | undefined,
   spanUs: number,
+  name: OptionName = flagName,
 ): { intervalMs: number; bucketUs: number } {
-  checkIntervalFlag(requestedMs);
+  checkIntervalFlag(requestedMs, name);
   const intervalMs = requestedMs ?? autoInterval(spanUs);
   const bucketUs = intervalMs * 1000;
   if (spanUs / bucketUs > MAX_BUCKETS)
     throw new UsageError(
-      `--interval ${formatDuration(intervalMs)} gives ${Math.ceil(spanUs / bucketUs).toLocaleString('en-US')} buckets over the window; choose a longer interval (at most ${MAX_BUCKETS.toLocaleString('en-US')} buckets)`,
+      `${name('interval')} ${formatDuration(intervalMs)} gives ${Math.ceil(spanUs / bucketUs).toLocaleString('en-US')} buckets over the window; choose a longer interval (at most ${MAX_BUCKETS.toLocaleString('en-US')} buckets)`,
     );
   return { intervalMs, bucketUs };
 }

@@ -10,6 +10,7 @@
 import type { Store } from '../store/open.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { flagName, type OptionName } from '../option-name.js';
 import { formatDuration, microsToIso } from '../time.js';
 import { closeMatches } from '../query/trace.js';
 import { SEVERITY_RANK } from '../schema/columns.js';
@@ -32,6 +33,8 @@ const COST_TYPES = ['workload_relocation', 'inefficiency_detected', 'cluster_rec
 
 export interface CostOptions {
   filter: EventFilter;
+  /** How messages name the options (`--interval` by default; the service names query parameters). */
+  optionName?: OptionName;
   /** Trend bucket in ms (chosen from the window when absent). */
   intervalMs?: number;
   /** `--around-policy POLICY_ID`. */
@@ -224,14 +227,15 @@ const byUsd = (a: WasteBucket, b: WasteBucket) =>
 
 export async function analyzeCost(store: Store, opts: CostOptions): Promise<CostResult> {
   const { filter } = opts;
-  checkIntervalFlag(opts.intervalMs);
+  const name = opts.optionName ?? flagName;
+  checkIntervalFlag(opts.intervalMs, name);
   if (opts.policyWindowMs !== undefined && !(opts.policyWindowMs > 0))
-    throw new UsageError('--policy-window must be a positive duration');
+    throw new UsageError(`${name('policy-window')} must be a positive duration`);
 
   // The window: the requested span clipped to the stored data (window.ts); the trend's buckets over it.
   const win = resolveWindow({ since: filter.since, until: filter.until }, await dataExtent(store));
   const spanUs = win.startUs !== null && win.endUs !== null ? win.endUs - win.startUs : 0;
-  const { intervalMs, bucketUs } = trendInterval(opts.intervalMs, spanUs);
+  const { intervalMs, bucketUs } = trendInterval(opts.intervalMs, spanUs, name);
 
   const rel = await relocationFigures(store, filter, win, bucketUs);
   const relocations = relocationCost(rel.rows);

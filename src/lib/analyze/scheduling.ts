@@ -21,6 +21,7 @@ import {
 } from '../store/sql.js';
 import { buildWhere, type EventFilter } from '../query/filters.js';
 import { UsageError } from '../errors.js';
+import { flagName, type OptionName } from '../option-name.js';
 import { formatDuration, microsToIso } from '../time.js';
 import { BUCKET_RULE, trendBuckets, trendInterval } from './buckets.js';
 
@@ -189,6 +190,8 @@ export interface BaselineSpec {
 
 export interface SchedulingOptions {
   filter: EventFilter;
+  /** How messages name the options (`--interval` by default; the service names query parameters). */
+  optionName?: OptionName;
   by?: GroupBy;
   /** Trend bucket in ms; chosen from the window when absent (at most ~60 buckets). */
   intervalMs?: number;
@@ -441,9 +444,10 @@ interface SchedulingPlan {
 type Window = AnalysisWindow & { sinceUs: number | null; untilUs: number | null };
 
 function checkOptions(opts: SchedulingOptions): void {
+  const name = opts.optionName ?? flagName;
   if (opts.failUnderReductionPct !== undefined && !opts.baseline) {
     throw new UsageError(
-      '--fail-under-reduction needs a baseline: --baseline-since/--baseline-until or --baseline-db',
+      `${name('fail-under-reduction')} needs a baseline: ${name('baseline-since')}/${name('baseline-until')} or ${name('baseline-db')}`,
     );
   }
 }
@@ -454,7 +458,7 @@ async function planScheduling(store: Store, opts: SchedulingOptions): Promise<Sc
   const prof = await decisionProfile(store, filter);
   const win = makeWindow(filter, prof.first, prof.last, 'decision');
   const spanUs = win.sinceUs !== null && win.untilUs !== null ? Math.max(0, win.untilUs - win.sinceUs) : 0;
-  const { intervalMs, bucketUs } = trendInterval(opts.intervalMs, spanUs);
+  const { intervalMs, bucketUs } = trendInterval(opts.intervalMs, spanUs, opts.optionName);
   const spanDays = Math.ceil(spanUs / 86_400e6) + 1;
   const groupKeys = by === 'day' ? spanDays : by ? 100 : 0;
   const method = pickMethod(opts.quantileMethod, prof.distinct, groupKeys + Math.ceil(spanUs / bucketUs) + 1);

@@ -22,6 +22,7 @@
 import type { Store } from '../store/open.js';
 import { num, queryRows } from '../store/sql.js';
 import { microsToIso, parseTimeRange } from '../time.js';
+import { flagName, type OptionName } from '../option-name.js';
 
 /** Requested bounds, epoch µs: since inclusive, until exclusive. */
 export interface TimeBounds {
@@ -66,8 +67,12 @@ export const WINDOW_RULE =
   'the requested --since/--until clipped to the stored data: it ends at --until or just after the newest stored event, whichever is earlier, and starts at --since or the first stored event, whichever is later; a window wider than the data gives the figures of the data';
 
 /** Parse --since/--until (ISO, or a duration before now); --until must be after --since. */
-export function parseWindowFlags(f: { since?: string; until?: string }, nowMs = Date.now()): TimeBounds {
-  const { since, until } = parseTimeRange(f.since, f.until, undefined, nowMs);
+export function parseWindowFlags(
+  f: { since?: string; until?: string },
+  nowMs = Date.now(),
+  name: OptionName = flagName,
+): TimeBounds {
+  const { since, until } = parseTimeRange(f.since, f.until, [name('since'), name('until')], nowMs);
   return { since, until };
 }
 

@@ -6,6 +6,7 @@ import { Params, queryRows } from '../store/sql.js';
 import { UsageError } from '../errors.js';
 import { parseTimeRange } from '../time.js';
 import { EVENT_TYPES, SEVERITIES, isKnownType } from '../schema/columns.js';
+import { flagName, type OptionName } from '../option-name.js';
 import type { Store } from '../store/open.js';
 
 export interface EventFilter {
@@ -34,15 +35,24 @@ export interface WhereCond {
 
 const WHERE_RE = /^([A-Za-z_][\w.-]*(?:\[\d+\])?(?:\.[\w-]+(?:\[\d+\])?)*)\s*(!=|>=|<=|=|>|<|~)\s*(.*)$/s;
 
-/** Parse `path=value` (also `!=`, `>`, `>=`, `<`, `<=`, `~` for contains). */
-export function parseWhere(text: string): WhereCond {
+/** `value` is a number a comparison can use. */
+const isNumeric = (value: string) => value.trim() !== '' && Number.isFinite(Number(value));
+
+/**
+ * Parse `path=value` (also `!=`, `>`, `>=`, `<`, `<=`, `~` for contains); `>`, `>=`, `<`, `<=`
+ * need a number. Messages name the option by `name` (`--where`).
+ */
+export function parseWhere(text: string, name: OptionName = flagName): WhereCond {
   const m = WHERE_RE.exec(text.trim());
   if (!m) {
     throw new UsageError(
-      `--where "${text}": expected PATH=VALUE (or !=, >, >=, <, <=, ~), e.g. decision.selected_cluster=gpu-cluster-01`,
+      `${name('where')} "${text}": expected PATH=VALUE (or !=, >, >=, <, <=, ~), e.g. decision.selected_cluster=gpu-cluster-01`,
     );
   }
-  return { path: m[1]!.split('.'), op: m[2] as WhereCond['op'], value: m[3]! };
+  const w = { path: m[1]!.split('.'), op: m[2] as WhereCond['op'], value: m[3]! };
+  if (/^[<>]/.test(w.op) && !isNumeric(w.value))
+    throw new UsageError(`${name('where')} ${w.path.join('.')}${w.op}${w.value}: ${w.op} needs a number`);
+  return w;
 }
 
 /** Split comma-separated repeatable flag values. */
@@ -67,12 +77,12 @@ export interface FilterFlags {
 }
 
 /** --severity values, lower-cased; one that no event can have is a usage error. */
-function severities(values: string[] | undefined): string[] | undefined {
+function severities(values: string[] | undefined, name: OptionName): string[] | undefined {
   const out = listFlag(values)?.map((s) => s.toLowerCase());
   const bad = out?.find((s) => !(SEVERITIES as readonly string[]).includes(s));
   if (bad !== undefined)
     throw new UsageError(
-      `--severity "${bad}": expected ${SEVERITIES.slice(0, -1).join(', ')} or ${SEVERITIES.at(-1)}`,
+      `${name('severity')} "${bad}": expected ${SEVERITIES.slice(0, -1).join(', ')} or ${SEVERITIES.at(-1)}`,
     );
   return out;
 }
@@ -80,16 +90,21 @@ function severities(values: string[] | undefined): string[] | undefined {
 /**
  * Build an EventFilter from the common command flags. Values that can match nothing (an unknown
  * severity, --since at or after --until) are usage errors; --type needs the store (checkTypes).
+ * Messages name the options by `name` (`--severity`; a query parameter's name in the service).
  */
-export function filterFromFlags(f: FilterFlags, nowMs = Date.now()): EventFilter {
+export function filterFromFlags(
+  f: FilterFlags,
+  nowMs = Date.now(),
+  name: OptionName = flagName,
+): EventFilter {
   return {
     types: listFlag(f.type),
     workloads: listFlag(f.workload),
     clusters: listFlag(f.cluster),
-    severities: severities(f.severity),
-    ...parseTimeRange(f.since, f.until, undefined, nowMs),
+    severities: severities(f.severity, name),
+    ...parseTimeRange(f.since, f.until, [name('since'), name('until')], nowMs),
     grep: f.grep,
-    where: f.where?.map(parseWhere),
+    where: f.where?.map((w) => parseWhere(w, name)),
   };
 }
 
@@ -98,7 +113,11 @@ export function filterFromFlags(f: FilterFlags, nowMs = Date.now()): EventFilter
  * (generic) event: a mistyped type would match nothing. The store is asked only about unknown
  * values.
  */
-export async function checkTypes(store: Store, types: readonly string[] | undefined): Promise<void> {
+export async function checkTypes(
+  store: Store,
+  types: readonly string[] | undefined,
+  name: OptionName = flagName,
+): Promise<void> {
   const unknown = [...new Set(types?.filter((t) => !isKnownType(t)))];
   if (!unknown.length) return;
   const stored = async (sql: string, params: string[] = []) =>
@@ -114,7 +133,7 @@ export async function checkTypes(store: Store, types: readonly string[] | undefi
   const others = await stored('SELECT DISTINCT event_type FROM events WHERE NOT known ORDER BY 1 LIMIT 11');
   const list = others.length > 10 ? [...others.slice(0, 10), '...'] : others;
   throw new UsageError(
-    `--type ${missing.map((t) => `"${t}"`).join(', ')}: no such event type; expected ${EVENT_TYPES.join(', ')}, ${
+    `${name('type')} ${missing.map((t) => `"${t}"`).join(', ')}: no such event type; expected ${EVENT_TYPES.join(', ')}, ${
       list.length
         ? `or a type stored as a generic event (${list.join(', ')})`
         : 'or a type stored as a generic event (none is)'
@@ -169,7 +188,7 @@ export function whereSql(f: EventFilter, ps: Params, alias = ''): string {
   for (const w of f.where ?? []) {
     const val = `json_extract_string(${alias}raw, ${p(jsonPath(w.path))})`;
     const num = Number(w.value);
-    const numeric = w.value.trim() !== '' && Number.isFinite(num);
+    const numeric = isNumeric(w.value);
     switch (w.op) {
       case '=':
       case '!=':
@@ -182,9 +201,7 @@ export function whereSql(f: EventFilter, ps: Params, alias = ''): string {
       case '~':
         parts.push(`contains(lower(${val}), lower(${p(w.value)}))`);
         break;
-      default:
-        if (!numeric)
-          throw new UsageError(`--where ${w.path.join('.')}${w.op}${w.value}: ${w.op} needs a number`);
+      default: // a number, by parseWhere
         parts.push(`TRY_CAST(${val} AS DOUBLE) ${w.op} ${p(num)}::DOUBLE`);
     }
   }

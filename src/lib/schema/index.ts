@@ -166,3 +166,9 @@ export function normaliseEvent(raw: JsonObject, eventId: string, isoTs: string):
   const { event_type: _t, timestamp: _ts, event_id: _id, ...rest } = body;
   return { event_id: eventId, event_type: type, timestamp: isoTs, ...rest };
 }
+
+/** The zod schemas of a type's shapes: nested, then flat (one schema when both are the same). */
+export function eventShapes(type: EventType): z.ZodType[] {
+  const { nested, flat } = MODULES[type];
+  return nested === flat ? [nested] : [nested, flat];
+}

@@ -25,6 +25,7 @@ import { streamRoutes } from './routes/stream.js';
 import { cliRoutes } from './routes/cli.js';
 import { CLI_PREFIX } from '../session/wire.js';
 import { Histogram, metricsText } from './metrics.js';
+import { collectRoutes, HEALTH_DOC, METRICS_DOC, openApiRoute } from './openapi.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 2 ** 20;
 /** A read's limit (queries), and the report's (it reads the whole store), as the CLI's --timeout defaults. */
@@ -116,6 +117,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
   });
+  const routes = collectRoutes(app); // for /openapi.json
   const commits = new Histogram();
   const unsubscribe = o.shared.subscribe((w) => commits.observe(w.ms / 1000));
   app.addHook('onClose', async () => unsubscribe());
@@ -135,7 +137,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody('NotFound', `no such endpoint: ${req.method} ${pathOf(req)}`)),
   );
-  app.get('/health', async () => ({
+  app.get('/health', { config: { doc: HEALTH_DOC } }, async () => ({
     ok: o.shared.open,
     store_open: o.shared.open,
     db: o.shared.path,
@@ -147,12 +149,13 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes(ctx));
   await app.register(streamRoutes(ctx));
   await app.register(cliRoutes(ctx));
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: { doc: METRICS_DOC } }, async (_req, reply) => {
     const text = await ctx.read((s) =>
       metricsText(s, { commits, sseClients: ctx.streams.size, follow: o.followStatus?.() }),
     );
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
+  openApiRoute(app, routes, { version: o.version, token: o.token !== undefined, strict: o.strict ?? false });
   return app;
 }
 

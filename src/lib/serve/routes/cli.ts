@@ -32,6 +32,7 @@ import { storeFailure } from '../../store/failure.js';
 import type { Store } from '../../store/open.js';
 import { tokenMatches, type RouteContext } from '../server.js';
 import { errorBody } from '../errors.js';
+import type { RouteDoc } from '../openapi.js';
 
 /** The largest call (its arguments): rules and filters, never data. */
 const ARGS_LIMIT = 4 * 2 ** 20;
@@ -68,6 +69,28 @@ function framesTo(raw: ServerResponse) {
   };
 }
 
+/** The route in /openapi.json: there, but not an API for other clients (its formats are V8's and the CLI's). */
+const CALL_DOC: RouteDoc = {
+  tag: 'service',
+  summary: "The CLI's own calls: a command's library call, run on the store this service keeps open",
+  description: `For \`kcloud-log\` commands run beside the service (the CLI finds it by <db>.serve.json). From this machine only, with the key of that file in ${CLI_KEY_HEADER} (the bearer token is not asked for); the body and the answer are in V8's structured-clone format, so this is not an API for other clients: use the endpoints above.`,
+  path: { name: 'the library function called (a registered one)' },
+  body: {
+    description: "the call's arguments, V8-serialized",
+    content: { [ARGS_TYPE]: { type: 'string', contentEncoding: 'binary' } },
+  },
+  ok: {
+    description:
+      'length-prefixed V8-serialized frames: the result (or its stream, chunk by chunk), or the error',
+    content: { [FRAMES_TYPE]: { type: 'string', contentEncoding: 'binary' } },
+  },
+  errors: {
+    401: 'the key is missing or wrong',
+    403: 'not from this machine',
+    404: 'no such call',
+  },
+};
+
 type CallReq = FastifyRequest<{ Params: { name: string }; Body: Buffer }>;
 
 export function cliRoutes(ctx: RouteContext) {
@@ -75,53 +98,57 @@ export function cliRoutes(ctx: RouteContext) {
     app.addContentTypeParser(ARGS_TYPE, { parseAs: 'buffer', bodyLimit: ARGS_LIMIT }, (_req, body, done) =>
       done(null, body),
     );
-    app.post(`${CLI_PREFIX}call/:name`, async (req: CallReq, reply: FastifyReply) => {
-      const refused = refusal(ctx, req);
-      if (refused) return reply.code(refused.status).send(errorBody(refused.code, refused.message));
-      const op = OPS.get(req.params.name);
-      if (!op)
-        return reply
-          .code(404)
-          .send(
-            errorBody(
-              'NotFound',
-              `no such call: ${req.params.name.slice(0, 100)} (a newer CLI than this service?)`,
-            ),
-          );
-      const args = decodeArgs(req.body);
-      const timeout = Number(req.headers[CLI_TIMEOUT_HEADER] ?? 0);
-      const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : 0;
+    app.post(
+      `${CLI_PREFIX}call/:name`,
+      { config: { doc: CALL_DOC } },
+      async (req: CallReq, reply: FastifyReply) => {
+        const refused = refusal(ctx, req);
+        if (refused) return reply.code(refused.status).send(errorBody(refused.code, refused.message));
+        const op = OPS.get(req.params.name);
+        if (!op)
+          return reply
+            .code(404)
+            .send(
+              errorBody(
+                'NotFound',
+                `no such call: ${req.params.name.slice(0, 100)} (a newer CLI than this service?)`,
+              ),
+            );
+        const args = decodeArgs(req.body);
+        const timeout = Number(req.headers[CLI_TIMEOUT_HEADER] ?? 0);
+        const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : 0;
 
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': FRAMES_TYPE, 'cache-control': 'no-store' });
-      const out = framesTo(raw);
-      const tick = setInterval(() => void out.send({ t: 'tick' }).catch(() => undefined), TICK_MS);
-      const run = async (store: Store) => {
-        // a read stops when its client leaves; a write finishes (what it commits is kept)
-        if (op.kind === 'read')
-          out.left.addEventListener('abort', () => store.conn.interrupt(), { once: true });
-        const result = await op.fn(store, ...args);
-        const { at, stream, head } = streamOf(result);
-        clearInterval(tick);
-        await out.send({ t: 'head', v: head, stream: at });
-        if (!stream) return;
-        for await (const item of stream) await out.send({ t: 'item', v: item });
-        await out.send({ t: 'end' });
-      };
-      try {
-        // the service's own timeout is the client's, and a little: the client's fires first, with its message
-        await (op.kind === 'write'
-          ? ctx.shared.write(run)
-          : ctx.shared.read(run, timeoutMs ? timeoutMs + 2_000 : 0));
-      } catch (e) {
-        if (!out.gone && !(e instanceof ClientGone))
-          raw.write(frame({ t: 'error', e: encodeError(storeFailure(e, ctx.shared.path) ?? e) }));
-      } finally {
-        clearInterval(tick);
-        raw.end();
-      }
-    });
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, { 'content-type': FRAMES_TYPE, 'cache-control': 'no-store' });
+        const out = framesTo(raw);
+        const tick = setInterval(() => void out.send({ t: 'tick' }).catch(() => undefined), TICK_MS);
+        const run = async (store: Store) => {
+          // a read stops when its client leaves; a write finishes (what it commits is kept)
+          if (op.kind === 'read')
+            out.left.addEventListener('abort', () => store.conn.interrupt(), { once: true });
+          const result = await op.fn(store, ...args);
+          const { at, stream, head } = streamOf(result);
+          clearInterval(tick);
+          await out.send({ t: 'head', v: head, stream: at });
+          if (!stream) return;
+          for await (const item of stream) await out.send({ t: 'item', v: item });
+          await out.send({ t: 'end' });
+        };
+        try {
+          // the service's own timeout is the client's, and a little: the client's fires first, with its message
+          await (op.kind === 'write'
+            ? ctx.shared.write(run)
+            : ctx.shared.read(run, timeoutMs ? timeoutMs + 2_000 : 0));
+        } catch (e) {
+          if (!out.gone && !(e instanceof ClientGone))
+            raw.write(frame({ t: 'error', e: encodeError(storeFailure(e, ctx.shared.path) ?? e) }));
+        } finally {
+          clearInterval(tick);
+          raw.end();
+        }
+      },
+    );
   };
 }
 

@@ -5,14 +5,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../errors.js';
 import { UsageError } from '../../errors.js';
-import { checkTypes, filterFromFlags } from '../../query/filters.js';
+import { checkTypes } from '../../query/filters.js';
 import { countEvents, listedEvent, searchEvents, type ListedEvent } from '../../query/events.js';
 import { traceWorkload } from '../../query/trace.js';
-import { readCount } from '../../count.js';
 import type { EventType } from '../../schema/columns.js';
 import { HttpIngest } from '../post.js';
 import type { BodyKind } from '../body.js';
-import { Query, type RawQuery } from '../query.js';
+import { FILTER_PARAMS, omitParams, paramName, Query, type Params, type RawQuery } from '../query.js';
+import { eventsBody, type RouteDoc } from '../openapi.js';
+import { eventsPageShape, postResultShape, rejectedShape, traceShape } from '../shapes.js';
 import type { RouteContext } from '../server.js';
 
 /** POST /events/<name>: the type each takes. */
@@ -35,6 +36,69 @@ const BODY_TYPES: Record<string, BodyKind> = {
 /** The most events one GET /events page lists. */
 export const MAX_PAGE = 10_000;
 const DEFAULT_PAGE = 50;
+
+const PAGE_PARAMS = {
+  limit: { kind: 'count', min: 0, max: MAX_PAGE, default: DEFAULT_PAGE, description: 'events per page' },
+  after: { kind: 'count', min: 0, description: "only events with a greater seq (the last page's `next`)" },
+} as const satisfies Params;
+const LIST_PARAMS = { ...FILTER_PARAMS, ...PAGE_PARAMS } as const satisfies Params;
+const TYPE_LIST_PARAMS = omitParams(LIST_PARAMS, 'type');
+const TRACE_PARAMS = {
+  since: { kind: 'time', description: 'only events at or after this time' },
+  until: { kind: 'time', description: 'only events before this time' },
+  raw: { kind: 'flag', default: false, description: "each timeline entry with the event's JSON as logged" },
+  limit: {
+    kind: 'count',
+    min: 0,
+    all: true,
+    description: 'how many inefficiencies on its clusters to list (all are counted; default: all)',
+  },
+} as const satisfies Params;
+
+const POSTED: RouteDoc['errors'] = {
+  400: 'a JSON body that is not JSON (the message names the line and column) or is empty, or a query parameter (none is taken)',
+  413: 'a body larger than the limit',
+  415: 'a content type other than application/json or NDJSON',
+  422: {
+    description: 'every event was rejected (the rejects are kept all the same: retrying will not help)',
+    content: { 'application/json': rejectedShape },
+  },
+};
+
+const postDoc = (type?: EventType): RouteDoc => ({
+  tag: 'events',
+  summary: type ? `Store ${type} events` : 'Store events of any type',
+  description:
+    "Answered once the events are committed (durable), each as stored, duplicate (stored before: a retried POST stores nothing new) or rejected with the reason; rejected ones are kept in `rejects` as a file's lines are.",
+  body: eventsBody(type),
+  ok: { description: 'what became of each event', content: { 'application/json': postResultShape } },
+  errors: POSTED,
+});
+
+const PAGE = { description: 'a page of events', content: { 'application/json': eventsPageShape } };
+const LIST_DOC: RouteDoc = {
+  tag: 'events',
+  summary: 'List events (the filters of `events`), a page at a time in seq order',
+  query: LIST_PARAMS,
+  ok: PAGE,
+};
+const TYPE_LIST_DOC: RouteDoc = {
+  tag: 'events',
+  summary: 'List events of one type',
+  path: {
+    type: `an event type, by its endpoint name (${Object.keys(TYPE_ENDPOINTS).join(', ')}) or its event_type`,
+  },
+  query: TYPE_LIST_PARAMS,
+  ok: PAGE,
+};
+const TRACE_DOC: RouteDoc = {
+  tag: 'events',
+  summary: "A workload's trace (`trace`)",
+  path: { id: 'the workload id' },
+  query: TRACE_PARAMS,
+  ok: { description: 'the trace', content: { 'application/json': traceShape } },
+  errors: { 404: 'no events for the workload (the message suggests close matches)' },
+};
 
 export interface EventsPage {
   /** Events matching the filters, in all (whatever the cursor). */
@@ -62,7 +126,7 @@ export function eventRoutes(ctx: RouteContext) {
     // 200 once committed, each event saying stored, duplicate or rejected; 422 when every one was
     // rejected (the rejects are kept all the same: retrying will not help).
     const post = (endpoint: string, type?: EventType) => async (req: Req, reply: FastifyReply) => {
-      new Query(req.query).done();
+      new Query(req.query, {}).done();
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const result = await ingest.post(endpoint, body, kindOf(req), type);
       const refused = result.events.length > 0 && result.rejected === result.events.length;
@@ -73,28 +137,36 @@ export function eventRoutes(ctx: RouteContext) {
         ...result,
       });
     };
-    app.post('/events', post('POST /events'));
+    app.post('/events', { config: { doc: postDoc() } }, post('POST /events'));
     for (const [name, type] of Object.entries(TYPE_ENDPOINTS))
-      app.post(`/events/${name}`, post(`POST /events/${name}`, type));
+      app.post(`/events/${name}`, { config: { doc: postDoc(type) } }, post(`POST /events/${name}`, type));
 
-    app.get('/events', async (req: Req) => listEvents(ctx, new Query(req.query)));
-    app.get('/events/workload/:id', async (req: Req) => trace(ctx, req.params.id!, new Query(req.query)));
-    app.get('/events/:type', async (req: Req) => {
+    app.get('/events', { config: { doc: LIST_DOC } }, async (req: Req) =>
+      listEvents(ctx, new Query(req.query, LIST_PARAMS)),
+    );
+    app.get('/events/workload/:id', { config: { doc: TRACE_DOC } }, async (req: Req) =>
+      trace(ctx, req.params.id!, new Query(req.query, TRACE_PARAMS)),
+    );
+    app.get('/events/:type', { config: { doc: TYPE_LIST_DOC } }, async (req: Req) => {
       const t = req.params.type!;
-      return listEvents(ctx, new Query(req.query), TYPE_ENDPOINTS[t] ?? t);
+      return listEvents(ctx, new Query(req.query, TYPE_LIST_PARAMS), TYPE_ENDPOINTS[t] ?? t);
     });
   };
 }
 
 /** GET /events (and /events/:type): the filters of `events`, `limit`, and `after` (a seq). */
-async function listEvents(ctx: RouteContext, q: Query, type?: string): Promise<EventsPage> {
-  const filter = filterFromFlags(q.filters(type ? ['type'] : []));
+async function listEvents(
+  ctx: RouteContext,
+  q: Query<typeof LIST_PARAMS | typeof TYPE_LIST_PARAMS>,
+  type?: string,
+): Promise<EventsPage> {
+  const filter = q.filter();
   if (type) filter.types = [type];
-  const limit = q.count('limit', 0, MAX_PAGE) ?? DEFAULT_PAGE;
-  const after = q.count('after', 0);
+  const limit = q.count('limit');
+  const after = q.count('after');
   q.done();
   return ctx.read(async (store) => {
-    await checkTypes(store, filter.types);
+    await checkTypes(store, filter.types, paramName);
     const [rows, total] = await Promise.all([
       limit
         ? searchEvents(store, { ...filter, afterSeq: after }, { by: 'seq', order: 'asc', limit: limit + 1 })
@@ -111,17 +183,11 @@ async function listEvents(ctx: RouteContext, q: Query, type?: string): Promise<E
 }
 
 /** GET /events/workload/:id: `trace`, with its --since, --until, --raw and --limit. */
-async function trace(ctx: RouteContext, workload: string, q: Query) {
-  const f = filterFromFlags({ since: q.one('since'), until: q.one('until') });
+async function trace(ctx: RouteContext, workload: string, q: Query<typeof TRACE_PARAMS>) {
+  const f = q.timeRange('since', 'until');
   const withRaw = q.flag('raw');
-  const limitText = q.one('limit');
+  const limit = q.count('limit');
   q.done();
-  const limit =
-    limitText === undefined
-      ? undefined
-      : limitText.trim() === 'all'
-        ? Number.POSITIVE_INFINITY
-        : readCount(limitText, '--limit', 0);
   if (!workload.trim()) throw new UsageError('a workload id is needed: GET /events/workload/ID');
   return ctx.read((store) =>
     traceWorkload(store, workload, { since: f.since, until: f.until, withRaw, inefficiencyLimit: limit }),

@@ -10,10 +10,11 @@ import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceBusyError } from '../errors.js';
 import { readCount } from '../../count.js';
-import { checkTypes, filterFromFlags, type EventFilter } from '../../query/filters.js';
+import { checkTypes, type EventFilter } from '../../query/filters.js';
 import { listedEvent, searchEvents } from '../../query/events.js';
 import { queryValue } from '../../store/sql.js';
-import { Query, type RawQuery } from '../query.js';
+import { FILTER_PARAMS, paramName, Query, type Params, type RawQuery } from '../query.js';
+import type { RouteDoc } from '../openapi.js';
 import type { RouteContext } from '../server.js';
 
 /** The most SSE clients at once; more are refused (503). */
@@ -24,23 +25,43 @@ const BATCH = 1000;
 
 type Req = FastifyRequest<{ Querystring: RawQuery }>;
 
+const STREAM_PARAMS = {
+  ...FILTER_PARAMS,
+  after: {
+    kind: 'count',
+    min: 0,
+    description:
+      'send the events stored after this seq (a Last-Event-ID header takes precedence); default: from now on',
+  },
+} as const satisfies Params;
+
+const STREAM_DOC: RouteDoc = {
+  tag: 'events',
+  summary: 'Server-Sent Events of the events stored from now on (the filters of GET /events)',
+  description:
+    'Each event is an SSE message whose `id:` is its seq and whose `data:` is the event as GET /events lists it; a client that reconnects with `Last-Event-ID` misses nothing and sees nothing twice. A comment line every 15 s keeps the connection open.',
+  query: STREAM_PARAMS,
+  ok: { description: 'the stream (it does not end)', content: { 'text/event-stream': { type: 'string' } } },
+  errors: { 503: `already ${MAX_SSE_CLIENTS} clients; try again later` },
+};
+
 export function streamRoutes(ctx: RouteContext) {
   return async (app: FastifyInstance) => {
     // Streams never end by themselves: ended when the server closes, so that close completes.
     app.addHook('preClose', async () => {
       for (const end of [...ctx.streams]) end();
     });
-    app.get('/stream/events', async (req: Req, reply: FastifyReply) => {
-      const q = new Query(req.query);
-      const filter = filterFromFlags(q.filters());
-      const after = q.count('after', 0);
+    app.get('/stream/events', { config: { doc: STREAM_DOC } }, async (req: Req, reply: FastifyReply) => {
+      const q = new Query(req.query, STREAM_PARAMS);
+      const filter = q.filter();
+      const after = q.count('after');
       q.done();
       const header = req.headers['last-event-id'];
       const resume = header === undefined ? after : readCount(String(header), 'Last-Event-ID', 0);
       if (ctx.streams.size >= MAX_SSE_CLIENTS)
         throw new ServiceBusyError(`already ${MAX_SSE_CLIENTS} clients on /stream/events; try again later`);
       const start = await ctx.read(async (s) => {
-        await checkTypes(s, filter.types);
+        await checkTypes(s, filter.types, paramName);
         return resume ?? Number(await queryValue(s, 'SELECT coalesce(max(seq), 0) FROM events'));
       });
       reply.hijack();
