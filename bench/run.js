@@ -28,6 +28,7 @@ const GENERATOR = path.join(ROOT, 'examples', 'generate.mjs');
 const RSS_HOOK = path.join(HERE, 'lib', 'rss-hook.mjs');
 const PHASE_HOOK = path.join(HERE, 'lib', 'phase-hook.mjs');
 const SECTIONS = ['ingest', 'follow', 'queries', 'exports', 'startup', 'serve'];
+const SERVE_PARTS = ['follow', 'post', 'queries'];
 
 const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [options])
 
@@ -51,6 +52,8 @@ const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [opti
   --serve-batch N       serve: lines per POST (default 1000)
   --serve-post-events N serve: POST the first N lines of the --events file (default 0: all)
   --serve-requests N    serve: GET /events requests on the query store (default 200)
+  --serve-poll-ms MS    serve --follow: see events by GET /events every MS ms instead of by SSE (default 0: SSE)
+  --serve-only LIST     serve: only these parts: ${SERVE_PARTS.join(',')} (default: all)
   --rebuild-store       rebuild the cached query store even if it looks valid
   --reuse-store         reuse a cached store built by a different build of the CLI (default: rebuild)
   --fail-on-target      exit 1 when a figure misses its target (default: exit 0 unless the harness fails)
@@ -81,6 +84,8 @@ const { values: argv } = parseArgs({
     'serve-batch': { type: 'string', default: '1000' },
     'serve-post-events': { type: 'string', default: '0' },
     'serve-requests': { type: 'string', default: '200' },
+    'serve-only': { type: 'string' },
+    'serve-poll-ms': { type: 'string', default: '0' },
     'rebuild-store': { type: 'boolean', default: false },
     'reuse-store': { type: 'boolean', default: false },
     'fail-on-target': { type: 'boolean', default: false },
@@ -120,9 +125,17 @@ const opt = {
   serveBatch: int('serve-batch', 1),
   servePostEvents: int('serve-post-events', 0),
   serveRequests: int('serve-requests', 1),
+  servePollMs: int('serve-poll-ms', 0),
+  serveOnly: argv['serve-only'] ? argv['serve-only'].split(',').map((s) => s.trim()) : SERVE_PARTS,
   rebuildStore: argv['rebuild-store'],
   reuseStore: argv['reuse-store'],
 };
+for (const s of opt.serveOnly) {
+  if (!SERVE_PARTS.includes(s)) {
+    process.stderr.write(`bench: --serve-only: unknown part ${s} (known: ${SERVE_PARTS.join(', ')})\n`);
+    process.exit(2);
+  }
+}
 for (const s of opt.only) {
   if (!SECTIONS.includes(s)) {
     process.stderr.write(`bench: --only: unknown section ${s} (known: ${SECTIONS.join(', ')})\n`);
@@ -1397,7 +1410,8 @@ async function serveFollow() {
   const svc = await startServe(db, ['--follow', logs, '--flush-interval', opt.serveFlushInterval], budget);
   const seen = [];
   let sseSummary;
-  const sse = start(process.execPath, [path.join(HERE, 'lib', 'sse-client.js'), '--url', svc.url], {
+  const watch = opt.servePollMs ? ['--poll', String(opt.servePollMs)] : [];
+  const sse = start(process.execPath, [path.join(HERE, 'lib', 'sse-client.js'), '--url', svc.url, ...watch], {
     cwd: TMP,
     env: childEnv(),
     timeoutMs: budget,
@@ -1606,6 +1620,7 @@ async function serveQueries() {
 async function benchServe() {
   const res = {};
   const section = async (name, fn) => {
+    if (!opt.serveOnly.includes(name)) return;
     try {
       res[name] = await fn();
     } catch (e) {
@@ -1616,12 +1631,21 @@ async function benchServe() {
   await section('follow', serveFollow);
   await section('post', servePost);
   await section('queries', serveQueries);
-  const failed = (x) => (x.error ? `error: ${x.error.split('\n')[0]}` : null);
-  const down = (s) => s?.exit !== 0 && `service exit ${s?.exit ?? s?.signal}: ${s?.stderr ?? ''}`;
 
   const f = res.follow;
+  if (f) serveFollowChecks(f);
+  if (res.post) servePostChecks(res.post);
+  if (res.queries) serveQueryChecks(res.queries);
+  return res;
+}
+
+const failedPart = (x) => (x.error ? `error: ${x.error.split('\n')[0]}` : null);
+const serviceDown = (s) =>
+  s?.exit !== 0 ? `service exit ${s?.exit ?? s?.signal}: ${s?.stderr ?? ''}` : null;
+
+function serveFollowChecks(f) {
   const fl = f.latency_ms ?? {};
-  const fErr = failed(f) ?? down(f.service);
+  const fErr = failedPart(f) ?? serviceDown(f.service);
   check(
     'serve',
     `serve --follow: write->visible p50 (SSE, ${fmtInt(opt.serveRate)} lines/s)`,
@@ -1676,9 +1700,10 @@ async function benchServe() {
       b.failed === 0 && a.failed === 0 && b.median_ms <= a.median_ms * 1.1,
     );
   }
+}
 
-  const p = res.post;
-  const pErr = failed(p) ?? down(p.service);
+function servePostChecks(p) {
+  const pErr = failedPart(p) ?? serviceDown(p.service);
   check(
     'serve',
     `POST /events: acknowledged events/s (batches of ${fmtInt(opt.serveBatch)}, ${opt.serveClients} clients)`,
@@ -1699,9 +1724,11 @@ async function benchServe() {
       p.failed_requests === 0 &&
       (p.expected_stored === null || p.store.events === p.expected_stored),
   );
+}
 
-  const q = res.queries;
-  const qErr = failed(q) ?? down(q.service) ?? (q.failed ? `${q.failed} failed: ${q.failures[0]}` : null);
+function serveQueryChecks(q) {
+  const qErr =
+    failedPart(q) ?? serviceDown(q.service) ?? (q.failed ? `${q.failed} failed: ${q.failures[0]}` : null);
   const qn = fmtInt(q.events ?? opt.large);
   check(
     'serve',
@@ -1719,7 +1746,6 @@ async function benchServe() {
     '< 50 ms',
     !qErr && q.ms.p95 < 50,
   );
-  return res;
 }
 
 // ---------------------------------------------------------------------------

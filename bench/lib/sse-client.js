@@ -10,6 +10,10 @@
  * write->visible the same way for both. The events' data is not parsed: only the ids are read.
  * Should the stream end, it reconnects with Last-Event-ID (counted). Runs until SIGTERM, then
  * prints a summary object as its last line.
+ *
+ * With --poll MS it asks `GET /events?limit=0` every MS ms on a keep-alive connection instead and
+ * takes its `total` as the highest seq: true of a store that holds only the writer's lines
+ * (bench_seq K is seq K+1, none rejected), which is what the harness gives it.
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -19,6 +23,7 @@ const { values: a } = parseArgs({
   options: {
     url: { type: 'string' },
     after: { type: 'string', default: '0' },
+    poll: { type: 'string' },
   },
 });
 
@@ -79,11 +84,43 @@ function follow() {
   });
 }
 
-while (!stopping) {
-  await follow();
-  if (stopping) break;
-  stats.reconnects++;
-  await sleep(100);
+/** --poll: the store's event count, every `ms` ms. */
+async function poll(ms) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  stats.polls = 0;
+  stats.failed = 0;
+  while (!stopping) {
+    const t = Date.now();
+    stats.polls++;
+    const total = await new Promise((resolve) => {
+      const req = http.get(`${a.url}/events?limit=0`, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(res.statusCode === 200 ? JSON.parse(body).total : undefined));
+        res.on('error', () => resolve(undefined));
+      });
+      current = req;
+      req.on('error', () => resolve(undefined));
+    });
+    if (total === undefined) stats.failed++;
+    else if (total > last) {
+      last = total;
+      process.stdout.write(JSON.stringify([Date.now(), total]) + '\n');
+    }
+    const wait = ms - (Date.now() - t);
+    if (wait > 0 && !stopping) await sleep(wait);
+  }
+  agent.destroy();
 }
+
+if (a.poll) await poll(Number(a.poll));
+else
+  while (!stopping) {
+    await follow();
+    if (stopping) break;
+    stats.reconnects++;
+    await sleep(100);
+  }
 stats.last_id = last;
 process.stdout.write(JSON.stringify(stats) + '\n');

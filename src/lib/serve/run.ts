@@ -9,8 +9,8 @@ import { UsageError } from '../errors.js';
 import { follow, type FollowOptions, type FollowResult, type FollowStatus } from '../ingest/follow.js';
 import type { PathError } from '../ingest/paths.js';
 import { acquireLease } from '../store/lease.js';
-import { openStore, type OpenOptions } from '../store/open.js';
-import { SharedStore } from '../store/shared.js';
+import type { OpenOptions } from '../store/open.js';
+import { openSharedStore } from '../store/shared.js';
 import { claimInstance } from './instance.js';
 import { buildServer, type ServerOptions } from './server.js';
 
@@ -86,7 +86,7 @@ export async function runServer(o: RunOptions): Promise<ServeResult> {
       signal: o.signal,
     });
     cleanup.push(() => lease.release());
-    const shared = new SharedStore(await openStore(o.dbPath, { ...o.open, readOnly: false }));
+    const shared = await openSharedStore(o.dbPath, o.open);
     cleanup.push(() => shared.close());
     let status: FollowStatus | undefined;
     const app = await buildServer({ ...o, shared, followStatus: () => status });
