@@ -50,7 +50,7 @@ const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [opti
   --serve-flush-interval D  serve --flush-interval (default 500ms)
   --serve-clients C     serve: concurrent POST /events clients (default 3)
   --serve-batch N       serve: lines per POST (default 1000)
-  --serve-post-events N serve: POST the first N lines of the --events file (default 300000; 0: all)
+  --serve-post-events N serve: POST the first N lines of the --events file (default 100000; 0: all)
   --serve-requests N    serve: GET /events requests on the query store (default 200)
   --serve-poll-ms MS    serve --follow: see events by GET /events every MS ms instead of by SSE (default 0: SSE)
   --serve-only LIST     serve: only these parts: ${SERVE_PARTS.join(',')} (default: all)
@@ -82,7 +82,7 @@ const { values: argv } = parseArgs({
     'serve-flush-interval': { type: 'string', default: '500ms' },
     'serve-clients': { type: 'string', default: '3' },
     'serve-batch': { type: 'string', default: '1000' },
-    'serve-post-events': { type: 'string', default: '300000' },
+    'serve-post-events': { type: 'string', default: '100000' },
     'serve-requests': { type: 'string', default: '200' },
     'serve-only': { type: 'string' },
     'serve-poll-ms': { type: 'string', default: '0' },
