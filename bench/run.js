@@ -1648,7 +1648,7 @@ function serveFollowChecks(f) {
   const fErr = failedPart(f) ?? serviceDown(f.service);
   check(
     'serve',
-    `serve --follow: write->visible p50 (SSE, ${fmtInt(opt.serveRate)} lines/s)`,
+    `serve --follow: write->visible p50 (${opt.servePollMs ? `GET /events every ${opt.servePollMs} ms` : 'SSE'}, ${fmtInt(opt.serveRate)} lines/s)`,
     fErr ? 0 : fl.p50,
     fErr || fmtMs(fl.p50),
     'reference',
