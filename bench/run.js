@@ -10,6 +10,7 @@
  * See bench/README.md for what each figure measures and how.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +27,8 @@ const ROOT = path.resolve(HERE, '..');
 const GENERATOR = path.join(ROOT, 'examples', 'generate.mjs');
 const RSS_HOOK = path.join(HERE, 'lib', 'rss-hook.mjs');
 const PHASE_HOOK = path.join(HERE, 'lib', 'phase-hook.mjs');
-const SECTIONS = ['ingest', 'follow', 'queries', 'exports', 'startup'];
+const SECTIONS = ['ingest', 'follow', 'queries', 'exports', 'startup', 'serve'];
+const SERVE_PARTS = ['follow', 'post', 'queries'];
 
 const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [options])
 
@@ -43,6 +45,15 @@ const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.js [opti
   --flush-interval D    ingest --follow --flush-interval (default 1s)
   --poll-ms MS          follow-mode poller interval (default 100)
   --cli-poll-s S        follow mode: also run \`kcloud-log sql\` every S seconds (default 2; 0 = off)
+  --serve-seconds S     serve: how long the writer appends to the followed file (default 60)
+  --serve-rate R        serve: lines per second it appends (default 10000)
+  --serve-flush-interval D  serve --flush-interval (default 500ms)
+  --serve-clients C     serve: concurrent POST /events clients (default 3)
+  --serve-batch N       serve: lines per POST (default 1000)
+  --serve-post-events N serve: POST the first N lines of the --events file (default 100000; 0: all)
+  --serve-requests N    serve: GET /events requests on the query store (default 200)
+  --serve-poll-ms MS    serve --follow: see events by GET /events every MS ms instead of by SSE (default 0: SSE)
+  --serve-only LIST     serve: only these parts: ${SERVE_PARTS.join(',')} (default: all)
   --rebuild-store       rebuild the cached query store even if it looks valid
   --reuse-store         reuse a cached store built by a different build of the CLI (default: rebuild)
   --fail-on-target      exit 1 when a figure misses its target (default: exit 0 unless the harness fails)
@@ -66,6 +77,15 @@ const { values: argv } = parseArgs({
     'flush-interval': { type: 'string', default: '1s' },
     'poll-ms': { type: 'string', default: '100' },
     'cli-poll-s': { type: 'string', default: '2' },
+    'serve-seconds': { type: 'string', default: '60' },
+    'serve-rate': { type: 'string', default: '10000' },
+    'serve-flush-interval': { type: 'string', default: '500ms' },
+    'serve-clients': { type: 'string', default: '3' },
+    'serve-batch': { type: 'string', default: '1000' },
+    'serve-post-events': { type: 'string', default: '100000' },
+    'serve-requests': { type: 'string', default: '200' },
+    'serve-only': { type: 'string' },
+    'serve-poll-ms': { type: 'string', default: '0' },
     'rebuild-store': { type: 'boolean', default: false },
     'reuse-store': { type: 'boolean', default: false },
     'fail-on-target': { type: 'boolean', default: false },
@@ -98,9 +118,24 @@ const opt = {
   flushInterval: argv['flush-interval'],
   pollMs: int('poll-ms', 10),
   cliPollS: Number(argv['cli-poll-s']),
+  serveSeconds: Number(argv['serve-seconds']),
+  serveRate: int('serve-rate', 1),
+  serveFlushInterval: argv['serve-flush-interval'],
+  serveClients: int('serve-clients', 1),
+  serveBatch: int('serve-batch', 1),
+  servePostEvents: int('serve-post-events', 0),
+  serveRequests: int('serve-requests', 1),
+  servePollMs: int('serve-poll-ms', 0),
+  serveOnly: argv['serve-only'] ? argv['serve-only'].split(',').map((s) => s.trim()) : SERVE_PARTS,
   rebuildStore: argv['rebuild-store'],
   reuseStore: argv['reuse-store'],
 };
+for (const s of opt.serveOnly) {
+  if (!SERVE_PARTS.includes(s)) {
+    process.stderr.write(`bench: --serve-only: unknown part ${s} (known: ${SERVE_PARTS.join(', ')})\n`);
+    process.exit(2);
+  }
+}
 for (const s of opt.only) {
   if (!SECTIONS.includes(s)) {
     process.stderr.write(`bench: --only: unknown section ${s} (known: ${SECTIONS.join(', ')})\n`);
@@ -111,8 +146,10 @@ if (!fs.existsSync(opt.cli)) {
   process.stderr.write(`bench: --cli ${opt.cli} does not exist\n`);
   process.exit(2);
 }
-if (!(opt.followSeconds > 0) || !(opt.rssGb >= 0) || !(opt.cliPollS >= 0)) {
-  process.stderr.write('bench: --follow-seconds, --rss-gb and --cli-poll-s must be numbers >= 0\n');
+if (!(opt.followSeconds > 0) || !(opt.serveSeconds > 0) || !(opt.rssGb >= 0) || !(opt.cliPollS >= 0)) {
+  process.stderr.write(
+    'bench: --follow-seconds, --serve-seconds, --rss-gb and --cli-poll-s must be numbers >= 0\n',
+  );
   process.exit(2);
 }
 
@@ -660,6 +697,117 @@ async function benchIngest() {
 // ---------------------------------------------------------------------------
 // 2. Follow mode: write -> visible latency at a sustained rate
 
+/** Start `file` with a warm-up line (bench_seq 0, seq 1), so the follower is up before the clock starts. */
+async function writeWarmup(file) {
+  const { createGenerator } = await import(pathToFileURL(GENERATOR).href);
+  const warm = createGenerator({ events: 1, seed: 99, bad: 0, dup: 0, skip: 0, unknown: 0 }).lines.next()
+    .value;
+  fs.writeFileSync(file, `{"bench_seq":0,"bench_written_at":${Date.now()},` + warm.slice(1) + '\n');
+}
+
+/**
+ * An onStdout for a child printing JSON lines (follow-poller.js, sse-client.js): each array
+ * ([at_ms, max_seq]) is pushed to `seen`, an object is the child's summary (`onSummary`).
+ */
+function jsonLines(seen, onSummary) {
+  let buf = '';
+  return (c) => {
+    buf += c;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        const v = JSON.parse(l);
+        if (Array.isArray(v)) seen.push(v);
+        else onSummary(v);
+      } catch {
+        /* ignore */
+      }
+    }
+  };
+}
+
+/** bench/lib/follow-writer.js: `rate` valid lines per second for `seconds`, bench_seq from 1. */
+const startWriter = (file, ticksFile, rate, seconds, budget) =>
+  start(
+    process.execPath,
+    [
+      path.join(HERE, 'lib', 'follow-writer.js'),
+      '--file',
+      file,
+      '--rate',
+      String(rate),
+      '--seconds',
+      String(seconds),
+      '--first',
+      '1',
+      '--seed',
+      String(opt.seed + 1000),
+      '--ticks',
+      ticksFile,
+    ],
+    { cwd: TMP, env: childEnv(), timeoutMs: budget },
+  );
+
+/** A run of the CLI as a user's query, every `everyS` seconds while `running()`: wall times, exit codes. */
+async function cliEvery(args, everyS, running, out) {
+  if (!(everyS > 0)) return;
+  while (running()) {
+    const t = Date.now();
+    await cliQuery(args, out);
+    const wait = everyS * 1000 - (Date.now() - t);
+    if (wait > 0 && running()) await sleep(wait);
+  }
+}
+/** One such query: its wall time and exit code into `out` ({runs, failed, errors, wall_ms, exit_codes}). */
+async function cliQuery(args, out) {
+  const r = await cli(args, { timeoutMs: 60_000, keepOutput: false });
+  out.runs++;
+  out.wall_ms.push(round(r.ms));
+  out.exit_codes?.push(r.code);
+  if (r.code !== 0) {
+    out.failed++;
+    if (out.errors.length < 5) out.errors.push(r.timedOut ? 'timed out' : firstLine(r.stderr));
+  }
+}
+const cliStats = () => ({ runs: 0, failed: 0, errors: [], wall_ms: [], exit_codes: [] });
+
+/**
+ * Write->visible per line written (the writer's ticks file): the time of the first sighting in
+ * `seen` ([at_ms, max_seq], ascending) of a max seq >= the line's seq (bench_seq K is seq K+1)
+ * minus its write time. A line never seen counts with stop time - write time (a lower bound).
+ */
+function writeToVisible(ticksFile, seen, stopAt) {
+  const ticks = readJson(ticksFile);
+  const lat = [];
+  let unseen = 0;
+  let p = 0;
+  for (const [first, count, at] of ticks) {
+    for (let k = first; k < first + count; k++) {
+      while (p < seen.length && seen[p][1] < k + 1) p++;
+      if (p < seen.length) lat.push(seen[p][0] - at);
+      else {
+        unseen++;
+        lat.push(stopAt - at);
+      }
+    }
+  }
+  lat.sort((a, b) => a - b);
+  return {
+    lines: lat.length,
+    unseen,
+    unseen_note: unseen
+      ? 'lines not visible when watching stopped count with latency = stop time - write time'
+      : undefined,
+    p50: quantile(lat, 0.5),
+    p95: quantile(lat, 0.95),
+    p99: quantile(lat, 0.99),
+    max: lat.length ? lat[lat.length - 1] : null,
+    min: lat.length ? lat[0] : null,
+  };
+}
+
 async function benchFollow() {
   const dir = path.join(TMP, 'follow');
   const logs = path.join(dir, 'logs');
@@ -676,12 +824,7 @@ async function benchFollow() {
       'writer appends lines stamped with bench_seq/bench_written_at; a separate poller process opens the store read-only every poll_ms, reads max(seq) and closes it; a line is visible at the completion of the first poll with max(seq) >= its seq',
   };
 
-  // A warm-up line (bench_seq 0, seq 1) so the follower is up before the clock starts.
-  const { createGenerator } = await import(pathToFileURL(GENERATOR).href);
-  const warm = createGenerator({ events: 1, seed: 99, bad: 0, dup: 0, skip: 0, unknown: 0 }).lines.next()
-    .value;
-  fs.writeFileSync(file, `{"bench_seq":0,"bench_written_at":${Date.now()},` + warm.slice(1) + '\n');
-
+  await writeWarmup(file);
   const budget = (opt.followSeconds + 180) * 1000;
   log(`follow: starting ingest --follow (flush ${opt.flushInterval}), poller every ${opt.pollMs} ms`);
   const follower = start(
@@ -691,7 +834,6 @@ async function benchFollow() {
   );
   const polls = [];
   let pollerSummary;
-  let buf = '';
   const poller = start(
     process.execPath,
     [path.join(HERE, 'lib', 'follow-poller.js'), '--db', db, '--interval', String(opt.pollMs)],
@@ -700,21 +842,7 @@ async function benchFollow() {
       env: childEnv(),
       timeoutMs: budget,
       keepOutput: false,
-      onStdout: (c) => {
-        buf += c;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const l = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          try {
-            const v = JSON.parse(l);
-            if (Array.isArray(v)) polls.push(v);
-            else pollerSummary = v;
-          } catch {
-            /* ignore */
-          }
-        }
-      },
+      onStdout: jsonLines(polls, (v) => (pollerSummary = v)),
     },
   );
   const maxSeq = () => (polls.length ? polls[polls.length - 1][1] : 0);
@@ -724,7 +852,7 @@ async function benchFollow() {
     while (Date.now() < until && !cond() && alive(follower) && alive(poller)) await sleep(50);
     return cond();
   };
-  const cliChecks = { runs: 0, failed: 0, errors: [], wall_ms: [] };
+  const cliChecks = cliStats();
   let writer;
   let stopAt;
   try {
@@ -734,45 +862,15 @@ async function benchFollow() {
       );
     }
     log(`follow: follower is up; writing ${fmtInt(opt.followRate)} lines/s for ${opt.followSeconds} s`);
-    writer = start(
-      process.execPath,
-      [
-        path.join(HERE, 'lib', 'follow-writer.js'),
-        '--file',
-        file,
-        '--rate',
-        String(opt.followRate),
-        '--seconds',
-        String(opt.followSeconds),
-        '--first',
-        '1',
-        '--seed',
-        String(opt.seed + 1000),
-        '--ticks',
-        ticksFile,
-      ],
-      { cwd: TMP, env: childEnv(), timeoutMs: budget },
-    );
+    writer = startWriter(file, ticksFile, opt.followRate, opt.followSeconds, budget);
     // A user's query now and then, through the CLI: must never fail.
     let writing = true;
-    const cliLoop = (async () => {
-      if (!(opt.cliPollS > 0)) return;
-      while (writing) {
-        const t = Date.now();
-        const r = await cli(['sql', 'SELECT max(seq) AS m FROM events', '--db', db, '--json'], {
-          timeoutMs: 60_000,
-        });
-        cliChecks.runs++;
-        cliChecks.wall_ms.push(round(r.ms));
-        if (r.code !== 0) {
-          cliChecks.failed++;
-          if (cliChecks.errors.length < 5)
-            cliChecks.errors.push(r.timedOut ? 'timed out' : firstLine(r.stderr));
-        }
-        const wait = opt.cliPollS * 1000 - (Date.now() - t);
-        if (wait > 0 && writing) await sleep(wait);
-      }
-    })();
+    const cliLoop = cliEvery(
+      ['sql', 'SELECT max(seq) AS m FROM events', '--db', db, '--json'],
+      opt.cliPollS,
+      () => writing,
+      cliChecks,
+    );
     const w = await writer.done;
     const ws = parseJsonOut(w.stdout);
     if (w.code !== 0 || !ws) throw new Error(`writer failed: ${firstLine(w.stderr)}`);
@@ -821,34 +919,7 @@ async function benchFollow() {
   const lost = v ? written - v.distinct_in_range : null;
 
   // Latency per line: visible time (poll completion) - write time.
-  const ticks = readJson(ticksFile);
-  const lat = [];
-  let unseen = 0;
-  let p = 0;
-  for (const [first, count, at] of ticks) {
-    for (let k = first; k < first + count; k++) {
-      while (p < polls.length && polls[p][1] < k + 1) p++;
-      if (p < polls.length) lat.push(polls[p][0] - at);
-      else {
-        // Never seen while polling: count it at the stop time (a lower bound).
-        unseen++;
-        lat.push(stopAt - at);
-      }
-    }
-  }
-  lat.sort((a, b) => a - b);
-  res.latency_ms = {
-    lines: lat.length,
-    unseen_by_poller: unseen,
-    unseen_note: unseen
-      ? 'lines not visible when polling stopped count with latency = stop time - write time'
-      : undefined,
-    p50: quantile(lat, 0.5),
-    p95: quantile(lat, 0.95),
-    p99: quantile(lat, 0.99),
-    max: lat.length ? lat[lat.length - 1] : null,
-    min: lat.length ? lat[0] : null,
-  };
+  res.latency_ms = writeToVisible(ticksFile, polls, stopAt);
   res.lost = lost;
   const failedQueries = (res.poller?.failed ?? 0) + res.cli_queries.failed;
   res.failed_queries = failedQueries;
@@ -895,43 +966,50 @@ async function benchFollow() {
   return res;
 }
 
-/** Read the follow store directly (read-only): counts per bench_seq. */
-async function verifyFollowStore(db) {
+/** Rows of `sql` on `db` opened read-only, retrying while another process holds the lock; null if no file. */
+async function readOnlyRows(db, sql) {
   if (!fs.existsSync(db)) return null;
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; ; i++) {
     try {
       const inst = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
       const conn = await inst.connect();
       try {
-        const r = await conn.runAndReadAll(`
-          WITH b AS (SELECT seq, TRY_CAST(json_extract_string(raw, '$.bench_seq') AS BIGINT) AS k FROM events)
-          SELECT count(*) AS rows, count(DISTINCT k) AS distinct_k,
-                 count(DISTINCT k) FILTER (WHERE k >= 1) AS distinct_in_range,
-                 count(*) FILTER (WHERE k IS NULL) AS without_seq,
-                 count(*) FILTER (WHERE seq <> k + 1) AS out_of_order,
-                 max(k) AS max_k
-          FROM b`);
-        const [row] = r.getRowObjectsJson();
-        const n = (x) => (x === null ? null : Number(x));
-        return {
-          rows: n(row.rows),
-          distinct_in_range: n(row.distinct_in_range),
-          duplicates: n(row.rows) - n(row.distinct_k) - n(row.without_seq),
-          without_bench_seq: n(row.without_seq),
-          out_of_order: n(row.out_of_order),
-          max_bench_seq: n(row.max_k),
-        };
+        return (await conn.runAndReadAll(sql)).getRowObjectsJson();
       } finally {
         conn.closeSync();
         inst.closeSync();
       }
     } catch (e) {
-      if (!/lock/i.test(String(e?.message))) throw e;
+      if (!/lock/i.test(String(e?.message)) || i >= 100) throw e;
       await sleep(100);
     }
   }
-  return null;
+}
+
+/** Read the follow store directly (read-only): counts per bench_seq. */
+async function verifyFollowStore(db) {
+  const rows = await readOnlyRows(
+    db,
+    `WITH b AS (SELECT seq, TRY_CAST(json_extract_string(raw, '$.bench_seq') AS BIGINT) AS k FROM events)
+     SELECT count(*) AS rows, count(DISTINCT k) AS distinct_k,
+            count(DISTINCT k) FILTER (WHERE k >= 1) AS distinct_in_range,
+            count(*) FILTER (WHERE k IS NULL) AS without_seq,
+            count(*) FILTER (WHERE seq <> k + 1) AS out_of_order,
+            max(k) AS max_k
+     FROM b`,
+  );
+  if (!rows) return null;
+  const [row] = rows;
+  const n = (x) => (x === null ? null : Number(x));
+  return {
+    rows: n(row.rows),
+    distinct_in_range: n(row.distinct_in_range),
+    duplicates: n(row.rows) - n(row.distinct_k) - n(row.without_seq),
+    without_bench_seq: n(row.without_seq),
+    out_of_order: n(row.out_of_order),
+    max_bench_seq: n(row.max_k),
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -1229,6 +1307,449 @@ async function benchStartup() {
 }
 
 // ---------------------------------------------------------------------------
+// 5. The service (issue 14): `kcloud-log serve` following, taking POSTs, answering queries
+
+/**
+ * Start `kcloud-log serve --db DB --listen 127.0.0.1:0 --json ARGS` and wait until it has
+ * published its address in <db>.serve.json.
+ */
+async function startServe(db, args, budgetMs) {
+  const handle = start(
+    process.execPath,
+    [opt.cli, 'serve', '--db', db, '--listen', '127.0.0.1:0', '--json', ...args],
+    { cwd: TMP, env: childEnv(), timeoutMs: budgetMs, sampleRss: true },
+  );
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    if (handle.child.exitCode !== null || handle.child.signalCode !== null) {
+      const r = await handle.done;
+      throw new Error(`serve exited (${r.code ?? r.signal}) before listening: ${firstLine(r.stderr)}`);
+    }
+    try {
+      const j = readJson(`${db}.serve.json`);
+      if (j.url && j.pid === handle.child.pid) return { handle, url: j.url };
+    } catch {
+      /* not yet written */
+    }
+    await sleep(50);
+  }
+  await stop(handle, 'SIGKILL', 5000);
+  throw new Error('serve did not publish its address within 120 s');
+}
+
+/** SIGTERM: the service commits, closes the store and exits 0 (its --json result on stdout). */
+async function stopServe(handle) {
+  const t = performance.now();
+  const r = await stop(handle, 'SIGTERM', 120_000);
+  return {
+    exit: r.code,
+    signal: r.signal,
+    stop_ms: round(performance.now() - t),
+    peak_rss_kb: r.peakHwmKb || null,
+    result: parseJsonOut(r.stdout) ?? null,
+    stderr: r.code === 0 ? undefined : firstLine(r.stderr),
+  };
+}
+
+/** One HTTP request on `agent` (keep-alive): status, body text, wall time; status 0 when it failed. */
+function request(agent, url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const failed = (e) => resolve({ status: 0, error: String(e?.message ?? e), ms: performance.now() - t0 });
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', failed);
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ms: performance.now() - t0,
+        }),
+      );
+    });
+    req.setTimeout(120_000, () => req.destroy(new Error('no answer within 120 s')));
+    req.on('error', failed);
+    req.end(body);
+  });
+}
+
+const percentiles = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return {
+    n: s.length,
+    p50: round(quantile(s, 0.5), 1),
+    p95: round(quantile(s, 0.95), 1),
+    max: round(s.at(-1) ?? null, 1),
+  };
+};
+
+/**
+ * Follow through the service: serve --follow DIR while follow-writer.js appends at --serve-rate;
+ * visible = received on GET /stream/events (sse-client.js). Meanwhile a user's
+ * `events --limit 50 --db X` every --cli-poll-s seconds, then as often again with no writer
+ * and no service at all, on the same store.
+ */
+async function serveFollow() {
+  const dir = path.join(TMP, 'serve-follow');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const db = path.join(dir, 'serve.duckdb');
+  const file = path.join(logs, 'bench.jsonl');
+  const ticksFile = path.join(dir, 'ticks.json');
+  const res = {
+    rate: opt.serveRate,
+    seconds: opt.serveSeconds,
+    flush_interval: opt.serveFlushInterval,
+    method:
+      'serve --follow DIR; writer appends lines stamped with bench_seq/bench_written_at; a separate process reads GET /stream/events?after=0 (SSE); a line is visible when the first SSE chunk with an id >= its seq arrives',
+  };
+  await writeWarmup(file);
+  const budget = (opt.serveSeconds + 300) * 1000;
+  log(`serve: starting serve --follow (flush ${opt.serveFlushInterval})`);
+  const svc = await startServe(db, ['--follow', logs, '--flush-interval', opt.serveFlushInterval], budget);
+  const seen = [];
+  let sseSummary;
+  const watch = opt.servePollMs ? ['--poll', String(opt.servePollMs)] : [];
+  const sse = start(process.execPath, [path.join(HERE, 'lib', 'sse-client.js'), '--url', svc.url, ...watch], {
+    cwd: TMP,
+    env: childEnv(),
+    timeoutMs: budget,
+    keepOutput: false,
+    onStdout: jsonLines(seen, (v) => (sseSummary = v)),
+  });
+  const maxSeq = () => (seen.length ? seen[seen.length - 1][1] : 0);
+  const alive = (h) => h.child.exitCode === null && h.child.signalCode === null;
+  const waitFor = async (cond, ms) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !cond() && alive(svc.handle) && alive(sse)) await sleep(50);
+    return cond();
+  };
+  const query = ['events', '--limit', '50', '--db', db];
+  const beside = cliStats();
+  let writer;
+  let stopAt;
+  try {
+    if (!(await waitFor(() => maxSeq() >= 1, 60_000)))
+      throw new Error(`the service did not stream the warm-up line within 60 s`);
+    log(`serve: following; writing ${fmtInt(opt.serveRate)} lines/s for ${opt.serveSeconds} s`);
+    writer = startWriter(file, ticksFile, opt.serveRate, opt.serveSeconds, budget);
+    let writing = true;
+    const cliLoop = cliEvery(query, opt.cliPollS, () => writing, beside);
+    const w = await writer.done;
+    const ws = parseJsonOut(w.stdout);
+    if (w.code !== 0 || !ws) throw new Error(`writer failed: ${firstLine(w.stderr)}`);
+    res.writer = ws;
+    log(`serve: wrote ${fmtInt(ws.written)} lines in ${ws.seconds.toFixed(1)} s; waiting for the rest`);
+    const caught = await waitFor(() => maxSeq() >= ws.last + 1, 60_000);
+    writing = false;
+    await cliLoop;
+    if (!caught) log(`serve: WARNING: only seq ${maxSeq()} of ${ws.last + 1} streamed 60 s after the writer`);
+  } finally {
+    stopAt = Date.now();
+    await stop(sse, 'SIGTERM', 15_000);
+    res.service = await stopServe(svc.handle);
+    if (writer) await stop(writer, 'SIGTERM', 5000);
+  }
+  res.sse = sseSummary ?? null;
+  res.store = await verifyFollowStore(db);
+  res.lost = res.store ? res.writer.written - res.store.distinct_in_range : null;
+  res.latency_ms = writeToVisible(ticksFile, seen, stopAt);
+
+  // The same query with no writer and no service, as often, on the same (now complete) store.
+  log(`serve: ${beside.runs} CLI queries beside the service; as many with no writer`);
+  const alone = cliStats();
+  for (let i = 0; i < Math.max(3, beside.runs); i++) await cliQuery(query, alone);
+  const summary = (c) => ({
+    runs: c.runs,
+    failed: c.failed,
+    exit_codes: c.exit_codes,
+    errors: c.errors,
+    median_ms: round(median(c.wall_ms)),
+    min_ms: c.wall_ms.length ? Math.min(...c.wall_ms) : null,
+    max_ms: c.wall_ms.length ? Math.max(...c.wall_ms) : null,
+  });
+  res.cli_query = {
+    argv: ['kcloud-log', ...query.slice(0, -1), 'X'],
+    beside_service: summary(beside),
+    no_writer: summary(alone),
+  };
+  return res;
+}
+
+/** The first `maxLines` lines of a JSONL file in batches of `size` lines (views of one buffer). */
+function lineBatches(file, size, maxLines) {
+  const buf = fs.readFileSync(file);
+  const batches = [];
+  let start = 0;
+  let lines = 0;
+  for (let i = buf.indexOf(10); i >= 0 && lines < maxLines; i = buf.indexOf(10, i + 1)) {
+    if (++lines % size === 0 || lines === maxLines) {
+      batches.push(buf.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  if (lines < maxLines && start < buf.length) batches.push(buf.subarray(start, buf.lastIndexOf(10) + 1));
+  return { batches: batches.filter((b) => b.length), lines };
+}
+
+/** POST /events: NDJSON batches of the --events file from --serve-clients keep-alive clients. */
+async function servePost() {
+  const data = await ensureData(opt.events);
+  const { batches, lines } = lineBatches(data.file, opt.serveBatch, opt.servePostEvents || Infinity);
+  const db = path.join(TMP, 'serve-post.duckdb');
+  rmDb(db);
+  log(
+    `serve: POST /events, ${fmtInt(lines)} lines in ${fmtInt(batches.length)} batches, ${opt.serveClients} clients`,
+  );
+  const svc = await startServe(db, [], 900_000);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opt.serveClients });
+  const acked = { requests: 0, events: 0, stored: 0, duplicates: 0, rejected: 0 };
+  const failures = [];
+  const ms = [];
+  let next = 0;
+  let wall;
+  let service;
+  try {
+    const client = async () => {
+      while (next < batches.length && !isInterrupted()) {
+        const body = batches[next++];
+        const r = await request(agent, `${svc.url}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length },
+          body,
+        });
+        ms.push(r.ms);
+        if (r.status >= 200 && r.status < 300) {
+          const j = JSON.parse(r.body);
+          acked.requests++;
+          acked.events += j.events.length;
+          acked.stored += j.stored;
+          acked.duplicates += j.duplicates;
+          acked.rejected += j.rejected;
+        } else if (failures.length < 1000) failures.push(`${r.status}: ${(r.error ?? r.body).slice(0, 200)}`);
+      }
+    };
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: opt.serveClients }, client));
+    wall = performance.now() - t0;
+  } finally {
+    agent.destroy();
+    service = await stopServe(svc.handle);
+  }
+  const [row] = await readOnlyRows(
+    db,
+    'SELECT (SELECT count(*) FROM events) AS events, (SELECT count(DISTINCT event_id) FROM events) AS ids, (SELECT count(*) FROM rejects) AS rejects',
+  );
+  const inStore = Number(row.events);
+  return {
+    file: rel(data.file),
+    lines,
+    batch: opt.serveBatch,
+    clients: opt.serveClients,
+    batches: batches.length,
+    wall_ms: round(wall),
+    acknowledged: acked,
+    failed_requests: failures.length,
+    failures: failures.slice(0, 5),
+    request_ms: percentiles(ms),
+    acked_events_per_s: round(acked.events / (wall / 1000)),
+    stored_per_s: round(acked.stored / (wall / 1000)),
+    store: { events: inStore, distinct_event_ids: Number(row.ids), rejects: Number(row.rejects) },
+    // every acknowledged stored event is in the store, once (nothing else got there)
+    lost: acked.stored - inStore,
+    expected_stored: opt.servePostEvents ? null : data.expected.stored,
+    service,
+  };
+}
+
+/** `count` workloads spread over the range of workload sizes (read-only, before serve opens the store). */
+async function pickWorkloads(db, count) {
+  const rows = await readOnlyRows(
+    db,
+    `WITH c AS (SELECT workload_id, count(*) AS n FROM events WHERE workload_id IS NOT NULL GROUP BY 1),
+          r AS (SELECT *, row_number() OVER (ORDER BY n, workload_id) AS i, count(*) OVER () AS total FROM c)
+     SELECT workload_id FROM r WHERE (i - 1) % greatest(1, total // ${count}) = 0 ORDER BY i LIMIT ${count}`,
+  );
+  return rows.map((r) => r.workload_id);
+}
+
+/** GET /events?workload=W&limit=50 on the query store, from one warm keep-alive client. */
+async function serveQueries() {
+  const n = opt.large || opt.events;
+  const data = await ensureData(n);
+  const store = await ensureStore(data, `kcloud-${n}-seed${opt.seed}`);
+  const workloads = await pickWorkloads(store.db, 50);
+  log(
+    `serve: GET /events on ${fmtInt(n)} events, ${opt.serveRequests} requests over ${workloads.length} workloads`,
+  );
+  const svc = await startServe(store.db, [], 900_000);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const ms = [];
+  const failures = [];
+  let rows = 0;
+  let service;
+  try {
+    const get = (w) => request(agent, `${svc.url}/events?workload=${encodeURIComponent(w)}&limit=50`);
+    for (const w of workloads.slice(0, 5)) await get(w); // warm-up: the connection, the first reads
+    for (let i = 0; i < opt.serveRequests && !isInterrupted(); i++) {
+      const r = await get(workloads[i % workloads.length]);
+      if (r.status === 200) {
+        ms.push(r.ms);
+        rows += JSON.parse(r.body).events.length;
+      } else if (failures.length < 5) failures.push(`${r.status}: ${(r.error ?? r.body).slice(0, 200)}`);
+    }
+  } finally {
+    agent.destroy();
+    service = await stopServe(svc.handle);
+  }
+  return {
+    events: n,
+    store: rel(store.db),
+    workloads: workloads.length,
+    request: 'GET /events?workload=W&limit=50',
+    timing: 'request sent -> response read, one keep-alive client, after 5 unmeasured requests',
+    ms: percentiles(ms),
+    mean_rows: ms.length ? round(rows / ms.length, 1) : null,
+    failed: failures.length,
+    failures,
+    service,
+  };
+}
+
+async function benchServe() {
+  const res = {};
+  const section = async (name, fn) => {
+    if (!opt.serveOnly.includes(name)) return;
+    try {
+      res[name] = await fn();
+    } catch (e) {
+      log(`serve ${name}: FAILED: ${e?.stack ?? e}`);
+      res[name] = { error: String(e?.message ?? e) };
+    }
+  };
+  await section('follow', serveFollow);
+  await section('post', servePost);
+  await section('queries', serveQueries);
+
+  const f = res.follow;
+  if (f) serveFollowChecks(f);
+  if (res.post) servePostChecks(res.post);
+  if (res.queries) serveQueryChecks(res.queries);
+  return res;
+}
+
+const failedPart = (x) => (x.error ? `error: ${x.error.split('\n')[0]}` : null);
+const serviceDown = (s) =>
+  s?.exit !== 0 ? `service exit ${s?.exit ?? s?.signal}: ${s?.stderr ?? ''}` : null;
+
+function serveFollowChecks(f) {
+  const fl = f.latency_ms ?? {};
+  const fErr = failedPart(f) ?? serviceDown(f.service);
+  check(
+    'serve',
+    `serve --follow: write->visible p50 (${opt.servePollMs ? `GET /events every ${opt.servePollMs} ms` : 'SSE'}, ${fmtInt(opt.serveRate)} lines/s)`,
+    fErr ? 0 : fl.p50,
+    fErr || fmtMs(fl.p50),
+    'reference',
+    null,
+  );
+  check(
+    'serve',
+    `serve --follow: write->visible p95 (${fmtInt(f.writer?.rate ?? 0)} lines/s sustained, ${opt.serveSeconds} s)`,
+    fErr ? 0 : fl.p95,
+    fErr || fmtMs(fl.p95),
+    '< 1 s',
+    !fErr && fl.p95 < 1000,
+  );
+  check(
+    'serve',
+    'serve --follow: write->visible max',
+    fErr ? null : fl.max,
+    fmtMs(fl.max),
+    'reference',
+    null,
+  );
+  check(
+    'serve',
+    `serve --follow: lines lost (of ${fmtInt(f.writer?.written ?? 0)})`,
+    fErr ? 0 : f.lost,
+    fErr || `${f.lost} (duplicates ${f.store?.duplicates}, out of order ${f.store?.out_of_order})`,
+    '0',
+    !fErr && f.lost === 0 && f.store?.duplicates === 0 && f.store?.out_of_order === 0,
+  );
+  const cq = f.cli_query;
+  if (cq?.beside_service.runs) {
+    const b = cq.beside_service;
+    const a = cq.no_writer;
+    const codes = (c) => [...new Set(c.exit_codes)].join(',');
+    check(
+      'serve',
+      'events --limit 50, no writer and no service (median)',
+      a.median_ms,
+      `${fmtMs(a.median_ms)} (${a.runs} runs, exit ${codes(a)})`,
+      'reference',
+      null,
+    );
+    check(
+      'serve',
+      'events --limit 50 beside serve --follow (median)',
+      b.median_ms ?? 0,
+      `${fmtMs(b.median_ms)} (${b.runs} runs, exit ${codes(b)}${b.failed ? `: ${b.errors[0]}` : ''})`,
+      'no worse (+10 %), exit 0',
+      b.failed === 0 && a.failed === 0 && b.median_ms <= a.median_ms * 1.1,
+    );
+  }
+}
+
+function servePostChecks(p) {
+  const pErr = failedPart(p) ?? serviceDown(p.service);
+  check(
+    'serve',
+    `POST /events: acknowledged events/s (batches of ${fmtInt(opt.serveBatch)}, ${opt.serveClients} clients)`,
+    pErr ? 0 : p.acked_events_per_s,
+    pErr ||
+      `${fmtInt(p.acked_events_per_s)}/s (${fmtInt(p.acknowledged.events)} in ${fmtMs(p.wall_ms)}; request p50 ${fmtMs(p.request_ms.p50)}, p95 ${fmtMs(p.request_ms.p95)})`,
+    '>= 50,000/s',
+    !pErr && p.acked_events_per_s >= 50_000,
+  );
+  check(
+    'serve',
+    'POST /events: lost (acknowledged stored - stored)',
+    pErr ? 0 : p.lost,
+    pErr || `${p.lost} (${fmtInt(p.store.events)} stored, ${p.failed_requests} failed requests)`,
+    '0',
+    !pErr &&
+      p.lost === 0 &&
+      p.failed_requests === 0 &&
+      p.store.distinct_event_ids === p.store.events &&
+      (p.expected_stored === null || p.store.events === p.expected_stored),
+  );
+}
+
+function serveQueryChecks(q) {
+  const qErr =
+    failedPart(q) ?? serviceDown(q.service) ?? (q.failed ? `${q.failed} failed: ${q.failures[0]}` : null);
+  const qn = fmtInt(q.events ?? opt.large);
+  check(
+    'serve',
+    `${qn} ev: GET /events?workload=W&limit=50 p50 (warm client)`,
+    qErr ? 0 : q.ms.p50,
+    qErr || `${q.ms.p50} ms`,
+    'reference',
+    null,
+  );
+  check(
+    'serve',
+    `${qn} ev: GET /events?workload=W&limit=50 p95 (${q.ms?.n ?? 0} requests, ${q.workloads ?? 0} workloads)`,
+    qErr ? 0 : q.ms.p95,
+    qErr || `${q.ms.p95} ms (max ${q.ms.max} ms)`,
+    '< 50 ms',
+    !qErr && q.ms.p95 < 50,
+  );
+}
+
+// ---------------------------------------------------------------------------
 // Main
 
 function printTable(results) {
@@ -1307,6 +1828,7 @@ async function main() {
     queries: benchQueries,
     exports: benchExports,
     startup: benchStartup,
+    serve: benchServe,
   };
   for (const s of SECTIONS) {
     if (!opt.only.includes(s)) continue;

@@ -3,7 +3,8 @@
  * disconnects and resumes with Last-Event-ID gets every event once; the filters apply; and
  * GET /metrics in the Prometheus text format.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decisionLine, waitFor } from '../helpers.js';
 import { post, startHarness, type Harness } from './harness.js';
 
@@ -118,6 +119,23 @@ describe('GET /stream/events', () => {
         message: 'Last-Event-ID: expected a whole number from 0 to 1,000,000,000; got "x"',
       },
     });
+  });
+
+  it('sends a page of stored events in one write, not one write per event', async () => {
+    h = await startHarness();
+    const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const writes = vi.spyOn(http.ServerResponse.prototype, 'write');
+    try {
+      const sse = await connect(`${base}/stream/events`);
+      await post(h.app, '/events', ndjson(0, 500), 'application/x-ndjson'); // one commit
+      await sse.until(500);
+      expect(sse.ids).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+      const eventWrites = writes.mock.calls.filter(([chunk]) => String(chunk).startsWith('id: '));
+      expect(eventWrites.length).toBeLessThanOrEqual(2);
+      sse.close();
+    } finally {
+      writes.mockRestore();
+    }
   });
 
   it('ends open streams when the service closes', async () => {

@@ -9,9 +9,9 @@ import { UsageError } from '../errors.js';
 import { follow, type FollowOptions, type FollowResult, type FollowStatus } from '../ingest/follow.js';
 import type { PathError } from '../ingest/paths.js';
 import { acquireLease } from '../store/lease.js';
+import type { OpenOptions } from '../store/open.js';
+import { openSharedStore } from '../store/shared.js';
 import { sandbox } from './sandbox.js';
-import { openStore, type OpenOptions } from '../store/open.js';
-import { SharedStore } from '../store/shared.js';
 import { claimInstance } from './instance.js';
 import { buildServer, type ServerOptions } from './server.js';
 
@@ -87,15 +87,9 @@ export async function runServer(o: RunOptions): Promise<ServeResult> {
       signal: o.signal,
     });
     cleanup.push(() => lease.release());
-    const store = await openStore(o.dbPath, { ...o.open, readOnly: false });
-    cleanup.push(
-      await sandbox(store).catch((e: unknown) => {
-        store.close();
-        throw e;
-      }),
-    );
-    const shared = new SharedStore(store);
+    const shared = await openSharedStore(o.dbPath, o.open);
     cleanup.push(() => shared.close());
+    cleanup.push(await sandbox(shared.store)); // its stage directories go before the store closes
     let status: FollowStatus | undefined;
     const app = await buildServer({ ...o, shared, followStatus: () => status, cliKey: instance.key });
     cleanup.push(() => app.close());
