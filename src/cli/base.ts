@@ -80,6 +80,10 @@ export interface StoreFlags {
   timeout?: string;
 }
 
+/** A command's --timeout in ms (0: none, or a command without the flag). */
+const timeoutOf = (flags: StoreFlags): number =>
+  flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
+
 interface Deadline {
   expired: boolean;
   timer?: NodeJS.Timeout;
@@ -141,7 +145,7 @@ export abstract class BaseCommand extends Command {
     readOnly: boolean,
     config?: Record<string, string>,
   ): Promise<Store> {
-    const timeoutMs = flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
+    const timeoutMs = timeoutOf(flags);
     const db = resolveDbPath(flags.db);
     this.databases.add(db);
     const store = await openStore(db, {
@@ -181,7 +185,7 @@ export abstract class BaseCommand extends Command {
   /** A store the library opened for this command (a baseline database): under its --timeout too. */
   protected underTimeout(store: Store, flags: StoreFlags): void {
     this.databases.add(store.path);
-    const ms = flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
+    const ms = timeoutOf(flags);
     if (ms > 0) this.guardStore(store, ms, flags.timeout!);
   }
 
@@ -230,7 +234,7 @@ export abstract class BaseCommand extends Command {
   /**
    * Run `fn` with a session on the store: through the service that keeps it open, when one runs
    * for it (its calls go there; the command renders their results as always), else on the store
-   * opened here (read-only unless `write`), as withStore. `config` (DuckDB settings for the open)
+   * opened here (read-only unless `access` is 'write'), as withStore. `config` (DuckDB settings for the open)
    * applies to the store opened here only: a service's settings are its own.
    */
   protected async withSession<T>(
@@ -243,7 +247,7 @@ export abstract class BaseCommand extends Command {
     const service = await findService(db);
     if (!service) return this.withStore(flags, access === 'read', (store) => fn(localSession(store)), config);
     this.databases.add(db);
-    const timeoutMs = flags.timeout === undefined ? 0 : parseTimeout(flags.timeout);
+    const timeoutMs = timeoutOf(flags);
     const session = remoteSession(service, { timeoutMs });
     const unguard = timeoutMs > 0 ? this.guard(session, timeoutMs, flags.timeout!) : undefined;
     try {

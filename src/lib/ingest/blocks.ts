@@ -149,6 +149,14 @@ export function stageRoots(
 
 const DIR_PREFIX = 'kcloud-log-stage-';
 
+/** A stage directory of this process in each root (first removing those of dead processes there, if `clean`). */
+function stageDirs(roots: string[], clean: boolean): string[] {
+  return roots.map((root) => {
+    if (clean) removeStale(root);
+    return fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
+  });
+}
+
 /** The stage roots this process keeps to (pinStageRoots), if any. */
 let pinned: string[] | undefined;
 
@@ -159,10 +167,7 @@ let pinned: string[] | undefined;
  * removed by the next ingest; `unpin` removes them.
  */
 export function pinStageRoots(): { dirs: string[]; unpin: () => void } {
-  const dirs = stageRoots().map((root) => {
-    removeStale(root);
-    return fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
-  });
+  const dirs = stageDirs(stageRoots(), true);
   pinned = dirs;
   return {
     dirs,
@@ -219,10 +224,7 @@ export class ParsePool {
   private failed: Error | undefined;
 
   constructor(size: number, setup: WorkerSetup) {
-    this.dirs = (pinned ?? stageRoots()).map((root) => {
-      if (!pinned) removeStale(root);
-      return fs.mkdtempSync(path.join(root, `${DIR_PREFIX}${process.pid}-`));
-    });
+    this.dirs = pinned ? stageDirs(pinned, false) : stageDirs(stageRoots(), true);
     for (let i = 0; i < size; i++) {
       const w = new Worker(workerUrl(), { workerData: setup });
       w.unref();

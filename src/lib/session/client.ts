@@ -99,7 +99,6 @@ export function remoteSession(svc: Service, o: { timeoutMs?: number } = {}): Rem
   };
   return {
     db: svc.db,
-    remote: true,
     call: (fn, ...args) => call(fn.name, args) as never,
     interrupt: () => {
       for (const r of inFlight) r.destroy(new Error('interrupted'));

@@ -19,8 +19,6 @@ export type StoreFn<A extends any[], R> = (store: Store, ...args: A) => R;
 export interface Session {
   /** The database, as this process names it. */
   readonly db: string;
-  /** Is the store kept open by a running service (the calls go to it)? */
-  readonly remote: boolean;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call<A extends any[], R>(fn: StoreFn<A, R>, ...args: A): Promise<Awaited<R>>;
 }
@@ -29,7 +27,6 @@ export interface Session {
 export function localSession(store: Store): Session {
   return {
     db: store.path,
-    remote: false,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async call<A extends any[], R>(fn: StoreFn<A, R>, ...args: A): Promise<Awaited<R>> {
       return (await fn(store, ...args)) as Awaited<R>;
