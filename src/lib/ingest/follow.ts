@@ -187,7 +187,10 @@ class Follower {
       }
       // Stopping: commit what is complete.
       await this.cycle();
+      await this.settle();
     } finally {
+      await this.settle().catch(() => undefined); // a failed commit's error is the one thrown
+
       await watcher?.close();
       for (const t of this.tails.values()) await t.close();
     }
@@ -203,7 +206,7 @@ class Follower {
     if (fresh.length) await this.register(fresh);
     this.firstScan = false;
     await this.readGrowth();
-    await this.commit();
+    await this.commitBehind();
   }
 
   /** List the followed paths again; report what cannot be followed (once per path and reason). */
@@ -328,17 +331,51 @@ class Follower {
 
   /** Read what is new in every open file. */
   private async readGrowth(): Promise<void> {
-    for (const t of this.tails.values()) await t.readGrowth(this.ing, () => this.commit());
+    for (const t of this.tails.values()) await t.readGrowth(this.ing, () => this.commitBehind());
   }
 
-  /** Commit what is complete, and the new names of renamed files. */
+  /** The commit in flight (commitBehind), if any. */
+  private inflight: Promise<void> | undefined;
+
+  /** Wait for the commit in flight; its error, if it failed, is thrown here. */
+  private async settle(): Promise<void> {
+    const p = this.inflight;
+    this.inflight = undefined;
+    await p;
+  }
+
+  /**
+   * Start committing what is complete and go on reading: the next batch is read, split and
+   * validated on this thread while DuckDB writes this one on its own threads (the Ingester
+   * takes a batch synchronously when its commit starts). At most one commit is in flight.
+   */
+  private async commitBehind(): Promise<void> {
+    await this.settle();
+    const p = this.commitNow();
+    p.catch(() => undefined); // surfaces at the next settle()
+    this.inflight = p;
+  }
+
+  /** Commit what is complete, and the new names of renamed files, and wait for it. */
   private async commit(): Promise<void> {
+    await this.settle();
+    await this.commitNow();
+  }
+
+  private async commitNow(): Promise<void> {
     if (!this.ing.pending && !this.ing.dirtySources && !this.renames.size) return;
     await this.counted(this.states(), () =>
       this.withStore(async (s) => {
-        await this.ing.commit(s);
-        for (const [id, p] of this.renames) await setSourcePath(s, id, p);
+        // taken now: renames found while this commit runs go with the next one
+        const renames = [...this.renames];
         this.renames.clear();
+        try {
+          await this.ing.commit(s);
+          for (const [id, p] of renames) await setSourcePath(s, id, p);
+        } catch (e) {
+          for (const [id, p] of renames) if (!this.renames.has(id)) this.renames.set(id, p);
+          throw e;
+        }
       }),
     );
   }
