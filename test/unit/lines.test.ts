@@ -47,4 +47,17 @@ describe('LineSplitter', () => {
     ]);
     expect(out[2]!.start).toBe(3 + 301);
   });
+  it("keeps only the over-long line's own bytes as its text, also when it is shorter than the preview", () => {
+    // --max-line-bytes below the 4 KiB preview: the text of the line in one chunk took the
+    // lines after it as well (a reject showing events that were stored)
+    const long = 'x'.repeat(300);
+    const { out } = split([`${long}\nnext\nafter\n`], 0, 200);
+    expect(out.map((l) => [l.tooLong ?? false, l.text])).toEqual([
+      [true, long],
+      [false, 'next'],
+      [false, 'after'],
+    ]);
+    const cut = split([long.slice(0, 250), `${long.slice(250)}\nnext\n`], 0, 200).out;
+    expect(cut[0]!.text).toBe(long);
+  });
 });

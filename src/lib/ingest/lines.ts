@@ -74,7 +74,7 @@ export class LineSplitter {
       if (this.partLen === 0 && !this.overflow) {
         const len = nl - pos;
         if (len > this.maxLineBytes) {
-          this.emitTooLong(chunk.subarray(pos, pos + PREVIEW_BYTES), len, onLine);
+          this.emitTooLong(chunk.subarray(pos, pos + Math.min(len, PREVIEW_BYTES)), len, onLine);
         } else {
           let e = nl;
           if (e > pos && chunk[e - 1] === 13) e--;
