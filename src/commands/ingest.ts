@@ -42,7 +42,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
     ...ingestFlags,
     workers: countFlag({
       description:
-        'threads that parse regular files of 4 MiB or more in parallel (0: parse on the main thread); the stored result is the same',
+        'threads that parse regular files of 4 MiB or more in parallel, and with --follow what followed files grow by (0: parse on the main thread); the stored result is the same',
       default: DEFAULT_WORKERS,
       min: 0,
       max: 16,
@@ -186,6 +186,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       batchSize: flags['batch-size'],
       maxLineBytes: flags['max-line-bytes'],
       exclude: flags.exclude,
+      workers: flags.workers,
       command: this.commandLine(),
       flushIntervalMs: flags['flush-interval'],
       drainGraceMs: flags['drain-grace'],

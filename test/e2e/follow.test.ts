@@ -376,3 +376,109 @@ describe('ingest --follow file events', () => {
     await f.stop();
   }, 60_000);
 });
+
+/** A seeded generator (mulberry32): the same pieces on every run. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Events, rejects and source counts of a store, by file name and line (seqs differ between
+ * ingests). The CRI and Docker fixtures carry the same events, so which file's copy is stored
+ * and which is a duplicate depends on the order of commits: those are compared by event id, and
+ * stored and duplicates in total.
+ */
+async function contents(db: string) {
+  const events = await query(
+    db,
+    `SELECT regexp_extract(s.path, '[^/]+$') AS file, e.line, e.event_id, e.event_type, e.ts, e.tags, e.raw
+     FROM events e JOIN sources s ON s.id = e.source_id ORDER BY e.event_id`,
+  );
+  const rejects = await query(
+    db,
+    `SELECT regexp_extract(path, '[^/]+$') AS file, line, byte_offset, reason, raw FROM rejects ORDER BY file, line`,
+  );
+  const sources = await query(
+    db,
+    `SELECT regexp_extract(path, '[^/]+$') AS file, "offset", lines, rejected, skipped FROM sources ORDER BY file`,
+  );
+  const totals = await query(db, 'SELECT sum(stored) AS stored, sum(duplicates) AS duplicates FROM sources');
+  const unique = events
+    .filter((e) => e.file === 'events.jsonl')
+    .map((e) => {
+      // the tags name the file and the time of the ingest, which differ: the rest must not
+      const { file: _f, ingested_at: _t, ...tags } = JSON.parse(String(e.tags)) as Record<string, unknown>;
+      return { ...e, tags };
+    });
+  const copied = events.filter((e) => e.file !== 'events.jsonl').map((e) => [e.event_id, e.event_type, e.ts]);
+  return { unique, copied, rejects, sources, totals };
+}
+
+describe('ingest --follow parses what files grow by in the parse workers', () => {
+  it('files written in random pieces (split lines, CRI and Docker partial records, bad and over-long lines): stored as batch ingest on the main thread stores them', async () => {
+    const dir = tmpDir('kcl-follow-pieces-');
+    const fx = path.resolve('test/fixtures');
+    const extra = [
+      '{"event_type":"scheduling_decision","timestamp":"not a time"}',
+      '{"torn": ',
+      'plain text from a module',
+      decisionLine(1, { pad: 'y'.repeat(3000) }), // over --max-line-bytes
+      decisionLine(2, { note: 'ünïcödé ✓ 🚀' }),
+      decisionLine(3),
+      decisionLine(3), // a duplicate
+    ].join('\n');
+    const inputs: Record<string, string> = {
+      'cri.log': fs.readFileSync(path.join(fx, 'fluent-bit/input-cri.log'), 'utf8'),
+      'docker.log': fs.readFileSync(path.join(fx, 'fluent-bit/input-docker-json-file.log'), 'utf8'),
+      'events.jsonl':
+        fs.readFileSync(path.join(fx, 'module-log-lines.jsonl'), 'utf8') +
+        extra +
+        '\n' +
+        Array.from({ length: 400 }, (_, i) => decisionLine(100 + i) + '\n').join(''),
+    };
+    const batchDir = path.join(dir, 'batch');
+    fs.mkdirSync(batchDir);
+    for (const [name, text] of Object.entries(inputs)) fs.writeFileSync(path.join(batchDir, name), text);
+    const batchDb = path.join(dir, 'batch.duckdb');
+    const b = cli(['ingest', batchDir, '--workers', '0', '--max-line-bytes', '2048'], { db: batchDb });
+    expect(b.code, b.stderr).toBe(0);
+    const expected = await contents(batchDb);
+    expect(expected.unique.length).toBeGreaterThan(400);
+    expect(expected.copied.length).toBeGreaterThan(10);
+    expect(expected.rejects.length).toBeGreaterThan(2);
+
+    for (const workers of ['2', '0']) {
+      const live = path.join(dir, `live-${workers}`);
+      fs.mkdirSync(live);
+      const db = path.join(dir, `follow-${workers}.duckdb`);
+      for (const name of Object.keys(inputs)) fs.writeFileSync(path.join(live, name), '');
+      const f = startFollow(db, [live], ['--max-line-bytes', '2048', '--workers', workers]);
+      await waitFor(async () => fs.existsSync(db) && (await activeFileSources(db)).length === 3, {
+        what: 'the three files',
+      });
+      const rnd = prng(7);
+      const bufs = Object.entries(inputs).map(([name, text]) => ({ name, b: Buffer.from(text), at: 0 }));
+      while (bufs.some((x) => x.at < x.b.length)) {
+        for (const x of bufs) {
+          const n = Math.min(x.b.length - x.at, 1 + Math.floor(rnd() * 12_000)); // pieces cut lines and characters
+          if (n > 0) fs.appendFileSync(path.join(live, x.name), x.b.subarray(x.at, x.at + n));
+          x.at += n;
+        }
+        await new Promise((r) => setTimeout(r, Math.floor(rnd() * 250)));
+      }
+      const total = bufs.reduce((a, x) => a + x.b.length, 0);
+      const read = async () => Number((await query(db, 'SELECT sum("offset") AS n FROM sources'))[0]!.n);
+      await waitFor(async () => (await read()) === total, { what: 'every byte read', state: read });
+      await f.stop();
+      const got = await contents(db);
+      expect(got, `--workers ${workers}`).toEqual(expected);
+      expect(cli(['verify'], { db }).code).toBe(0);
+    }
+  }, 120_000);
+});

@@ -35,6 +35,7 @@ import { excluder, expandTargets, watchRoot, type PathError } from './paths.js';
 import { createSource, identify, isGzipName, resolveSource } from './source.js';
 import { FileTail, keyOf, type FileLag } from './tail-file.js';
 import { StdinSource } from './tail-stdin.js';
+import { DEFAULT_WORKERS, ParsePool } from './blocks.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, type OpenOptions, type Store } from '../store/open.js';
 import { setSourcePath, setSourceStart, setSourceStatus } from '../store/sources.js';
 import { acquireLease } from '../store/lease.js';
@@ -161,6 +162,8 @@ class Follower {
     skipped: 0,
   };
   private firstScan = true;
+  /** The parse workers of the followed files' growth (made with the first file; none with workers: 0). */
+  private pool: ParsePool | undefined;
   private wake: (() => void) | undefined;
   private lastStatus = { t: Date.now(), stored: 0 };
 
@@ -190,9 +193,9 @@ class Follower {
       await this.settle();
     } finally {
       await this.settle().catch(() => undefined); // a failed commit's error is the one thrown
-
       await watcher?.close();
       for (const t of this.tails.values()) await t.close();
+      await this.pool?.close();
     }
     return this.result();
   }
@@ -297,7 +300,22 @@ class Follower {
   }
 
   /** Open a new file at its source's offset (at its end with `--from end` at start-up). */
-  private openFile(store: Store, f: Found): Promise<FileTail> {
+  private async openFile(store: Store, f: Found): Promise<FileTail> {
+    const tail = await this.openTail(store, f);
+    const workers = this.opts.workers ?? DEFAULT_WORKERS;
+    if (workers > 0) {
+      this.pool ??= new ParsePool(workers, {
+        host: this.ing.host,
+        ingestedAt: this.ing.ingestedAt,
+        strict: this.opts.strict === true,
+        maxLineBytes: this.ing.maxLineBytes,
+      });
+      tail.useWorkers(this.ing, this.pool);
+    }
+    return tail;
+  }
+
+  private openTail(store: Store, f: Found): Promise<FileTail> {
     return FileTail.open(f.path, f.key, async () => {
       const ident = identify(f.path);
       const resolved = await resolveSource(store, f.path, ident);

@@ -136,15 +136,16 @@ export class Ingester extends LineHandler {
   }
 
   get pending(): number {
-    return this.events.length + this.rejects.length;
+    return this.events.length + this.rejects.length + this.heldRows;
   }
 
-  /**
-   * Take the result of a parse worker for the next block of source `s` (results are taken in
-   * block order): stage its events and rejects, and account for its lines as `handleLine` would
-   * have. Commits when the transaction is full.
-   */
-  async acceptBlock(store: Store, s: SourceState, r: BlockResult): Promise<void> {
+  /** Block results taken for the next commit (`holdBlock`), and their events + rejects and bytes. */
+  private heldBlocks: { s: SourceState; r: BlockResult }[] = [];
+  private heldRows = 0;
+  private heldBytes = 0;
+
+  /** Account for the lines of a parse worker's result for source `s`, as `handleLine` would have. */
+  private countBlock(s: SourceState, r: BlockResult): void {
     s.lines += r.lines;
     s.rejected += r.rejected;
     s.skipped += r.skipped;
@@ -155,17 +156,31 @@ export class Ingester extends LineHandler {
     this.linesRead += r.linesRead;
     this.eventsRead += r.events;
     this.dirty.add(s);
+  }
+
+  /** Stage a block result's stage files, and the events and rejects it carries, in the open transaction. */
+  private async stageBlock(store: Store, s: SourceState, r: BlockResult): Promise<void> {
+    this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
+    for (const f of r.stageFiles) {
+      await this.txn.appendStageFile(
+        f.file,
+        f.group,
+        r.tags,
+        new Map([[s.row.id, { rows: f.rows, bytes: f.bytes, large: f.large }]]),
+      );
+    }
+    if (r.appended.length || r.rejects.length) await this.txn.appendAt(r.appended, r.rejects);
+  }
+
+  /**
+   * Take the result of a parse worker for the next block of source `s` (results are taken in
+   * block order): stage its events and rejects, and account for its lines as `handleLine` would
+   * have. Commits when the transaction is full.
+   */
+  async acceptBlock(store: Store, s: SourceState, r: BlockResult): Promise<void> {
+    this.countBlock(s, r);
     try {
-      this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
-      for (const f of r.stageFiles) {
-        await this.txn.appendStageFile(
-          f.file,
-          f.group,
-          r.tags,
-          new Map([[s.row.id, { rows: f.rows, bytes: f.bytes, large: f.large }]]),
-        );
-      }
-      if (r.appended.length || r.rejects.length) await this.txn.appendAt(r.appended, r.rejects);
+      await this.stageBlock(store, s, r);
     } catch (e) {
       removeStageFiles(r);
       await this.txn?.abandon();
@@ -173,6 +188,17 @@ export class Ingester extends LineHandler {
       throw storeFailure(e, store.path) ?? e;
     }
     await this.flush(store, false);
+  }
+
+  /**
+   * The same, without a store at hand (follow mode: the store is the writer's, between commits):
+   * the lines are accounted for now, and the result is staged by the next `flush`.
+   */
+  holdBlock(s: SourceState, r: BlockResult): void {
+    this.countBlock(s, r);
+    this.heldBlocks.push({ s, r });
+    this.heldRows += r.events + r.rejects.length;
+    for (const f of r.stageFiles) this.heldBytes += f.bytes;
   }
 
   /** Is there anything to commit? */
@@ -192,10 +218,12 @@ export class Ingester extends LineHandler {
   async flush(store: Store, commit: boolean): Promise<void> {
     const events = this.events;
     const rejects = this.rejects;
+    const blocks = this.heldBlocks;
     const taken = [...this.dirty];
     this.events = [];
     this.rejects = [];
-    this.pendingBytes = 0;
+    this.heldBlocks = [];
+    this.pendingBytes = this.heldRows = this.heldBytes = 0;
     this.dirty.clear();
     for (const s of taken) {
       const p = this.txnSources.get(s) ?? {
@@ -220,6 +248,7 @@ export class Ingester extends LineHandler {
     try {
       this.txn ??= await Transaction.begin(store, { groupMinRows: this.opts.groupMinRows });
       if (rejects.length) await this.txn.append([], rejects, 0);
+      for (const b of blocks) await this.stageBlock(store, b.s, b.r);
       // one block of stage positions per BLOCK_POSITIONS events
       for (let i = 0; i < events.length; i += BLOCK_POSITIONS) {
         await this.txn.append(events.slice(i, i + BLOCK_POSITIONS), [], this.nextBlock() * BLOCK_POSITIONS);
@@ -239,6 +268,7 @@ export class Ingester extends LineHandler {
         sum.offset = p.offset;
       }
     } catch (e) {
+      for (const b of blocks) removeStageFiles(b.r); // those not staged yet
       await this.txn?.abandon();
       this.endTransaction();
       throw storeFailure(e, store.path) ?? e;
@@ -286,7 +316,7 @@ export class Ingester extends LineHandler {
   get full(): boolean {
     return (
       this.pending >= Math.min(this.batchSize, this.opts.appendSize ?? FLUSH_EVENTS) ||
-      this.pendingBytes >= APPEND_BYTES
+      this.pendingBytes + this.heldBytes >= APPEND_BYTES
     );
   }
 }
@@ -326,6 +356,89 @@ async function readFile(
 }
 
 /**
+ * The bytes of one source cut into blocks of whole lines (BlockCutter), parsed by the pool's
+ * workers, and their results taken in block order by `take` (batch ingest stages them at once,
+ * the follower holds them for its next commit). A block that continues a split line is parsed
+ * again with the parts held. The bytes after the last newline wait in the cutter for the next
+ * `push` (a file that grows).
+ */
+export class BlockFeed {
+  private readonly cutter: BlockCutter;
+  private readonly inflight: { block: Block; task: BlockTask; result: Promise<BlockResult> }[] = [];
+  private nextLine: number;
+
+  constructor(
+    private readonly ing: Ingester,
+    private readonly s: SourceState,
+    private readonly pool: ParsePool,
+    private readonly take: (r: BlockResult) => Promise<void> | void,
+    offset = s.row.offset,
+  ) {
+    this.cutter = new BlockCutter(offset, ing.maxLineBytes);
+    this.nextLine = s.lineNo;
+  }
+
+  /** Cut `chunk` (the bytes after the last pushed) and hand its whole lines to the workers. */
+  push(chunk: Buffer): void {
+    for (const block of this.cutter.push(chunk)) {
+      const task: BlockTask = {
+        blk: this.ing.nextBlock(),
+        sourceId: this.s.row.id,
+        path: this.s.row.path,
+        startOffset: block.startOffset,
+        startLine: this.nextLine,
+        bytes: block.bytes,
+        tooLong: block.tooLong,
+        held: null,
+        stageFile: this.pool.stageFile(),
+      };
+      this.nextLine += block.lines;
+      const result = this.pool.run(task);
+      result.catch(() => undefined);
+      this.inflight.push({ block, task, result });
+    }
+  }
+
+  /** Take results in order until at most `max` blocks are in the workers' hands. */
+  async drain(max = 0): Promise<void> {
+    while (this.inflight.length > max) {
+      const { block, task, result } = this.inflight[0]!;
+      let r = await result;
+      const held = this.s.heldState();
+      if (held) {
+        // The block continues a split line: parse it again with the parts held.
+        removeStageFiles(r);
+        r = await this.pool.run({ ...task, held, stageFile: this.pool.stageFile() });
+      }
+      this.inflight.shift();
+      // the window first: the commit `take` may make records the window at the new offset
+      if (block.bytes) this.s.window?.push(block.bytes, r.safeOffset);
+      else this.s.window?.skip(block.tooLong!.bytes + 1);
+      await this.take(r);
+    }
+  }
+
+  /** Blocks handed to the workers and not taken yet. */
+  get inFlight(): number {
+    return this.inflight.length;
+  }
+
+  /** Bytes after the last newline, and the offset just past it. */
+  get pendingBytes(): number {
+    return this.cutter.pendingBytes;
+  }
+
+  get end(): number {
+    return this.cutter.end;
+  }
+
+  /** Give up the blocks in flight (their stage files are removed when they arrive). */
+  abandon(): void {
+    for (const f of this.inflight.splice(0)) void f.result.then(removeStageFiles, () => undefined);
+  }
+}
+
+/**
  * Read a regular file from its offset to its current end in blocks parsed by the pool's
  * workers (blocks.ts), taking their results in order.
  */
@@ -338,41 +451,10 @@ async function readFileParallel(
   onBytes: (n: number) => void,
 ): Promise<void> {
   const fh = await fs.promises.open(s.row.path, 'r');
-  const cutter = new BlockCutter(s.row.offset, ing.maxLineBytes);
-  const inflight: { block: Block; task: BlockTask; result: Promise<BlockResult> }[] = [];
-  let nextLine = s.lineNo;
-  const dispatch = (block: Block) => {
-    const task: BlockTask = {
-      blk: ing.nextBlock(),
-      sourceId: s.row.id,
-      path: s.row.path,
-      startOffset: block.startOffset,
-      startLine: nextLine,
-      bytes: block.bytes,
-      tooLong: block.tooLong,
-      held: null,
-      stageFile: pool.stageFile(),
-    };
-    nextLine += block.lines;
-    const result = pool.run(task);
-    result.catch(() => undefined);
-    inflight.push({ block, task, result });
-  };
-  const accept = async () => {
-    const { block, task, result } = inflight.shift()!;
-    let r = await result;
-    const held = s.heldState();
-    if (held) {
-      // The block continues a split line: parse it again with the parts held.
-      removeStageFiles(r);
-      r = await pool.run({ ...task, held, stageFile: pool.stageFile() });
-    }
-    // the window first: the commit acceptBlock may make records the window at the new offset
-    if (block.bytes) s.window?.push(block.bytes, r.safeOffset);
-    else s.window?.skip(block.tooLong!.bytes + 1);
+  const feed = new BlockFeed(ing, s, pool, async (r) => {
     await ing.acceptBlock(store, s, r);
     onBytes(0); // the lines and events counted so far (bytes were reported as they were read)
-  };
+  });
   try {
     await seedWindow(fh, s);
     let pos = s.row.offset;
@@ -382,16 +464,16 @@ async function readFileParallel(
       if (bytesRead === 0) break;
       pos += bytesRead;
       onBytes(bytesRead);
-      for (const b of cutter.push(buf.subarray(0, bytesRead))) dispatch(b);
-      while (inflight.length > pool.size * 3) await accept();
+      feed.push(buf.subarray(0, bytesRead));
+      await feed.drain(pool.size * 3);
     }
-    while (inflight.length) await accept();
+    await feed.drain();
   } finally {
-    for (const f of inflight) void f.result.then(removeStageFiles, () => undefined);
+    feed.abandon();
     await fh.close();
   }
-  s.tailBytes = cutter.pendingBytes;
-  s.readEnd = cutter.end;
+  s.tailBytes = feed.pendingBytes;
+  s.readEnd = feed.end;
 }
 
 /** Read a whole stream (gzip archive, stdin), skipping the first `skip` bytes. */

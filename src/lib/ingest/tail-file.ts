@@ -8,10 +8,13 @@
  * answers for its own file.
  */
 import fs from 'node:fs';
-import { seedWindow, type Ingester, type SourceState } from './ingest.js';
+import { BlockFeed, seedWindow, type Ingester, type SourceState } from './ingest.js';
+import type { ParsePool } from './blocks.js';
 import { FINGERPRINT_BYTES, fingerprintOf } from './source.js';
 
 const CHUNK = 1 << 20;
+/** Blocks a file may have in the parse workers' hands while it is read on. */
+const WORKER_AHEAD = 4;
 
 /** How far behind one followed file is (FollowStatus.files). */
 export interface FileLag {
@@ -31,6 +34,8 @@ export class FileTail {
   /** When the file's path stopped naming it (0: still in place). */
   private detachedAt = 0;
   private lastGrowth = Date.now();
+  /** Its growth parsed by the parse workers (useWorkers), else on this thread by the Ingester. */
+  private feed: BlockFeed | undefined;
 
   private constructor(
     private currentPath: string,
@@ -56,6 +61,15 @@ export class FileTail {
       await fh.close().catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * Parse this file's growth in `pool`'s workers: each read becomes blocks of whole lines whose
+   * results the Ingester holds for its next commit (the bytes after the last newline wait for
+   * the next read, as the line splitter would keep them).
+   */
+  useWorkers(ing: Ingester, pool: ParsePool): void {
+    this.feed = new BlockFeed(ing, this.state, pool, (r) => ing.holdBlock(this.state, r), this.pos);
   }
 
   get path(): string {
@@ -98,9 +112,14 @@ export class FileTail {
       if (bytesRead === 0) break;
       this.pos += bytesRead;
       this.lastGrowth = Date.now();
-      ing.feed(this.state, buf.subarray(0, bytesRead));
+      if (this.feed) {
+        this.feed.push(buf.subarray(0, bytesRead));
+        await this.feed.drain(WORKER_AHEAD);
+      } else ing.feed(this.state, buf.subarray(0, bytesRead));
       if (ing.full) await commit();
     }
+    await this.feed?.drain();
+    if (ing.full) await commit();
   }
 
   /**
@@ -137,6 +156,7 @@ export class FileTail {
   }
 
   async close(): Promise<void> {
+    this.feed?.abandon();
     await this.fh.close().catch(() => undefined);
   }
 }
