@@ -187,4 +187,52 @@ describe('POST /events', () => {
       await rows(h, 'SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS d FROM events'),
     ).toEqual([{ n: 225, d: 225 }]);
   });
+
+  it('group commit: POSTs that wait for the writer share one commit, each answered for its own events', async () => {
+    h = await startHarness();
+    const app = h.app;
+    const commits = async () => Number((await rows(h!, 'SELECT count(*) AS n FROM commits'))[0]!.n);
+    const before = await commits();
+    // the writer is busy (a slow write holds it), so all the POSTs below wait together
+    let release!: () => void;
+    const held = h.shared.write(() => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 20));
+    const bodies = [
+      [decisionLine(1), decisionLine(2)].join('\n'),
+      [decisionLine(2), '{"event_type":"scheduling_decision"}', decisionLine(3)].join('\n'), // 2 again
+      decisionLine(4),
+    ];
+    const answers = Promise.all([
+      post(app, '/events', bodies[0]!, 'application/x-ndjson'),
+      post(app, '/events', bodies[1]!, 'application/x-ndjson'),
+      post(app, '/events/scheduling', bodies[2]!),
+      post(app, '/events/relocation', relocation(5)), // another expected type: a commit of its own
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await held;
+    const [a, b, c, d] = (await answers).map((r) => {
+      expect(r.statusCode).toBe(200);
+      return r.json() as {
+        stored: number;
+        duplicates: number;
+        rejected: number;
+        events: { status: string; seq?: number }[];
+      };
+    });
+    expect(a!.events.map((e) => e.status)).toEqual(['stored', 'stored']);
+    expect(b!.events.map((e) => e.status)).toEqual(['duplicate', 'rejected', 'stored']);
+    expect(c!.events.map((e) => e.status)).toEqual(['stored']);
+    expect(d!.events.map((e) => e.status)).toEqual(['stored']);
+    // one commit for the two POSTs to /events, one for /events/scheduling, one for /events/relocation (a group per expected type)
+    expect((await commits()) - before).toBe(3);
+    const seqs = [a, b, c, d].flatMap((r) => r!.events.flatMap((e) => (e.seq ? [e.seq] : [])));
+    expect(new Set(seqs).size).toBe(5);
+    expect(await rows(h, 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 5 }]);
+    const src = await rows(
+      h,
+      'SELECT count(*)::INT AS bad FROM sources WHERE lines <> stored + rejected + duplicates + skipped',
+    );
+    expect(src).toEqual([{ bad: 0 }]);
+  });
 });

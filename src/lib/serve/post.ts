@@ -45,9 +45,22 @@ export interface PostOptions {
 /** What was read of one item before the commit. */
 type Pending = { index: number; line: number } & ({ eventId: string } | { reason: string });
 
+/** One POST waiting for its group's commit. */
+interface Job {
+  path: string;
+  lines: Buffer;
+  resolve: (r: PostResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A group's bodies are at most this many bytes; more POSTs wait for the next group. */
+export const GROUP_BYTES = 64 << 20;
+
 export class HttpIngest {
   /** The source state of each endpoint, kept between requests (dropped when a commit fails). */
   private readonly states = new Map<string, SourceState>();
+  /** Per expected type ('' for any): the POSTs that will go in the next commit, not begun yet. */
+  private readonly next = new Map<string, { jobs: Job[]; bytes: number }>();
 
   constructor(
     private readonly shared: SharedStore,
@@ -57,45 +70,61 @@ export class HttpIngest {
   /**
    * Store the events of a body POSTed to `endpoint` (`POST /events`), only of `expectType` when
    * given. Resolves once they are committed (durable).
+   *
+   * Group commit: POSTs that arrive while the writer is busy (another group's commit, the
+   * follower's) wait together and go in one commit when its turn comes, each with its own
+   * lines and its own answer. A commit has a fixed cost of a few hundred milliseconds, so
+   * concurrent clients share it instead of queueing one commit each. Should the commit fail,
+   * every POST of the group fails (nothing of it was stored; clients retry).
    */
   async post(endpoint: string, body: Buffer, kind: BodyKind, expectType?: string): Promise<PostResult> {
     const lines = bodyLines(body, kind); // a malformed JSON body is refused before the queue
     const path = `http:${endpoint}`;
-    return this.shared.write(async (store) => {
-      const state = await this.state(store, path);
-      try {
-        return { source: path, ...(await this.ingest(store, state, lines, expectType)) };
-      } catch (e) {
-        this.states.delete(path); // read the source's committed state again next time
-        throw e;
+    return new Promise<PostResult>((resolve, reject) => {
+      const key = expectType ?? '';
+      let group = this.next.get(key);
+      if (!group || group.bytes + lines.length > GROUP_BYTES) {
+        const g = (group = { jobs: [] as Job[], bytes: 0 });
+        this.next.set(key, g);
+        this.shared
+          .write(async (store) => {
+            if (this.next.get(key) === g) this.next.delete(key); // begun: later POSTs start the next group
+            await this.commitGroup(store, g.jobs, expectType);
+          })
+          .catch((e: unknown) => {
+            for (const j of g.jobs) j.reject(e);
+          });
       }
+      group.jobs.push({ path, lines, resolve, reject });
+      group.bytes += lines.length;
     });
   }
 
-  /** Account for the lines as a file's (noting what each became), commit, and say what was stored. */
-  private async ingest(
-    store: Store,
-    state: SourceState,
-    lines: Buffer,
-    expectType: string | undefined,
-  ): Promise<Omit<PostResult, 'source'>> {
+  /** Account for every POST's lines as a file's (noting what each became), commit once, answer each. */
+  private async commitGroup(store: Store, jobs: Job[], expectType: string | undefined): Promise<void> {
     const ing = new Ingester({ ...this.opts, eventsOnly: true, expectType });
-    state.tagsCache.clear(); // each request's events carry its own ingested_at
-    const pending: Pending[] = [];
-    let index = 0;
-    const onLine = (line: Line) => {
-      const [events, rejects] = [ing.events.length, ing.rejects.length];
-      ing.handleLine(state, line);
-      if (ing.events.length > events)
-        pending.push({ index, line: state.lineNo, eventId: ing.events.at(-1)!.eventId });
-      else if (ing.rejects.length > rejects)
-        pending.push({ index, line: state.lineNo, reason: ing.rejects.at(-1)!.reason });
-      index++;
-    };
-    state.splitter.push(lines, onLine);
-    state.splitter.flushFinal(onLine);
-    await ing.commit(store);
-    return outcome(store, state.row.id, pending);
+    const read: { job: Job; state: SourceState; pending: Pending[] }[] = [];
+    const fresh = new Set<SourceState>();
+    try {
+      for (const job of jobs) {
+        const state = await this.state(store, job.path);
+        // the events of a commit carry its ingested_at
+        if (!fresh.has(state)) state.tagsCache.clear();
+        fresh.add(state);
+        read.push({ job, state, pending: account(ing, state, job.lines) });
+      }
+      await ing.commit(store);
+    } catch (e) {
+      for (const j of jobs) this.states.delete(j.path); // read the sources' committed state again next time
+      throw e;
+    }
+    for (const { job, state, pending } of read) {
+      try {
+        job.resolve({ source: job.path, ...(await outcome(store, state.row.id, pending)) });
+      } catch (e) {
+        job.reject(e); // committed, but its answer could not be read: the client retries, as duplicates
+      }
+    }
   }
 
   /** The endpoint's source: found by its path, else created. */
@@ -111,6 +140,24 @@ export class HttpIngest {
     }
     return s;
   }
+}
+
+/** Account for a body's lines with `ing` as a file's lines, noting what each item became. */
+function account(ing: Ingester, state: SourceState, lines: Buffer): Pending[] {
+  const pending: Pending[] = [];
+  let index = 0;
+  const onLine = (line: Line) => {
+    const [events, rejects] = [ing.events.length, ing.rejects.length];
+    ing.handleLine(state, line);
+    if (ing.events.length > events)
+      pending.push({ index, line: state.lineNo, eventId: ing.events.at(-1)!.eventId });
+    else if (ing.rejects.length > rejects)
+      pending.push({ index, line: state.lineNo, reason: ing.rejects.at(-1)!.reason });
+    index++;
+  };
+  state.splitter.push(lines, onLine);
+  state.splitter.flushFinal(onLine);
+  return pending;
 }
 
 /**
