@@ -23,7 +23,7 @@ import { DEFAULT_LOCK_TIMEOUT_MS, type Store } from '../store/open.js';
 import { StoreFailure, storeFailure } from '../store/failure.js';
 import { acquireLease } from '../store/lease.js';
 import { InputError } from '../errors.js';
-import { ROW_GROUP, Transaction, type SourceProgress } from '../store/writer.js';
+import { ROW_GROUP, Transaction, type BatchResult, type SourceProgress } from '../store/writer.js';
 import type { LineCounts } from '../store/sources.js';
 import { BLOCK_POSITIONS } from '../store/stage.js';
 
@@ -201,6 +201,9 @@ export class Ingester extends LineHandler {
     for (const f of r.stageFiles) this.heldBytes += f.bytes;
   }
 
+  /** What the last commit stored (its seqs, and per source what DuckDB refused). */
+  lastBatch: BatchResult | undefined;
+
   /** Is there anything to commit? */
   get dirtySources(): number {
     return this.dirty.size;
@@ -256,6 +259,7 @@ export class Ingester extends LineHandler {
       if (!commit && !this.txn.needsCommit(this.batchSize)) return;
       const sources = [...this.txnSources];
       const res = await this.txn.commit(sources.map(([, p]) => p));
+      this.lastBatch = res;
       this.endTransaction();
       for (const [s, p] of sources) {
         const c = res.perSource.get(s.row.id) ?? { stored: 0, duplicates: 0, rejected: 0 };

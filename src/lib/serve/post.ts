@@ -14,6 +14,7 @@ import { createSource, listSources } from '../store/sources.js';
 import { queryRows } from '../store/sql.js';
 import type { Store } from '../store/open.js';
 import type { SharedStore } from '../store/shared.js';
+import type { BatchResult } from '../store/writer.js';
 import { bodyLines, type BodyKind } from './body.js';
 
 export type ItemStatus = 'stored' | 'duplicate' | 'rejected';
@@ -118,9 +119,10 @@ export class HttpIngest {
       for (const j of jobs) this.states.delete(j.path); // read the sources' committed state again next time
       throw e;
     }
+    const batch = ing.lastBatch;
     for (const { job, state, pending } of read) {
       try {
-        job.resolve({ source: job.path, ...(await outcome(store, state.row.id, pending)) });
+        job.resolve({ source: job.path, ...(await outcome(store, state.row.id, pending, batch)) });
       } catch (e) {
         job.reject(e); // committed, but its answer could not be read: the client retries, as duplicates
       }
@@ -163,34 +165,43 @@ function account(ing: Ingester, state: SourceState, lines: Buffer): Pending[] {
 /**
  * Each item's status from what the commit wrote: an event whose line is in `events` was stored
  * (by this request), one whose line is in `rejects` was refused by DuckDB at commit, any other
- * was a duplicate of an event stored before.
+ * was a duplicate of an event stored before. Only the commit's own seqs are read (`batch`: the
+ * zone maps of seq skip every older row group, so a big store costs no more than a small one),
+ * and `rejects` only when DuckDB refused a row of this source.
  */
 async function outcome(
   store: Store,
   sourceId: number,
   pending: Pending[],
+  batch: BatchResult | undefined,
 ): Promise<Omit<PostResult, 'source'>> {
   const events: ItemResult[] = [];
   const counts = { stored: 0, duplicates: 0, rejected: 0 };
   if (!pending.length) return { ...counts, events };
   const range = [sourceId, pending[0]!.line, pending.at(-1)!.line];
+  const [first, last] = batch ? [batch.firstSeq, batch.lastSeq] : [0, Number.MAX_SAFE_INTEGER];
   const seqs = new Map(
-    (
-      await queryRows(
-        store,
-        'SELECT line, seq FROM events WHERE source_id = $1 AND line BETWEEN $2 AND $3',
-        range,
-      )
-    ).map((r) => [Number(r.line), Number(r.seq)]),
+    first > last
+      ? []
+      : (
+          await queryRows(
+            store,
+            'SELECT line, seq FROM events WHERE seq BETWEEN $4 AND $5 AND source_id = $1 AND line BETWEEN $2 AND $3',
+            [...range, first, last],
+          )
+        ).map((r) => [Number(r.line), Number(r.seq)]),
   );
+  const refused = !batch || (batch.perSource.get(sourceId)?.rejected ?? 0) > 0;
   const late = new Map(
-    (
-      await queryRows(
-        store,
-        'SELECT line, reason FROM rejects WHERE source_id = $1 AND line BETWEEN $2 AND $3',
-        range,
-      )
-    ).map((r) => [Number(r.line), String(r.reason)]),
+    refused
+      ? (
+          await queryRows(
+            store,
+            'SELECT line, reason FROM rejects WHERE source_id = $1 AND line BETWEEN $2 AND $3',
+            range,
+          )
+        ).map((r) => [Number(r.line), String(r.reason)])
+      : [],
   );
   for (const p of pending) {
     if ('reason' in p) {

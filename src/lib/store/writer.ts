@@ -47,6 +47,9 @@ export type { SourceProgress };
 export interface BatchResult {
   stored: number;
   duplicates: number;
+  /** The seqs the commit stored: first..last (last = first - 1 when it stored none). */
+  firstSeq: number;
+  lastSeq: number;
   /** Per source id: stored, duplicates and rows DuckDB refused (rejected) of this batch. */
   perSource: Map<number, { stored: number; duplicates: number; rejected: number }>;
 }
@@ -359,7 +362,13 @@ export class Transaction {
       stored += c.stored;
       duplicates += c.duplicates;
     }
-    return { stored, duplicates, perSource: this.perSource };
+    return {
+      stored,
+      duplicates,
+      firstSeq: this.startHead.seq + 1,
+      lastSeq: this.endHead.seq,
+      perSource: this.perSource,
+    };
   }
 
   /** Rows to store per source, with the staged and refused counts: stored and duplicates. */
