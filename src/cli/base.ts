@@ -14,7 +14,7 @@ import { escapeControls, terminalText } from './render.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, openStore, resolveDbPath, type Store } from '../lib/store/open.js';
 import { storeFailure } from '../lib/store/failure.js';
 import { localSession, type Session } from '../lib/session/session.js';
-import { findService, remoteSession } from '../lib/session/client.js';
+import { ServiceGoneError, findService, remoteSession, serviceGone } from '../lib/session/client.js';
 import { countFlag } from './flags.js';
 import { loadDisplayWidths } from './table.js';
 import { PipeClosedError, stdout } from './stdout.js';
@@ -242,6 +242,7 @@ export abstract class BaseCommand extends Command {
     access: 'read' | 'write',
     fn: (s: Session) => Promise<T>,
     config?: Record<string, string>,
+    retried = false,
   ): Promise<T> {
     const db = resolveDbPath(flags.db);
     const service = await findService(db);
@@ -254,6 +255,12 @@ export abstract class BaseCommand extends Command {
       const result = await fn(session);
       if (this.deadline?.expired) throw this.timedOut(new Error('interrupted'));
       return result;
+    } catch (e) {
+      // A service that stops (or was killed) just as the command starts: run again once it is
+      // gone, without it (or through the one that replaced it), instead of failing.
+      if (retried || !(e instanceof ServiceGoneError) || (!e.unstarted && access !== 'read')) throw e;
+      if (!(await serviceGone(db, service.pid, flags['lock-timeout'] * 1000))) throw e;
+      return this.withSession(flags, access, fn, config, true);
     } finally {
       unguard?.();
       session.interrupt(); // nothing should be in flight here; a stream left unread is

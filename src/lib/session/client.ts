@@ -53,6 +53,20 @@ export async function findService(db: string): Promise<Service | undefined> {
   }
 }
 
+/**
+ * Wait up to `waitMs` for the service PID `pid` of `db` to be gone (its file removed, or its
+ * process dead, or another service in its place); false when it is still there.
+ */
+export async function serviceGone(db: string, pid: number, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const inst = readInstance(db);
+    if (!inst || inst.pid !== pid || inst.host !== os.hostname() || gone(inst)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+}
+
 /** A service listening on every address is called on loopback. */
 function localUrl(url: string): string {
   return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
@@ -63,6 +77,21 @@ const notAnswering = (db: string, s: Pick<ServeInstance, 'pid' | 'url'>, why: st
     `database ${db} is kept open by the service PID ${s.pid}${s.url ? ` at ${s.url}` : ''}, and ${why}`,
   );
 
+/**
+ * The service could not be reached, or refused the call because it is shutting down (503),
+ * before it began the session's first call: the command may run again without it. `unstarted`:
+ * the call certainly did not run (the connection was refused, or the answer was 503), so even a
+ * write may go again; otherwise (the connection broke before any answer) only a read.
+ */
+export class ServiceGoneError extends LockTimeoutError {
+  constructor(
+    message: string,
+    readonly unstarted: boolean,
+  ) {
+    super(message);
+  }
+}
+
 /** A session whose calls the service runs; `interrupt()` abandons the calls in flight. */
 export interface RemoteSession extends Session {
   interrupt(): void;
@@ -70,7 +99,9 @@ export interface RemoteSession extends Session {
 
 export function remoteSession(svc: Service, o: { timeoutMs?: number } = {}): RemoteSession {
   const inFlight = new Set<http.ClientRequest>();
+  let answered = 0;
   const call = async (name: string, args: unknown[]): Promise<unknown> => {
+    const first = answered === 0;
     const body = encodeArgs(args);
     const url = new URL(`${CLI_PREFIX}call/${encodeURIComponent(name)}`, svc.url);
     const req = http.request(url, {
@@ -90,12 +121,16 @@ export function remoteSession(svc: Service, o: { timeoutMs?: number } = {}): Rem
       req.on('error', reject);
       req.end(body);
     }).catch((e: NodeJS.ErrnoException) => {
-      throw req.destroyed && !e.code
-        ? e
-        : notAnswering(svc.db, { pid: svc.pid, url: svc.url }, `did not answer (${e.code ?? e.message})`);
+      if (req.destroyed && !e.code) throw e; // interrupted
+      const why = `did not answer (${e.code ?? e.message})`;
+      const err = notAnswering(svc.db, { pid: svc.pid, url: svc.url }, why);
+      throw first ? new ServiceGoneError(err.message, e.code === 'ECONNREFUSED') : err;
     });
+    if (res.statusCode === 503 && first) throw new ServiceGoneError((await refusal(svc, res)).message, true);
     if (res.statusCode !== 200) throw await refusal(svc, res);
-    return answer(readFrames(res), () => req.destroy());
+    const result = await answer(readFrames(res), () => req.destroy());
+    answered++;
+    return result;
   };
   return {
     db: svc.db,
