@@ -102,11 +102,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       false,
       (store) =>
         ingestPaths(store, paths, {
-          strict: flags.strict,
-          batchSize: flags['batch-size'],
-          maxLineBytes: flags['max-line-bytes'],
-          exclude: flags.exclude,
-          workers: flags.workers,
+          ...this.ingestOptions(flags),
           onProgress: bar?.update,
         }),
       duckdbLimits(flags),
@@ -115,6 +111,17 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
       lease.release();
     });
     return this.report(result, flags);
+  }
+
+  /** What the flags say of how to ingest: the same for a batch, a follow and through a service. */
+  private ingestOptions(flags: BaseFlags<typeof Ingest>) {
+    return {
+      strict: flags.strict,
+      batchSize: flags['batch-size'],
+      maxLineBytes: flags['max-line-bytes'],
+      exclude: flags.exclude,
+      workers: flags.workers,
+    };
   }
 
   /** Warnings, the summary and the exit code of a batch ingest's result. */
@@ -148,11 +155,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
     const asGiven = new Map(paths.map((p) => [path.resolve(p), p]));
     const result = await this.withSession(flags, 'write', (s) =>
       s.call(ingestPaths, [...asGiven.keys()], {
-        strict: flags.strict,
-        batchSize: flags['batch-size'],
-        maxLineBytes: flags['max-line-bytes'],
-        exclude: flags.exclude,
-        workers: flags.workers,
+        ...this.ingestOptions(flags),
         command: this.commandLine(),
       }),
     );
@@ -182,11 +185,7 @@ Ordinary log lines (plain text, JSON without event_type) are skipped; a line tha
         lockTimeoutMs: flags['lock-timeout'] * 1000,
         config: duckdbLimits(flags),
       },
-      strict: flags.strict,
-      batchSize: flags['batch-size'],
-      maxLineBytes: flags['max-line-bytes'],
-      exclude: flags.exclude,
-      workers: flags.workers,
+      ...this.ingestOptions(flags),
       command: this.commandLine(),
       flushIntervalMs: flags['flush-interval'],
       drainGraceMs: flags['drain-grace'],

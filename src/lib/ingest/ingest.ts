@@ -422,11 +422,6 @@ export class BlockFeed {
     }
   }
 
-  /** Blocks handed to the workers and not taken yet. */
-  get inFlight(): number {
-    return this.inflight.length;
-  }
-
   /** Bytes after the last newline, and the offset just past it. */
   get pendingBytes(): number {
     return this.cutter.pendingBytes;
